@@ -1,0 +1,17 @@
+//! Shared domain types of Relais.
+//!
+//! Everything here is pure: no I/O, no database, no network. Capabilities build on these types,
+//! and the store and web layers convert to and from them at their edges.
+
+pub mod audit;
+pub mod error;
+pub mod ids;
+pub mod role;
+pub mod time;
+pub mod validate;
+
+pub use error::{DomainError, ErrorCode};
+pub use ids::{ApiTokenId, AuditId, InvitationId, JobId, UserId, WorkspaceId};
+pub use role::{Permission, Role};
+pub use time::Timestamp;
+pub use validate::{DisplayName, Email, Password, Slug};

@@ -1,0 +1,883 @@
+//! The scenarios every backend must pass, unchanged. `tests/sqlite.rs` and `tests/postgres.rs`
+//! run each of them on a fresh, migrated database through [`conformance_suite!`].
+//!
+//! A new store method comes with a scenario here; a behaviour that differs between the backends
+//! is a bug in one of them.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use relais_core::audit::{Actor, AuditEvent};
+use relais_core::{DisplayName, Email, Role, Slug, Timestamp, UserId};
+
+use crate::{
+    Cell, Conflict, Invitee, JobStatus, NewApiToken, NewInvitation, NewJob, NewSession, NewUser,
+    Store, StoreError, TABLES,
+};
+
+/// Generates one `#[tokio::test]` per scenario; `$make` is an async fn returning a fresh,
+/// migrated `Arc<dyn Store>`.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($make:path) => {
+        $crate::conformance_suite!(@each $make;
+            migrations_are_idempotent, first_admin_is_made_once, emails_are_unique,
+            workspaces_and_memberships, last_admin_is_protected, workspaces_are_isolated,
+            invitations_lifecycle, sessions_expire, api_tokens_lifecycle,
+            failed_changes_write_no_audit, audit_log_pages_newest_first, settings_keep_the_first_value,
+            jobs_claim_lease_and_retry, jobs_are_claimed_once_under_contention, table_list_matches_schema);
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn copy_round_trips() {
+            let (from, to) = ($make().await, $make().await);
+            $crate::conformance::copy_round_trips(from, to).await;
+        }
+    };
+    (@each $make:path; $($name:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let store = $make().await;
+                $crate::conformance::$name(store).await;
+            }
+        )*
+    };
+}
+
+fn audit(action: &str) -> AuditEvent {
+    AuditEvent {
+        workspace_id: None,
+        actor: Actor::cli(),
+        action: action.to_owned(),
+        target: "test".to_owned(),
+        details: serde_json::json!({}),
+    }
+}
+
+fn new_user(email: &str) -> NewUser {
+    NewUser {
+        email: Email::parse(email).expect("valid test e-mail"),
+        name: DisplayName::parse(email.split('@').next().unwrap_or("x")).expect("valid name"),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
+        is_instance_admin: false,
+    }
+}
+
+fn slug(s: &str) -> Slug {
+    Slug::parse(s).expect("valid test slug")
+}
+
+async fn user(store: &Arc<dyn Store>, email: &str) -> UserId {
+    store
+        .create_user(new_user(email), audit("user.create"))
+        .await
+        .expect("user created")
+        .id
+}
+
+pub async fn migrations_are_idempotent(store: Arc<dyn Store>) {
+    assert_eq!(
+        store.migrate().await.expect("second migrate"),
+        0,
+        "nothing left to apply"
+    );
+    store.ping().await.expect("ping");
+}
+
+pub async fn first_admin_is_made_once(store: Arc<dyn Store>) {
+    assert_eq!(store.count_users().await.unwrap(), 0);
+    let admin = store
+        .create_first_admin(new_user("ada@example.org"), audit("setup.first_admin"))
+        .await
+        .expect("first admin");
+    assert!(
+        admin.is_instance_admin,
+        "the first user administers the instance"
+    );
+    let again = store
+        .create_first_admin(new_user("eve@example.org"), audit("setup.first_admin"))
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict(Conflict::SetupDone))),
+        "{again:?}"
+    );
+    assert_eq!(store.count_users().await.unwrap(), 1);
+    let log = store.audit_log(None, None, 10).await.unwrap();
+    assert_eq!(log.len(), 1, "one setup, one audit line");
+    assert_eq!(log[0].event.actor.user_id, Some(admin.id));
+}
+
+pub async fn emails_are_unique(store: Arc<dyn Store>) {
+    user(&store, "zoe@example.fr").await;
+    let twice = store
+        .create_user(new_user("ZOE@example.fr"), audit("user.create"))
+        .await;
+    assert!(
+        matches!(twice, Err(StoreError::Conflict(Conflict::EmailTaken))),
+        "{twice:?}"
+    );
+    let (found, hash) = store
+        .credentials_by_email(&Email::parse("Zoe@Example.fr").unwrap())
+        .await
+        .unwrap()
+        .expect("found whatever the case");
+    assert_eq!(found.email.as_str(), "zoe@example.fr");
+    assert!(hash.starts_with("$argon2id$"));
+    store.set_user_locale(found.id, Some("fr")).await.unwrap();
+    assert_eq!(
+        store
+            .user_by_id(found.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .locale
+            .as_deref(),
+        Some("fr")
+    );
+}
+
+pub async fn workspaces_and_memberships(store: Arc<dyn Store>) {
+    let ada = user(&store, "ada@example.org").await;
+    let bob = user(&store, "bob@example.org").await;
+    let acme = store
+        .create_workspace(&slug("acme"), "Acme", Some(ada), audit("workspace.create"))
+        .await
+        .unwrap();
+    let dup = store
+        .create_workspace(&slug("acme"), "Other", None, audit("workspace.create"))
+        .await;
+    assert!(
+        matches!(dup, Err(StoreError::Conflict(Conflict::SlugTaken))),
+        "{dup:?}"
+    );
+    assert_eq!(
+        store.role_of(acme.id, ada).await.unwrap(),
+        Some(Role::Admin)
+    );
+    assert_eq!(store.role_of(acme.id, bob).await.unwrap(), None);
+
+    store
+        .add_member(acme.id, bob, Role::Contributor, audit("member.add"))
+        .await
+        .unwrap();
+    let again = store
+        .add_member(acme.id, bob, Role::Editor, audit("member.add"))
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict(Conflict::AlreadyMember))),
+        "{again:?}"
+    );
+
+    let beta = store
+        .create_workspace(&slug("beta"), "Beta", Some(bob), audit("workspace.create"))
+        .await
+        .unwrap();
+    // One person, two workspaces, two roles.
+    let of_bob = store.workspaces_of(bob).await.unwrap();
+    let roles: Vec<(&str, Role)> = of_bob.iter().map(|(w, r)| (w.slug.as_str(), *r)).collect();
+    assert_eq!(
+        roles,
+        vec![("acme", Role::Contributor), ("beta", Role::Admin)]
+    );
+
+    store
+        .change_role(acme.id, bob, Role::Editor, audit("member.role"))
+        .await
+        .unwrap();
+    let members = store.members(acme.id).await.unwrap();
+    let listed: Vec<(&str, Role)> = members
+        .iter()
+        .map(|m| (m.user.email.as_str(), m.role))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            ("ada@example.org", Role::Admin),
+            ("bob@example.org", Role::Editor)
+        ]
+    );
+
+    store
+        .remove_member(acme.id, bob, audit("member.remove"))
+        .await
+        .unwrap();
+    assert_eq!(store.role_of(acme.id, bob).await.unwrap(), None);
+    assert_eq!(
+        store.role_of(beta.id, bob).await.unwrap(),
+        Some(Role::Admin),
+        "other workspace untouched"
+    );
+    let by_slug = store
+        .workspace_by_slug(&slug("beta"))
+        .await
+        .unwrap()
+        .expect("found");
+    assert_eq!(by_slug.id, beta.id);
+    assert!(
+        store
+            .workspace_by_slug(&slug("nope"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.all_workspaces().await.unwrap().len(), 2);
+}
+
+pub async fn last_admin_is_protected(store: Arc<dyn Store>) {
+    let ada = user(&store, "ada@example.org").await;
+    let bob = user(&store, "bob@example.org").await;
+    let w = store
+        .create_workspace(&slug("acme"), "Acme", Some(ada), audit("workspace.create"))
+        .await
+        .unwrap();
+    let demote = store
+        .change_role(w.id, ada, Role::Editor, audit("member.role"))
+        .await;
+    assert!(
+        matches!(demote, Err(StoreError::Conflict(Conflict::LastAdmin))),
+        "{demote:?}"
+    );
+    let remove = store.remove_member(w.id, ada, audit("member.remove")).await;
+    assert!(
+        matches!(remove, Err(StoreError::Conflict(Conflict::LastAdmin))),
+        "{remove:?}"
+    );
+    assert_eq!(
+        store.role_of(w.id, ada).await.unwrap(),
+        Some(Role::Admin),
+        "refusals change nothing"
+    );
+
+    store
+        .add_member(w.id, bob, Role::Admin, audit("member.add"))
+        .await
+        .unwrap();
+    // Two admins demoting each other at the same time: one must be refused.
+    let (a, b) = tokio::join!(
+        store.change_role(w.id, ada, Role::Analyst, audit("member.role")),
+        store.change_role(w.id, bob, Role::Analyst, audit("member.role")),
+    );
+    assert!(
+        a.is_ok() != b.is_ok(),
+        "exactly one demotion passes: {a:?} {b:?}"
+    );
+    let admins = store
+        .members(w.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.role == Role::Admin)
+        .count();
+    assert_eq!(admins, 1);
+    let missing = store
+        .change_role(w.id, UserId::new(), Role::Editor, audit("member.role"))
+        .await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound(_))),
+        "{missing:?}"
+    );
+}
+
+pub async fn workspaces_are_isolated(store: Arc<dyn Store>) {
+    let ada = user(&store, "ada@example.org").await;
+    let a = store
+        .create_workspace(&slug("alpha"), "A", Some(ada), audit("workspace.create"))
+        .await
+        .unwrap();
+    let b = store
+        .create_workspace(&slug("bravo"), "B", None, audit("workspace.create"))
+        .await
+        .unwrap();
+    let token = store
+        .create_api_token(
+            NewApiToken {
+                workspace_id: a.id,
+                name: "ci".into(),
+                role: Role::Editor,
+                token_hash: "hash-a".into(),
+                created_by: Some(ada),
+            },
+            audit("token.create"),
+        )
+        .await
+        .unwrap();
+    assert!(
+        store.api_tokens(b.id).await.unwrap().is_empty(),
+        "B sees no token of A"
+    );
+    let cross = store
+        .revoke_api_token(b.id, token.id, audit("token.revoke"))
+        .await;
+    assert!(
+        matches!(cross, Err(StoreError::NotFound(_))),
+        "B cannot revoke A's token"
+    );
+    assert!(
+        store
+            .use_api_token("hash-a", Timestamp::now())
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    let inv = store
+        .create_invitation(
+            NewInvitation {
+                workspace_id: a.id,
+                email: Email::parse("new@example.org").unwrap(),
+                role: Role::Analyst,
+                token_hash: "inv-a".into(),
+                invited_by: Some(ada),
+                expires_at: Timestamp::now().plus_seconds(3600),
+            },
+            audit("invitation.create"),
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .pending_invitations(b.id, Timestamp::now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let cross = store
+        .revoke_invitation(b.id, inv.id, audit("invitation.revoke"))
+        .await;
+    assert!(matches!(cross, Err(StoreError::NotFound(_))));
+    assert!(store.members(b.id).await.unwrap().is_empty());
+    assert_eq!(store.role_of(b.id, ada).await.unwrap(), None);
+    let mut a_event = audit("custom");
+    a_event.workspace_id = Some(a.id);
+    store.record_audit(a_event).await.unwrap();
+    let b_log = store.audit_log(Some(b.id), None, 100).await.unwrap();
+    assert!(
+        b_log.iter().all(|r| r.event.workspace_id == Some(b.id)),
+        "B's log holds only B"
+    );
+}
+
+pub async fn invitations_lifecycle(store: Arc<dyn Store>) {
+    let ada = user(&store, "ada@example.org").await;
+    let w = store
+        .create_workspace(&slug("acme"), "Acme", Some(ada), audit("workspace.create"))
+        .await
+        .unwrap();
+    let now = Timestamp::now();
+    let invite = |hash: &str, email: &str, expires: Timestamp| NewInvitation {
+        workspace_id: w.id,
+        email: Email::parse(email).unwrap(),
+        role: Role::Contributor,
+        token_hash: hash.to_owned(),
+        invited_by: Some(ada),
+        expires_at: expires,
+    };
+    let inv = store
+        .create_invitation(
+            invite("h1", "new@example.org", now.plus_seconds(3600)),
+            audit("invitation.create"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .invitation_by_token_hash("h1")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        inv.id
+    );
+    assert_eq!(store.pending_invitations(w.id, now).await.unwrap().len(), 1);
+
+    let newcomer = store
+        .accept_invitation(
+            inv.id,
+            Invitee::New(new_user("new@example.org")),
+            now,
+            audit("invitation.accept"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.role_of(w.id, newcomer.id).await.unwrap(),
+        Some(Role::Contributor)
+    );
+    assert!(
+        store
+            .pending_invitations(w.id, now)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let twice = store
+        .accept_invitation(
+            inv.id,
+            Invitee::Existing(newcomer.id),
+            now,
+            audit("invitation.accept"),
+        )
+        .await;
+    assert!(
+        matches!(
+            twice,
+            Err(StoreError::Conflict(Conflict::InvitationNotPending))
+        ),
+        "{twice:?}"
+    );
+
+    // Expired: refused, and the account it would have made does not exist.
+    let old = store
+        .create_invitation(
+            invite("h2", "late@example.org", now.plus_seconds(1)),
+            audit("invitation.create"),
+        )
+        .await
+        .unwrap();
+    let late = store
+        .accept_invitation(
+            old.id,
+            Invitee::New(new_user("late@example.org")),
+            now.plus_seconds(5),
+            audit("invitation.accept"),
+        )
+        .await;
+    assert!(
+        matches!(
+            late,
+            Err(StoreError::Conflict(Conflict::InvitationNotPending))
+        ),
+        "{late:?}"
+    );
+    assert!(
+        store
+            .credentials_by_email(&Email::parse("late@example.org").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // An existing account joins; a new account with a taken e-mail changes nothing.
+    let bob = user(&store, "bob@example.org").await;
+    let third = store
+        .create_invitation(
+            invite("h3", "bob@example.org", now.plus_seconds(3600)),
+            audit("invitation.create"),
+        )
+        .await
+        .unwrap();
+    let taken = store
+        .accept_invitation(
+            third.id,
+            Invitee::New(new_user("bob@example.org")),
+            now,
+            audit("invitation.accept"),
+        )
+        .await;
+    assert!(
+        matches!(taken, Err(StoreError::Conflict(Conflict::EmailTaken))),
+        "{taken:?}"
+    );
+    assert!(
+        store
+            .invitation_by_token_hash("h3")
+            .await
+            .unwrap()
+            .unwrap()
+            .accepted_at
+            .is_none()
+    );
+    store
+        .accept_invitation(
+            third.id,
+            Invitee::Existing(bob),
+            now,
+            audit("invitation.accept"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.role_of(w.id, bob).await.unwrap(),
+        Some(Role::Contributor)
+    );
+
+    let fourth = store
+        .create_invitation(
+            invite("h4", "x@example.org", now.plus_seconds(3600)),
+            audit("invitation.create"),
+        )
+        .await
+        .unwrap();
+    store
+        .revoke_invitation(w.id, fourth.id, audit("invitation.revoke"))
+        .await
+        .unwrap();
+    let revoked = store
+        .accept_invitation(
+            fourth.id,
+            Invitee::New(new_user("x@example.org")),
+            now,
+            audit("invitation.accept"),
+        )
+        .await;
+    assert!(matches!(
+        revoked,
+        Err(StoreError::Conflict(Conflict::InvitationNotPending))
+    ));
+}
+
+pub async fn sessions_expire(store: Arc<dyn Store>) {
+    let ada = user(&store, "ada@example.org").await;
+    let now = Timestamp::now();
+    for (hash, ttl) in [("live", 3600), ("old", 10)] {
+        store
+            .create_session(NewSession {
+                token_hash: hash.into(),
+                user_id: ada,
+                created_at: now,
+                expires_at: now.plus_seconds(ttl),
+            })
+            .await
+            .unwrap();
+    }
+    let later = now.plus_seconds(60);
+    assert_eq!(
+        store
+            .session_user("live", later)
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(ada)
+    );
+    assert!(
+        store.session_user("old", later).await.unwrap().is_none(),
+        "expired sessions log nobody in"
+    );
+    assert!(
+        store
+            .session_user("unknown", later)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.purge_expired_sessions(later).await.unwrap(), 1);
+    store.delete_session("live").await.unwrap();
+    assert!(
+        store.session_user("live", now).await.unwrap().is_none(),
+        "logged out"
+    );
+}
+
+pub async fn api_tokens_lifecycle(store: Arc<dyn Store>) {
+    let w = store
+        .create_workspace(&slug("acme"), "Acme", None, audit("workspace.create"))
+        .await
+        .unwrap();
+    let t = store
+        .create_api_token(
+            NewApiToken {
+                workspace_id: w.id,
+                name: "zapier".into(),
+                role: Role::Analyst,
+                token_hash: "th".into(),
+                created_by: None,
+            },
+            audit("token.create"),
+        )
+        .await
+        .unwrap();
+    let now = Timestamp::now();
+    let used = store
+        .use_api_token("th", now)
+        .await
+        .unwrap()
+        .expect("live token");
+    assert_eq!(
+        (used.id, used.role, used.workspace_id),
+        (t.id, Role::Analyst, w.id)
+    );
+    let listed = store.api_tokens(w.id).await.unwrap();
+    assert_eq!(listed[0].last_used_at, Some(now), "use is recorded");
+    store
+        .revoke_api_token(w.id, t.id, audit("token.revoke"))
+        .await
+        .unwrap();
+    assert!(
+        store.use_api_token("th", now).await.unwrap().is_none(),
+        "revoked tokens open nothing"
+    );
+    let again = store
+        .revoke_api_token(w.id, t.id, audit("token.revoke"))
+        .await;
+    assert!(matches!(again, Err(StoreError::NotFound(_))));
+}
+
+pub async fn failed_changes_write_no_audit(store: Arc<dyn Store>) {
+    let ada = user(&store, "ada@example.org").await;
+    let w = store
+        .create_workspace(&slug("acme"), "Acme", Some(ada), audit("workspace.create"))
+        .await
+        .unwrap();
+    let before = store.audit_log(Some(w.id), None, 100).await.unwrap().len();
+    let _ = store
+        .create_workspace(&slug("acme"), "Again", None, audit("workspace.create"))
+        .await;
+    let _ = store
+        .change_role(w.id, ada, Role::Analyst, audit("member.role"))
+        .await;
+    let _ = store
+        .add_member(w.id, ada, Role::Editor, audit("member.add"))
+        .await;
+    assert_eq!(
+        store.audit_log(Some(w.id), None, 100).await.unwrap().len(),
+        before
+    );
+    assert_eq!(
+        store.all_workspaces().await.unwrap().len(),
+        1,
+        "no half-made workspace"
+    );
+}
+
+pub async fn audit_log_pages_newest_first(store: Arc<dyn Store>) {
+    let w = store
+        .create_workspace(&slug("acme"), "Acme", None, audit("workspace.create"))
+        .await
+        .unwrap();
+    for i in 0..5 {
+        let mut e = audit(&format!("step.{i}"));
+        e.workspace_id = Some(w.id);
+        e.details = serde_json::json!({ "i": i });
+        store.record_audit(e).await.unwrap();
+    }
+    let first = store.audit_log(Some(w.id), None, 3).await.unwrap();
+    let actions: Vec<&str> = first.iter().map(|r| r.event.action.as_str()).collect();
+    assert_eq!(actions, vec!["step.4", "step.3", "step.2"]);
+    assert_eq!(first[0].event.details, serde_json::json!({ "i": 4 }));
+    let rest = store
+        .audit_log(Some(w.id), Some(first[2].id), 10)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = rest.iter().map(|r| r.event.action.as_str()).collect();
+    assert_eq!(actions, vec!["step.1", "step.0", "workspace.create"]);
+}
+
+pub async fn settings_keep_the_first_value(store: Arc<dyn Store>) {
+    assert_eq!(store.setting_or_insert("k", "one").await.unwrap(), "one");
+    assert_eq!(store.setting_or_insert("k", "two").await.unwrap(), "one");
+}
+
+fn job(kind: &str, run_at: Timestamp) -> NewJob {
+    NewJob {
+        workspace_id: None,
+        kind: kind.into(),
+        payload: serde_json::json!({"n": 1}),
+        run_at,
+        max_attempts: 3,
+    }
+}
+
+pub async fn jobs_claim_lease_and_retry(store: Arc<dyn Store>) {
+    let now = Timestamp::now();
+    let later = store
+        .enqueue_job(job("later", now.plus_seconds(600)))
+        .await
+        .unwrap();
+    let id = store.enqueue_job(job("now", now)).await.unwrap();
+    let claimed = store
+        .claim_job("w1", now, 30_000)
+        .await
+        .unwrap()
+        .expect("a due job");
+    assert_eq!(
+        (claimed.id, claimed.status, claimed.attempts),
+        (id, JobStatus::Running, 1)
+    );
+    assert_eq!(claimed.payload, serde_json::json!({"n": 1}));
+    assert!(
+        store.claim_job("w2", now, 30_000).await.unwrap().is_none(),
+        "leased, and the other is not due"
+    );
+
+    // The lease runs out (the worker died): another worker takes the job over.
+    let after_lease = now.plus_seconds(31);
+    let taken = store
+        .claim_job("w2", after_lease, 30_000)
+        .await
+        .unwrap()
+        .expect("expired lease is requeued");
+    assert_eq!((taken.id, taken.attempts), (id, 2));
+    assert!(
+        !store.complete_job(id, "w1", after_lease).await.unwrap(),
+        "the old worker lost it"
+    );
+    assert!(
+        !store
+            .heartbeat_job(id, "w1", after_lease.plus_seconds(30))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .heartbeat_job(id, "w2", after_lease.plus_seconds(60))
+            .await
+            .unwrap()
+    );
+
+    assert!(
+        store
+            .fail_job(
+                id,
+                "w2",
+                "429 Too Many Requests",
+                Some(after_lease.plus_seconds(5)),
+                after_lease
+            )
+            .await
+            .unwrap()
+    );
+    let requeued = store.job(id).await.unwrap().unwrap();
+    assert_eq!(
+        (requeued.status, requeued.last_error.as_deref()),
+        (JobStatus::Queued, Some("429 Too Many Requests"))
+    );
+    assert!(
+        store
+            .claim_job("w3", after_lease, 30_000)
+            .await
+            .unwrap()
+            .is_none(),
+        "not before its retry time"
+    );
+    let third = store
+        .claim_job("w3", after_lease.plus_seconds(6), 30_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(third.attempts, 3);
+    assert!(
+        store
+            .fail_job(id, "w3", "gone", None, after_lease)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.job(id).await.unwrap().unwrap().status,
+        JobStatus::Dead
+    );
+
+    let far = now.plus_seconds(601);
+    let l = store.claim_job("w1", far, 1000).await.unwrap().unwrap();
+    assert_eq!(l.id, later);
+    assert!(store.complete_job(later, "w1", far).await.unwrap());
+    let counts = store.job_counts().await.unwrap();
+    assert_eq!(counts, vec![("dead".to_owned(), 1), ("done".to_owned(), 1)]);
+}
+
+pub async fn jobs_are_claimed_once_under_contention(store: Arc<dyn Store>) {
+    let now = Timestamp::now();
+    let mut ids = HashSet::new();
+    for i in 0..40 {
+        ids.insert(store.enqueue_job(job(&format!("k{i}"), now)).await.unwrap());
+    }
+    let mut workers = Vec::new();
+    for w in 0..4 {
+        let store = store.clone();
+        workers.push(tokio::spawn(async move {
+            let name = format!("worker-{w}");
+            let mut mine = Vec::new();
+            while let Some(j) = store.claim_job(&name, now, 60_000).await.expect("claim") {
+                assert!(
+                    store
+                        .complete_job(j.id, &name, now)
+                        .await
+                        .expect("complete")
+                );
+                mine.push(j.id);
+            }
+            mine
+        }));
+    }
+    let mut seen = Vec::new();
+    for w in workers {
+        seen.extend(w.await.expect("worker"));
+    }
+    assert_eq!(
+        seen.len(),
+        40,
+        "every job ran once: no double claims, none lost"
+    );
+    assert_eq!(seen.into_iter().collect::<HashSet<_>>(), ids);
+}
+
+pub async fn table_list_matches_schema(store: Arc<dyn Store>) {
+    for table in TABLES {
+        let actual = store.actual_columns(table.name).await.unwrap();
+        let listed: Vec<String> = table.columns.iter().map(|(c, _)| (*c).to_owned()).collect();
+        assert_eq!(
+            actual, listed,
+            "tables.rs is out of date for `{}`",
+            table.name
+        );
+    }
+}
+
+/// Fills a store through its API, copies it cell by cell into a second, empty store, and
+/// compares every table; then checks the copy works as a store (its users can be found).
+pub async fn copy_round_trips(from: Arc<dyn Store>, to: Arc<dyn Store>) {
+    let ada = user(&from, "ada@example.org").await;
+    let w = from
+        .create_workspace(
+            &slug("acme"),
+            "Acmé « test »",
+            Some(ada),
+            audit("workspace.create"),
+        )
+        .await
+        .unwrap();
+    from.create_api_token(
+        NewApiToken {
+            workspace_id: w.id,
+            name: "t".into(),
+            role: Role::Editor,
+            token_hash: "x".into(),
+            created_by: Some(ada),
+        },
+        audit("token.create"),
+    )
+    .await
+    .unwrap();
+    from.enqueue_job(job("k", Timestamp::now())).await.unwrap();
+    assert!(!from.is_empty().await.unwrap());
+    assert!(to.is_empty().await.unwrap());
+    for table in TABLES {
+        let rows = from.dump_table(table).await.unwrap();
+        to.load_rows(table, rows).await.unwrap();
+    }
+    for table in TABLES {
+        assert_eq!(
+            from.dump_table(table).await.unwrap(),
+            to.dump_table(table).await.unwrap(),
+            "table {}",
+            table.name
+        );
+    }
+    let users = to.dump_table(&TABLES[0]).await.unwrap();
+    assert!(
+        users[0].contains(&Cell::Bool(false)),
+        "booleans stay booleans"
+    );
+    assert!(
+        users[0].contains(&Cell::Null),
+        "NULL stays NULL (the locale)"
+    );
+    assert_eq!(to.role_of(w.id, ada).await.unwrap(), Some(Role::Admin));
+    assert_eq!(
+        to.workspace_by_slug(&slug("acme"))
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
+        "Acmé « test »"
+    );
+}

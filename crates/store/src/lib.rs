@@ -1,0 +1,210 @@
+//! Relais storage.
+//!
+//! [`Store`] is what every other crate sees. Two real backends implement it from one body of
+//! portable SQL ([`sqlite::SqlStore`] and [`postgres::SqlStore`]); the small differences (how a
+//! write transaction starts, how a job is claimed) live in each backend's module. The
+//! [`conformance`] scenarios run unchanged on both.
+//!
+//! Errors: backends turn `sqlx` errors into [`StoreError`], which says what went wrong in
+//! domain words (a slug is taken, the database cannot be reached); no `sqlx` type crosses the
+//! trait.
+
+mod error;
+mod migrate;
+mod model;
+mod open;
+pub mod postgres;
+pub mod sqlite;
+pub mod tables;
+
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
+
+use async_trait::async_trait;
+use relais_core::audit::{AuditEvent, AuditRecord};
+use relais_core::{
+    ApiTokenId, AuditId, Email, InvitationId, JobId, Role, Slug, Timestamp, UserId, WorkspaceId,
+};
+
+pub use error::{Conflict, StoreError};
+pub use model::*;
+pub use open::{DatabaseLocation, open};
+pub use tables::{Cell, TABLES, TableSpec};
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Everything Relais keeps. Every method that changes data takes the [`AuditEvent`] describing
+/// the change and writes it in the same transaction.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`, for logs and metrics.
+    fn backend(&self) -> &'static str;
+    /// Answers when the database does: what `/healthz` asks.
+    async fn ping(&self) -> StoreResult<()>;
+    /// Applies the migrations not yet applied; returns how many were.
+    async fn migrate(&self) -> StoreResult<usize>;
+    async fn close(&self);
+
+    // ----- users -----
+    async fn count_users(&self) -> StoreResult<u64>;
+    /// Creates the first instance administrator, only while there is no user at all.
+    async fn create_first_admin(&self, user: NewUser, audit: AuditEvent) -> StoreResult<User>;
+    async fn create_user(&self, user: NewUser, audit: AuditEvent) -> StoreResult<User>;
+    async fn user_by_id(&self, id: UserId) -> StoreResult<Option<User>>;
+    /// The user and their password hash, for logging in.
+    async fn credentials_by_email(&self, email: &Email) -> StoreResult<Option<(User, String)>>;
+    async fn set_user_locale(&self, id: UserId, locale: Option<&str>) -> StoreResult<()>;
+
+    // ----- workspaces -----
+    /// Creates a workspace; `admin`, when given, becomes its first admin.
+    async fn create_workspace(
+        &self,
+        slug: &Slug,
+        name: &str,
+        admin: Option<UserId>,
+        audit: AuditEvent,
+    ) -> StoreResult<Workspace>;
+    async fn workspace_by_slug(&self, slug: &Slug) -> StoreResult<Option<Workspace>>;
+    async fn all_workspaces(&self) -> StoreResult<Vec<Workspace>>;
+    /// The workspaces a user belongs to, with their role in each, by name.
+    async fn workspaces_of(&self, user: UserId) -> StoreResult<Vec<(Workspace, Role)>>;
+
+    // ----- members -----
+    async fn members(&self, workspace: WorkspaceId) -> StoreResult<Vec<Member>>;
+    async fn role_of(&self, workspace: WorkspaceId, user: UserId) -> StoreResult<Option<Role>>;
+    async fn add_member(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        role: Role,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
+    /// Changes a role; refuses to leave the workspace without an admin.
+    async fn change_role(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        role: Role,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
+    /// Removes a member; refuses to remove the last admin.
+    async fn remove_member(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
+
+    // ----- invitations -----
+    async fn create_invitation(
+        &self,
+        invitation: NewInvitation,
+        audit: AuditEvent,
+    ) -> StoreResult<Invitation>;
+    async fn invitation_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Invitation>>;
+    /// Invitations neither accepted, revoked nor expired at `now`.
+    async fn pending_invitations(
+        &self,
+        workspace: WorkspaceId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<Invitation>>;
+    /// Joins the invited workspace, as an existing user or as a new one made in the same
+    /// transaction. Fails if the invitation is no longer pending at `now`.
+    async fn accept_invitation(
+        &self,
+        invitation: InvitationId,
+        who: Invitee,
+        now: Timestamp,
+        audit: AuditEvent,
+    ) -> StoreResult<User>;
+    async fn revoke_invitation(
+        &self,
+        workspace: WorkspaceId,
+        invitation: InvitationId,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
+
+    // ----- sessions -----
+    async fn create_session(&self, session: NewSession) -> StoreResult<()>;
+    /// The session's user if the session exists and has not expired at `now`.
+    async fn session_user(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<User>>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Deletes sessions expired at `now`; returns how many.
+    async fn purge_expired_sessions(&self, now: Timestamp) -> StoreResult<u64>;
+
+    // ----- API tokens -----
+    async fn create_api_token(
+        &self,
+        token: NewApiToken,
+        audit: AuditEvent,
+    ) -> StoreResult<ApiToken>;
+    /// A live (not revoked) token by its hash; marks it used at `now`.
+    async fn use_api_token(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<ApiToken>>;
+    async fn api_tokens(&self, workspace: WorkspaceId) -> StoreResult<Vec<ApiToken>>;
+    async fn revoke_api_token(
+        &self,
+        workspace: WorkspaceId,
+        token: ApiTokenId,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
+
+    // ----- audit -----
+    /// Records an event that goes with no other change (a failed login, say).
+    async fn record_audit(&self, audit: AuditEvent) -> StoreResult<()>;
+    /// Newest first; `before` pages back from an id; `None` workspace reads instance events.
+    async fn audit_log(
+        &self,
+        workspace: Option<WorkspaceId>,
+        before: Option<AuditId>,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditRecord>>;
+
+    // ----- instance settings -----
+    /// Returns the stored value of `key`, storing `value` first if there is none. Several
+    /// processes racing here all get the same winner.
+    async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String>;
+
+    // ----- jobs -----
+    async fn enqueue_job(&self, job: NewJob) -> StoreResult<JobId>;
+    /// Takes the oldest due job (queued, or running with an expired lease) for `worker` until
+    /// `now + lease`. Two workers never hold the same job at once.
+    async fn claim_job(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease_ms: i64,
+    ) -> StoreResult<Option<Job>>;
+    /// Pushes a claimed job's lease forward; false if the worker lost it.
+    async fn heartbeat_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        lease_until: Timestamp,
+    ) -> StoreResult<bool>;
+    async fn complete_job(&self, id: JobId, worker: &str, now: Timestamp) -> StoreResult<bool>;
+    /// Records a failure: requeued for `retry_at`, or dead when `None`.
+    async fn fail_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    async fn job(&self, id: JobId) -> StoreResult<Option<Job>>;
+    /// How many jobs are in each status, for `/metrics`.
+    async fn job_counts(&self) -> StoreResult<Vec<(String, u64)>>;
+
+    // ----- copy between backends -----
+    /// True when no table holds a row (migrations aside).
+    async fn is_empty(&self) -> StoreResult<bool>;
+    async fn dump_table(&self, table: &TableSpec) -> StoreResult<Vec<Vec<Cell>>>;
+    /// Inserts rows as they are, in one transaction.
+    async fn load_rows(&self, table: &TableSpec, rows: Vec<Vec<Cell>>) -> StoreResult<()>;
+    /// The columns the database really has for `table`, to check [`TABLES`] against.
+    async fn actual_columns(&self, table: &str) -> StoreResult<Vec<String>>;
+}

@@ -1,0 +1,182 @@
+//! Rows as the rest of Relais sees them.
+
+use relais_core::audit::AuditEvent;
+use relais_core::{
+    ApiTokenId, DisplayName, Email, InvitationId, JobId, Role, Slug, Timestamp, UserId, WorkspaceId,
+};
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub email: Email,
+    pub name: DisplayName,
+    /// May create workspaces and sees every one of them.
+    pub is_instance_admin: bool,
+    /// `fr` or `en` once the user chose; `None` follows the browser.
+    pub locale: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// A user to create; the password is already hashed.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub email: Email,
+    pub name: DisplayName,
+    pub password_hash: String,
+    pub is_instance_admin: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Workspace {
+    pub id: WorkspaceId,
+    pub slug: Slug,
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Member {
+    pub user: User,
+    pub role: Role,
+    pub joined_at: Timestamp,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewInvitation {
+    pub workspace_id: WorkspaceId,
+    pub email: Email,
+    pub role: Role,
+    /// SHA-256 of the secret in the link; the secret itself is never stored.
+    pub token_hash: String,
+    pub invited_by: Option<UserId>,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Invitation {
+    pub id: InvitationId,
+    pub workspace_id: WorkspaceId,
+    pub email: Email,
+    pub role: Role,
+    pub invited_by: Option<UserId>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub accepted_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl Invitation {
+    pub fn is_pending(&self, now: Timestamp) -> bool {
+        self.accepted_at.is_none() && self.revoked_at.is_none() && now < self.expires_at
+    }
+}
+
+/// Who accepts an invitation.
+#[derive(Clone, Debug)]
+pub enum Invitee {
+    Existing(UserId),
+    New(NewUser),
+}
+
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub user_id: UserId,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewApiToken {
+    pub workspace_id: WorkspaceId,
+    pub name: String,
+    pub role: Role,
+    pub token_hash: String,
+    pub created_by: Option<UserId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: ApiTokenId,
+    pub workspace_id: WorkspaceId,
+    pub name: String,
+    pub role: Role,
+    pub created_by: Option<UserId>,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewJob {
+    pub workspace_id: Option<WorkspaceId>,
+    /// Which handler runs it, such as `sessions.purge`.
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub run_at: Timestamp,
+    pub max_attempts: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Done,
+    /// Failed for good: out of attempts, or a permanent error.
+    Dead,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Done => "done",
+            JobStatus::Dead => "dead",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "queued" => JobStatus::Queued,
+            "running" => JobStatus::Running,
+            "done" => JobStatus::Done,
+            "dead" => JobStatus::Dead,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Job {
+    pub id: JobId,
+    pub workspace_id: Option<WorkspaceId>,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub status: JobStatus,
+    pub run_at: Timestamp,
+    /// Attempts started so far, this one included once claimed.
+    pub attempts: u32,
+    pub max_attempts: u32,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<Timestamp>,
+    pub last_error: Option<String>,
+}
+
+/// Helper for callers that build audit events: the same event, retargeted.
+pub fn audit_for(
+    workspace: Option<WorkspaceId>,
+    actor: relais_core::audit::Actor,
+    action: &str,
+    target: &str,
+) -> AuditEvent {
+    AuditEvent {
+        workspace_id: workspace,
+        actor,
+        action: action.to_owned(),
+        target: target.to_owned(),
+        details: serde_json::Value::Null,
+    }
+}

@@ -1,0 +1,942 @@
+// The body of both SQL backends. This file is `include!`d by `sqlite.rs` and `postgres.rs`,
+// each of which first defines:
+//   type Db; type DbRow; struct SqlStore { pool: sqlx::Pool<Db> }; const BACKEND: &str;
+//   async fn begin_write(pool) -> Result<Transaction, sqlx::Error>;
+//   async fn lock_migrations(tx) -> Result<(), sqlx::Error>;
+//   async fn lock_setup(tx) -> Result<(), sqlx::Error>;
+//   const LOCK_WORKSPACE_SQL, CLAIM_JOB_SQL, COLUMNS_SQL: &str;
+// The SQL here is portable: `$n` parameters, TEXT/BIGINT/BOOLEAN, ON CONFLICT. Keeping one body
+// means one behaviour, which the conformance suite then checks on both databases.
+
+use async_trait::async_trait;
+use relais_core::audit::{Actor, AuditEvent, AuditRecord};
+use relais_core::{
+    ApiTokenId, AuditId, DisplayName, Email, InvitationId, JobId, Role, Slug, Timestamp, UserId,
+    WorkspaceId,
+};
+use sqlx::Row;
+
+
+use crate::error::from_sqlx;
+use crate::migrate::{CREATE_MIGRATIONS_TABLE, MIGRATIONS, checksum, statements};
+use crate::tables::{Cell, ColumnKind, TABLES, TableSpec};
+use crate::{
+    ApiToken, Conflict, Invitation, Invitee, Job, JobStatus, Member, NewApiToken, NewInvitation,
+    NewJob, NewSession, NewUser, Store, StoreError, StoreResult, User, Workspace,
+};
+
+type Tx = sqlx::Transaction<'static, Db>;
+
+const USER_COLS: &str = "u.id, u.email, u.name, u.is_instance_admin, u.locale, u.created_at";
+const WORKSPACE_COLS: &str =
+    "w.id AS w_id, w.slug AS w_slug, w.name AS w_name, w.created_at AS w_created_at";
+const INVITATION_COLS: &str = "id, workspace_id, email, role, invited_by, created_at, expires_at, accepted_at, revoked_at";
+const TOKEN_COLS: &str =
+    "id, workspace_id, name, role, created_by, created_at, last_used_at, revoked_at";
+const JOB_COLS: &str = "id, workspace_id, kind, payload, status, run_at, attempts, max_attempts, lease_owner, lease_until, last_error";
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what}: `{value}`"))
+}
+
+fn parse<T: std::str::FromStr>(what: &str, value: String) -> StoreResult<T> {
+    value.parse::<T>().map_err(|_| corrupt(what, &value))
+}
+
+fn parse_opt<T: std::str::FromStr>(what: &str, value: Option<String>) -> StoreResult<Option<T>> {
+    value.map(|v| parse(what, v)).transpose()
+}
+
+fn user_from(row: &DbRow) -> StoreResult<User> {
+    let email: String = row.try_get("email")?;
+    let name: String = row.try_get("name")?;
+    Ok(User {
+        id: parse("user id", row.try_get("id")?)?,
+        email: Email::parse(&email).map_err(|_| corrupt("e-mail", &email))?,
+        name: DisplayName::parse(&name).map_err(|_| corrupt("user name", &name))?,
+        is_instance_admin: row.try_get("is_instance_admin")?,
+        locale: row.try_get("locale")?,
+        created_at: Timestamp::from_millis(row.try_get("created_at")?),
+    })
+}
+
+fn workspace_from(row: &DbRow) -> StoreResult<Workspace> {
+    let slug: String = row.try_get("w_slug")?;
+    Ok(Workspace {
+        id: parse("workspace id", row.try_get("w_id")?)?,
+        slug: Slug::parse(&slug).map_err(|_| corrupt("slug", &slug))?,
+        name: row.try_get("w_name")?,
+        created_at: Timestamp::from_millis(row.try_get("w_created_at")?),
+    })
+}
+
+fn invitation_from(row: &DbRow) -> StoreResult<Invitation> {
+    let email: String = row.try_get("email")?;
+    Ok(Invitation {
+        id: parse("invitation id", row.try_get("id")?)?,
+        workspace_id: parse("workspace id", row.try_get("workspace_id")?)?,
+        email: Email::parse(&email).map_err(|_| corrupt("e-mail", &email))?,
+        role: parse("role", row.try_get("role")?)?,
+        invited_by: parse_opt("user id", row.try_get("invited_by")?)?,
+        created_at: Timestamp::from_millis(row.try_get("created_at")?),
+        expires_at: Timestamp::from_millis(row.try_get("expires_at")?),
+        accepted_at: row.try_get::<Option<i64>, _>("accepted_at")?.map(Timestamp::from_millis),
+        revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(Timestamp::from_millis),
+    })
+}
+
+fn token_from(row: &DbRow) -> StoreResult<ApiToken> {
+    Ok(ApiToken {
+        id: parse("token id", row.try_get("id")?)?,
+        workspace_id: parse("workspace id", row.try_get("workspace_id")?)?,
+        name: row.try_get("name")?,
+        role: parse("role", row.try_get("role")?)?,
+        created_by: parse_opt("user id", row.try_get("created_by")?)?,
+        created_at: Timestamp::from_millis(row.try_get("created_at")?),
+        last_used_at: row.try_get::<Option<i64>, _>("last_used_at")?.map(Timestamp::from_millis),
+        revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(Timestamp::from_millis),
+    })
+}
+
+fn job_from(row: &DbRow) -> StoreResult<Job> {
+    let payload: String = row.try_get("payload")?;
+    let status: String = row.try_get("status")?;
+    Ok(Job {
+        id: parse("job id", row.try_get("id")?)?,
+        workspace_id: parse_opt("workspace id", row.try_get("workspace_id")?)?,
+        kind: row.try_get("kind")?,
+        payload: serde_json::from_str(&payload).map_err(|_| corrupt("job payload", &payload))?,
+        status: JobStatus::parse(&status).ok_or_else(|| corrupt("job status", &status))?,
+        run_at: Timestamp::from_millis(row.try_get("run_at")?),
+        attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+        max_attempts: u32::try_from(row.try_get::<i64, _>("max_attempts")?).unwrap_or(u32::MAX),
+        lease_owner: row.try_get("lease_owner")?,
+        lease_until: row.try_get::<Option<i64>, _>("lease_until")?.map(Timestamp::from_millis),
+        last_error: row.try_get("last_error")?,
+    })
+}
+
+fn audit_from(row: &DbRow) -> StoreResult<AuditRecord> {
+    let details: String = row.try_get("details")?;
+    Ok(AuditRecord {
+        id: parse("audit id", row.try_get("id")?)?,
+        at: Timestamp::from_millis(row.try_get("at")?),
+        event: AuditEvent {
+            workspace_id: parse_opt("workspace id", row.try_get("workspace_id")?)?,
+            actor: Actor {
+                user_id: parse_opt("user id", row.try_get("actor_user_id")?)?,
+                label: row.try_get("actor_label")?,
+                origin: row.try_get("origin")?,
+            },
+            action: row.try_get("action")?,
+            target: row.try_get("target")?,
+            details: serde_json::from_str(&details).map_err(|_| corrupt("audit details", &details))?,
+        },
+    })
+}
+
+async fn insert_audit(tx: &mut Tx, event: &AuditEvent) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (id, workspace_id, actor_user_id, actor_label, origin, action, target, details, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(AuditId::new().to_string())
+    .bind(event.workspace_id.map(|w| w.to_string()))
+    .bind(event.actor.user_id.map(|u| u.to_string()))
+    .bind(&event.actor.label)
+    .bind(&event.actor.origin)
+    .bind(&event.action)
+    .bind(&event.target)
+    .bind(event.details.to_string())
+    .bind(Timestamp::now().millis())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_user(tx: &mut Tx, user: &NewUser) -> StoreResult<User> {
+    let created = User {
+        id: UserId::new(),
+        email: user.email.clone(),
+        name: user.name.clone(),
+        is_instance_admin: user.is_instance_admin,
+        locale: None,
+        created_at: Timestamp::now(),
+    };
+    sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash, is_instance_admin, locale, created_at)
+         VALUES ($1, $2, $3, $4, $5, NULL, $6)",
+    )
+    .bind(created.id.to_string())
+    .bind(created.email.as_str())
+    .bind(created.name.as_str())
+    .bind(&user.password_hash)
+    .bind(created.is_instance_admin)
+    .bind(created.created_at.millis())
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| from_sqlx(e, Conflict::EmailTaken))?;
+    Ok(created)
+}
+
+async fn insert_membership(tx: &mut Tx, workspace: WorkspaceId, user: UserId, role: Role) -> StoreResult<()> {
+    sqlx::query("INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(workspace.to_string())
+        .bind(user.to_string())
+        .bind(role.as_str())
+        .bind(Timestamp::now().millis())
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| from_sqlx(e, Conflict::AlreadyMember))?;
+    Ok(())
+}
+
+/// The member's current role, with the workspace locked for the rest of the transaction so that
+/// two concurrent changes cannot both remove "the other" admin.
+async fn locked_role(tx: &mut Tx, workspace: WorkspaceId, user: UserId) -> StoreResult<Role> {
+    sqlx::query(LOCK_WORKSPACE_SQL)
+        .bind(workspace.to_string())
+        .execute(&mut **tx)
+        .await?;
+    let role: Option<String> =
+        sqlx::query_scalar("SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2")
+            .bind(workspace.to_string())
+            .bind(user.to_string())
+            .fetch_optional(&mut **tx)
+            .await?;
+    match role {
+        Some(r) => parse("role", r),
+        None => Err(StoreError::NotFound("this member".into())),
+    }
+}
+
+async fn admin_count(tx: &mut Tx, workspace: WorkspaceId) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND role = 'admin'")
+        .bind(workspace.to_string())
+        .fetch_one(&mut **tx)
+        .await?)
+}
+
+impl SqlStore {
+    async fn write(&self) -> StoreResult<Tx> {
+        begin_write(&self.pool).await.map_err(StoreError::from)
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn migrate(&self) -> StoreResult<usize> {
+        sqlx::query(CREATE_MIGRATIONS_TABLE).execute(&self.pool).await?;
+        let mut applied = 0;
+        for m in MIGRATIONS {
+            let mut tx = self.write().await?;
+            lock_migrations(&mut tx).await?;
+            let existing: Option<String> =
+                sqlx::query_scalar("SELECT checksum FROM relais_migrations WHERE version = $1")
+                    .bind(m.version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let sum = checksum(m.sql);
+            match existing {
+                Some(stored) if stored == sum => continue,
+                Some(_) => {
+                    return Err(StoreError::Schema(format!(
+                        "migration {} ({}) differs from the one applied to this database; migrations must never be edited once released",
+                        m.version, m.name
+                    )));
+                }
+                None => {}
+            }
+            for statement in statements(m.sql) {
+                sqlx::query(&statement).execute(&mut *tx).await.map_err(|e| {
+                    StoreError::Schema(format!("migration {} ({}) failed: {e}", m.version, m.name))
+                })?;
+            }
+            sqlx::query("INSERT INTO relais_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
+                .bind(m.version)
+                .bind(m.name)
+                .bind(sum)
+                .bind(Timestamp::now().millis())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            applied += 1;
+        }
+        // A database migrated by a newer Relais has versions this binary does not know.
+        let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM relais_migrations")
+            .fetch_one(&self.pool)
+            .await?;
+        let known = MIGRATIONS.last().map(|m| m.version).unwrap_or(0);
+        if newest.unwrap_or(0) > known {
+            return Err(StoreError::Schema(format!(
+                "this database was migrated by a newer Relais (schema version {}, this binary knows {known}); upgrade Relais",
+                newest.unwrap_or(0)
+            )));
+        }
+        Ok(applied)
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn count_users(&self) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n as u64)
+    }
+
+    async fn create_first_admin(&self, user: NewUser, audit: AuditEvent) -> StoreResult<User> {
+        let mut tx = self.write().await?;
+        lock_setup(&mut tx).await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&mut *tx)
+            .await?;
+        if n > 0 {
+            return Err(StoreError::Conflict(Conflict::SetupDone));
+        }
+        let created = insert_user(&mut tx, &NewUser { is_instance_admin: true, ..user }).await?;
+        let mut audit = audit;
+        audit.actor.user_id = Some(created.id);
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn create_user(&self, user: NewUser, audit: AuditEvent) -> StoreResult<User> {
+        let mut tx = self.write().await?;
+        let created = insert_user(&mut tx, &user).await?;
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn user_by_id(&self, id: UserId) -> StoreResult<Option<User>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from).transpose()
+    }
+
+    async fn credentials_by_email(&self, email: &Email) -> StoreResult<Option<(User, String)>> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLS}, u.password_hash FROM users u WHERE u.email = $1"
+        ))
+        .bind(email.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => Ok(Some((user_from(&row)?, row.try_get("password_hash")?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn set_user_locale(&self, id: UserId, locale: Option<&str>) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
+            .bind(locale)
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_workspace(
+        &self,
+        slug: &Slug,
+        name: &str,
+        admin: Option<UserId>,
+        audit: AuditEvent,
+    ) -> StoreResult<Workspace> {
+        let workspace = Workspace {
+            id: WorkspaceId::new(),
+            slug: slug.clone(),
+            name: name.to_owned(),
+            created_at: Timestamp::now(),
+        };
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO workspaces (id, slug, name, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(workspace.id.to_string())
+            .bind(workspace.slug.as_str())
+            .bind(&workspace.name)
+            .bind(workspace.created_at.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| from_sqlx(e, Conflict::SlugTaken))?;
+        if let Some(admin) = admin {
+            insert_membership(&mut tx, workspace.id, admin, Role::Admin).await?;
+        }
+        let mut audit = audit;
+        audit.workspace_id = Some(workspace.id);
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(workspace)
+    }
+
+    async fn workspace_by_slug(&self, slug: &Slug) -> StoreResult<Option<Workspace>> {
+        let row = sqlx::query(&format!("SELECT {WORKSPACE_COLS} FROM workspaces w WHERE w.slug = $1"))
+            .bind(slug.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(workspace_from).transpose()
+    }
+
+    async fn all_workspaces(&self) -> StoreResult<Vec<Workspace>> {
+        let rows = sqlx::query(&format!("SELECT {WORKSPACE_COLS} FROM workspaces w ORDER BY w.name, w.slug"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(workspace_from).collect()
+    }
+
+    async fn workspaces_of(&self, user: UserId) -> StoreResult<Vec<(Workspace, Role)>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {WORKSPACE_COLS}, m.role FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
+             WHERE m.user_id = $1 ORDER BY w.name, w.slug"
+        ))
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((workspace_from(r)?, parse("role", r.try_get("role")?)?)))
+            .collect()
+    }
+
+    async fn members(&self, workspace: WorkspaceId) -> StoreResult<Vec<Member>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLS}, m.role, m.created_at AS joined_at FROM memberships m JOIN users u ON u.id = m.user_id
+             WHERE m.workspace_id = $1 ORDER BY u.name, u.email"
+        ))
+        .bind(workspace.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Member {
+                    user: user_from(r)?,
+                    role: parse("role", r.try_get("role")?)?,
+                    joined_at: Timestamp::from_millis(r.try_get("joined_at")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn role_of(&self, workspace: WorkspaceId, user: UserId) -> StoreResult<Option<Role>> {
+        let role: Option<String> =
+            sqlx::query_scalar("SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2")
+                .bind(workspace.to_string())
+                .bind(user.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        parse_opt("role", role)
+    }
+
+    async fn add_member(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        role: Role,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        insert_membership(&mut tx, workspace, user, role).await?;
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn change_role(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        role: Role,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let current = locked_role(&mut tx, workspace, user).await?;
+        if current == Role::Admin && role != Role::Admin && admin_count(&mut tx, workspace).await? <= 1 {
+            return Err(StoreError::Conflict(Conflict::LastAdmin));
+        }
+        sqlx::query("UPDATE memberships SET role = $1 WHERE workspace_id = $2 AND user_id = $3")
+            .bind(role.as_str())
+            .bind(workspace.to_string())
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await?;
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn remove_member(&self, workspace: WorkspaceId, user: UserId, audit: AuditEvent) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let current = locked_role(&mut tx, workspace, user).await?;
+        if current == Role::Admin && admin_count(&mut tx, workspace).await? <= 1 {
+            return Err(StoreError::Conflict(Conflict::LastAdmin));
+        }
+        sqlx::query("DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2")
+            .bind(workspace.to_string())
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await?;
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_invitation(&self, invitation: NewInvitation, audit: AuditEvent) -> StoreResult<Invitation> {
+        let created = Invitation {
+            id: InvitationId::new(),
+            workspace_id: invitation.workspace_id,
+            email: invitation.email,
+            role: invitation.role,
+            invited_by: invitation.invited_by,
+            created_at: Timestamp::now(),
+            expires_at: invitation.expires_at,
+            accepted_at: None,
+            revoked_at: None,
+        };
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO invitations (id, workspace_id, email, role, token_hash, invited_by, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(created.id.to_string())
+        .bind(created.workspace_id.to_string())
+        .bind(created.email.as_str())
+        .bind(created.role.as_str())
+        .bind(&invitation.token_hash)
+        .bind(created.invited_by.map(|u| u.to_string()))
+        .bind(created.created_at.millis())
+        .bind(created.expires_at.millis())
+        .execute(&mut *tx)
+        .await?;
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn invitation_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Invitation>> {
+        let row = sqlx::query(&format!("SELECT {INVITATION_COLS} FROM invitations WHERE token_hash = $1"))
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(invitation_from).transpose()
+    }
+
+    async fn pending_invitations(&self, workspace: WorkspaceId, now: Timestamp) -> StoreResult<Vec<Invitation>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {INVITATION_COLS} FROM invitations
+             WHERE workspace_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2
+             ORDER BY created_at DESC"
+        ))
+        .bind(workspace.to_string())
+        .bind(now.millis())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(invitation_from).collect()
+    }
+
+    async fn accept_invitation(
+        &self,
+        invitation: InvitationId,
+        who: Invitee,
+        now: Timestamp,
+        audit: AuditEvent,
+    ) -> StoreResult<User> {
+        let mut tx = self.write().await?;
+        let row = sqlx::query(&format!("SELECT {INVITATION_COLS} FROM invitations WHERE id = $1"))
+            .bind(invitation.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound("this invitation".into()))?;
+        let inv = invitation_from(&row)?;
+        if !inv.is_pending(now) {
+            return Err(StoreError::Conflict(Conflict::InvitationNotPending));
+        }
+        let user = match who {
+            Invitee::New(new_user) => insert_user(&mut tx, &new_user).await?,
+            Invitee::Existing(id) => {
+                let row = sqlx::query(&format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1"))
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound("this user".into()))?;
+                user_from(&row)?
+            }
+        };
+        insert_membership(&mut tx, inv.workspace_id, user.id, inv.role).await?;
+        // Guarded by `accepted_at IS NULL` so two tabs accepting at once cannot both succeed.
+        let done = sqlx::query("UPDATE invitations SET accepted_at = $1 WHERE id = $2 AND accepted_at IS NULL")
+            .bind(now.millis())
+            .bind(inv.id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict(Conflict::InvitationNotPending));
+        }
+        let mut audit = audit;
+        audit.workspace_id = Some(inv.workspace_id);
+        if audit.actor.user_id.is_none() {
+            audit.actor.user_id = Some(user.id);
+            audit.actor.label = user.email.to_string();
+        }
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn revoke_invitation(&self, workspace: WorkspaceId, invitation: InvitationId, audit: AuditEvent) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND workspace_id = $3 AND accepted_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(Timestamp::now().millis())
+        .bind(invitation.to_string())
+        .bind(workspace.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("this pending invitation".into()));
+        }
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_session(&self, session: NewSession) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $3)",
+        )
+        .bind(&session.token_hash)
+        .bind(session.user_id.to_string())
+        .bind(session.created_at.millis())
+        .bind(session.expires_at.millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session_user(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<User>> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLS} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
+        ))
+        .bind(token_hash)
+        .bind(now.millis())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_from).transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn purge_expired_sessions(&self, now: Timestamp) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now.millis())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn create_api_token(&self, token: NewApiToken, audit: AuditEvent) -> StoreResult<ApiToken> {
+        let created = ApiToken {
+            id: ApiTokenId::new(),
+            workspace_id: token.workspace_id,
+            name: token.name,
+            role: token.role,
+            created_by: token.created_by,
+            created_at: Timestamp::now(),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO api_tokens (id, workspace_id, name, role, token_hash, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(created.id.to_string())
+        .bind(created.workspace_id.to_string())
+        .bind(&created.name)
+        .bind(created.role.as_str())
+        .bind(&token.token_hash)
+        .bind(created.created_by.map(|u| u.to_string()))
+        .bind(created.created_at.millis())
+        .execute(&mut *tx)
+        .await?;
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn use_api_token(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<ApiToken>> {
+        let row = sqlx::query(&format!(
+            "SELECT {TOKEN_COLS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let token = token_from(&row)?;
+        // Written at most once a minute per token: the figure is for people, not for billing.
+        if token.last_used_at.is_none_or(|t| now.millis() - t.millis() > 60_000) {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(now.millis())
+                .bind(token.id.to_string())
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(Some(token))
+    }
+
+    async fn api_tokens(&self, workspace: WorkspaceId) -> StoreResult<Vec<ApiToken>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TOKEN_COLS} FROM api_tokens WHERE workspace_id = $1 ORDER BY created_at DESC, id DESC"
+        ))
+        .bind(workspace.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(token_from).collect()
+    }
+
+    async fn revoke_api_token(&self, workspace: WorkspaceId, token: ApiTokenId, audit: AuditEvent) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND workspace_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(Timestamp::now().millis())
+        .bind(token.to_string())
+        .bind(workspace.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("this live token".into()));
+        }
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn record_audit(&self, audit: AuditEvent) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn audit_log(&self, workspace: Option<WorkspaceId>, before: Option<AuditId>, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+        // Ids are UUID v7 text: their order is their time order.
+        let before = before.map(|b| b.to_string()).unwrap_or_else(|| "~".to_owned());
+        let cols = "id, workspace_id, actor_user_id, actor_label, origin, action, target, details, at";
+        let rows = match workspace {
+            Some(w) => sqlx::query(&format!(
+                "SELECT {cols} FROM audit_log WHERE workspace_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
+            ))
+            .bind(w.to_string())
+            .bind(before)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?,
+            None => sqlx::query(&format!(
+                "SELECT {cols} FROM audit_log WHERE workspace_id IS NULL AND id < $1 ORDER BY id DESC LIMIT $2"
+            ))
+            .bind(before)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?,
+        };
+        rows.iter().map(audit_from).collect()
+    }
+
+    async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
+        sqlx::query("INSERT INTO instance_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(sqlx::query_scalar("SELECT value FROM instance_settings WHERE key = $1")
+            .bind(key)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn enqueue_job(&self, job: NewJob) -> StoreResult<JobId> {
+        let id = JobId::new();
+        let now = Timestamp::now().millis();
+        sqlx::query(
+            "INSERT INTO jobs (id, workspace_id, kind, payload, status, run_at, attempts, max_attempts, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, 'queued', $5, 0, $6, $7, $7)",
+        )
+        .bind(id.to_string())
+        .bind(job.workspace_id.map(|w| w.to_string()))
+        .bind(&job.kind)
+        .bind(job.payload.to_string())
+        .bind(job.run_at.millis())
+        .bind(i64::from(job.max_attempts.max(1)))
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    async fn claim_job(&self, worker: &str, now: Timestamp, lease_ms: i64) -> StoreResult<Option<Job>> {
+        let mut tx = self.write().await?;
+        let id: Option<String> = sqlx::query_scalar(CLAIM_JOB_SQL)
+            .bind(now.millis())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(id) = id else {
+            tx.commit().await?;
+            return Ok(None);
+        };
+        sqlx::query(
+            "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = $1, lease_until = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(worker)
+        .bind(now.millis().saturating_add(lease_ms))
+        .bind(now.millis())
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query(&format!("SELECT {JOB_COLS} FROM jobs WHERE id = $1"))
+            .bind(&id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        job_from(&row).map(Some)
+    }
+
+    async fn heartbeat_job(&self, id: JobId, worker: &str, lease_until: Timestamp) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND status = 'running'")
+            .bind(lease_until.millis())
+            .bind(id.to_string())
+            .bind(worker)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn complete_job(&self, id: JobId, worker: &str, now: Timestamp) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = 'done', lease_owner = NULL, lease_until = NULL, updated_at = $1
+             WHERE id = $2 AND lease_owner = $3 AND status = 'running'",
+        )
+        .bind(now.millis())
+        .bind(id.to_string())
+        .bind(worker)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn fail_job(&self, id: JobId, worker: &str, error: &str, retry_at: Option<Timestamp>, now: Timestamp) -> StoreResult<bool> {
+        let (status, run_at) = match retry_at {
+            Some(t) => ("queued", Some(t.millis())),
+            None => ("dead", None),
+        };
+        let done = sqlx::query(
+            "UPDATE jobs SET status = $1, run_at = COALESCE($2, run_at), last_error = $3, lease_owner = NULL, lease_until = NULL, updated_at = $4
+             WHERE id = $5 AND lease_owner = $6 AND status = 'running'",
+        )
+        .bind(status)
+        .bind(run_at)
+        .bind(error)
+        .bind(now.millis())
+        .bind(id.to_string())
+        .bind(worker)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn job(&self, id: JobId) -> StoreResult<Option<Job>> {
+        let row = sqlx::query(&format!("SELECT {JOB_COLS} FROM jobs WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(job_from).transpose()
+    }
+
+    async fn job_counts(&self) -> StoreResult<Vec<(String, u64)>> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status ORDER BY status")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get::<String, _>("status")?, r.try_get::<i64, _>("n")? as u64)))
+            .collect()
+    }
+
+    async fn is_empty(&self) -> StoreResult<bool> {
+        for table in TABLES {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {}", table.name))
+                .fetch_one(&self.pool)
+                .await?;
+            if n > 0 {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    async fn dump_table(&self, table: &TableSpec) -> StoreResult<Vec<Vec<Cell>>> {
+        let rows = sqlx::query(&table.select_sql()).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                table
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, kind))| {
+                        Ok(match kind {
+                            ColumnKind::Text => row.try_get::<Option<String>, _>(i)?.map_or(Cell::Null, Cell::Text),
+                            ColumnKind::Int => row.try_get::<Option<i64>, _>(i)?.map_or(Cell::Null, Cell::Int),
+                            ColumnKind::Bool => row.try_get::<Option<bool>, _>(i)?.map_or(Cell::Null, Cell::Bool),
+                        })
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    async fn load_rows(&self, table: &TableSpec, rows: Vec<Vec<Cell>>) -> StoreResult<()> {
+        let sql = table.insert_sql();
+        let mut tx = self.write().await?;
+        for row in rows {
+            let mut q = sqlx::query(&sql);
+            for ((_, kind), cell) in table.columns.iter().zip(row) {
+                q = match (kind, cell) {
+                    (_, Cell::Text(s)) => q.bind(s),
+                    (_, Cell::Int(n)) => q.bind(n),
+                    (_, Cell::Bool(b)) => q.bind(b),
+                    (ColumnKind::Text, Cell::Null) => q.bind(None::<String>),
+                    (ColumnKind::Int, Cell::Null) => q.bind(None::<i64>),
+                    (ColumnKind::Bool, Cell::Null) => q.bind(None::<bool>),
+                };
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn actual_columns(&self, table: &str) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(COLUMNS_SQL)
+            .bind(table)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+}

@@ -1,0 +1,163 @@
+//! The list of tables and columns, for `relais db copy`.
+//!
+//! Copying goes through these plain cells rather than through the typed rows, so that it moves
+//! every column of every table, including ones no typed row reads yet. The conformance suite
+//! checks this list against the columns each database really has, so a migration that adds a
+//! table or column without adding it here fails the tests.
+
+/// The portable column types the schema uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnKind {
+    Text,
+    Int,
+    Bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cell {
+    Null,
+    Text(String),
+    Int(i64),
+    Bool(bool),
+}
+
+#[derive(Debug)]
+pub struct TableSpec {
+    pub name: &'static str,
+    pub columns: &'static [(&'static str, ColumnKind)],
+}
+
+use ColumnKind::{Bool, Int, Text};
+
+/// Every table, parents before children, so that rows can be loaded in this order.
+pub static TABLES: &[TableSpec] = &[
+    TableSpec {
+        name: "users",
+        columns: &[
+            ("id", Text),
+            ("email", Text),
+            ("name", Text),
+            ("password_hash", Text),
+            ("is_instance_admin", Bool),
+            ("locale", Text),
+            ("created_at", Int),
+        ],
+    },
+    TableSpec {
+        name: "workspaces",
+        columns: &[
+            ("id", Text),
+            ("slug", Text),
+            ("name", Text),
+            ("created_at", Int),
+        ],
+    },
+    TableSpec {
+        name: "memberships",
+        columns: &[
+            ("workspace_id", Text),
+            ("user_id", Text),
+            ("role", Text),
+            ("created_at", Int),
+        ],
+    },
+    TableSpec {
+        name: "invitations",
+        columns: &[
+            ("id", Text),
+            ("workspace_id", Text),
+            ("email", Text),
+            ("role", Text),
+            ("token_hash", Text),
+            ("invited_by", Text),
+            ("created_at", Int),
+            ("expires_at", Int),
+            ("accepted_at", Int),
+            ("revoked_at", Int),
+        ],
+    },
+    TableSpec {
+        name: "sessions",
+        columns: &[
+            ("token_hash", Text),
+            ("user_id", Text),
+            ("created_at", Int),
+            ("expires_at", Int),
+            ("last_seen_at", Int),
+        ],
+    },
+    TableSpec {
+        name: "api_tokens",
+        columns: &[
+            ("id", Text),
+            ("workspace_id", Text),
+            ("name", Text),
+            ("role", Text),
+            ("token_hash", Text),
+            ("created_by", Text),
+            ("created_at", Int),
+            ("last_used_at", Int),
+            ("revoked_at", Int),
+        ],
+    },
+    TableSpec {
+        name: "audit_log",
+        columns: &[
+            ("id", Text),
+            ("workspace_id", Text),
+            ("actor_user_id", Text),
+            ("actor_label", Text),
+            ("origin", Text),
+            ("action", Text),
+            ("target", Text),
+            ("details", Text),
+            ("at", Int),
+        ],
+    },
+    TableSpec {
+        name: "instance_settings",
+        columns: &[("key", Text), ("value", Text)],
+    },
+    TableSpec {
+        name: "jobs",
+        columns: &[
+            ("id", Text),
+            ("workspace_id", Text),
+            ("kind", Text),
+            ("payload", Text),
+            ("status", Text),
+            ("run_at", Int),
+            ("attempts", Int),
+            ("max_attempts", Int),
+            ("lease_owner", Text),
+            ("lease_until", Int),
+            ("last_error", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+    },
+];
+
+impl TableSpec {
+    pub fn select_sql(&self) -> String {
+        let cols: Vec<&str> = self.columns.iter().map(|(c, _)| *c).collect();
+        // Ordered by the first column (the key) so that a copy is deterministic.
+        format!(
+            "SELECT {} FROM {} ORDER BY {}",
+            cols.join(", "),
+            self.name,
+            cols[0]
+        )
+    }
+
+    pub fn insert_sql(&self) -> String {
+        let cols: Vec<&str> = self.columns.iter().map(|(c, _)| *c).collect();
+        let params: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
+        format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            self.name,
+            cols.join(", "),
+            params.join(", ")
+        )
+    }
+}
