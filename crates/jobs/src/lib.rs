@@ -1,1 +1,129 @@
+//! Background workers: claim due jobs from the store's queue, run the handler registered for
+//! their kind, and record the outcome. A failed attempt is retried with exponential back-off
+//! and jitter (or at the time the handler asks, such as a network's `Retry-After`), until the
+//! job's attempts run out and it is marked dead. A worker that dies loses its lease, and the job
+//! goes to another worker once the lease expires.
+//!
+//! Capabilities register their handlers; this crate ships the housekeeping ones.
 
+mod backoff;
+mod housekeeping;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use relais_core::Timestamp;
+use relais_store::{Job, Store};
+use tokio::sync::watch;
+
+pub use backoff::retry_delay_ms;
+pub use housekeeping::{PURGE_SESSIONS, PurgeSessions};
+
+/// What a handler says about an attempt that did not succeed.
+#[derive(Debug)]
+pub enum JobError {
+    /// Try again later: at the given time, or after the usual back-off when `None`.
+    Retry { reason: String, at: Option<Timestamp> },
+    /// Never try again (bad input, a refusal that will not change).
+    Permanent(String),
+}
+
+#[async_trait]
+pub trait JobHandler: Send + Sync + 'static {
+    async fn run(&self, job: &Job, store: &Arc<dyn Store>) -> Result<(), JobError>;
+}
+
+pub struct Worker {
+    store: Arc<dyn Store>,
+    handlers: HashMap<String, Arc<dyn JobHandler>>,
+    name: String,
+    lease_ms: i64,
+    idle: Duration,
+}
+
+impl Worker {
+    pub fn new(store: Arc<dyn Store>, name: impl Into<String>) -> Self {
+        let mut w = Self {
+            store,
+            handlers: HashMap::new(),
+            name: name.into(),
+            lease_ms: 60_000,
+            idle: Duration::from_secs(1),
+        };
+        w.register(PURGE_SESSIONS, Arc::new(PurgeSessions));
+        w
+    }
+
+    pub fn register(&mut self, kind: &str, handler: Arc<dyn JobHandler>) {
+        self.handlers.insert(kind.to_owned(), handler);
+    }
+
+    pub fn with_idle(mut self, idle: Duration) -> Self {
+        self.idle = idle;
+        self
+    }
+
+    /// Runs one due job if there is one; true if it did.
+    pub async fn run_once(&self) -> Result<bool, relais_store::StoreError> {
+        let now = Timestamp::now();
+        let Some(job) = self.store.claim_job(&self.name, now, self.lease_ms).await? else {
+            return Ok(false);
+        };
+        let outcome = match self.handlers.get(&job.kind) {
+            Some(h) => h.run(&job, &self.store).await,
+            None => Err(JobError::Permanent(format!("no handler for job kind `{}` in this Relais", job.kind))),
+        };
+        let done_at = Timestamp::now();
+        match outcome {
+            Ok(()) => {
+                self.store.complete_job(job.id, &self.name, done_at).await?;
+            }
+            Err(JobError::Retry { reason, at }) if job.attempts < job.max_attempts => {
+                let at = at.unwrap_or_else(|| {
+                    Timestamp::from_millis(done_at.millis() + retry_delay_ms(job.attempts, jitter()))
+                });
+                tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, %reason, "job failed; will retry");
+                self.store.fail_job(job.id, &self.name, &reason, Some(at), done_at).await?;
+            }
+            Err(JobError::Retry { reason, .. }) | Err(JobError::Permanent(reason)) => {
+                tracing::error!(job = %job.id, kind = %job.kind, %reason, "job failed for good");
+                self.store.fail_job(job.id, &self.name, &reason, None, done_at).await?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Works until `stop` turns true, sleeping `idle` when the queue is empty.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        tracing::info!(worker = %self.name, "worker started");
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let worked = match self.run_once().await {
+                Ok(w) => w,
+                Err(e) => {
+                    tracing::warn!(error = %e, "worker cannot reach the queue");
+                    false
+                }
+            };
+            if !worked {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.idle) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+        tracing::info!(worker = %self.name, "worker stopped");
+    }
+}
+
+fn jitter() -> f64 {
+    let mut b = [0u8; 2];
+    if getrandom::fill(&mut b).is_err() {
+        return 0.5;
+    }
+    f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX)
+}

@@ -1,1 +1,91 @@
+//! The web face of Relais: pages, the REST API, health and metrics, on one axum router.
+//!
+//! Layers, from the outside in: security headers → metrics → (pages only) the request context,
+//! which loads the session, picks the language, checks CSRF tokens on every form and renders
+//! error pages. The API authenticates with bearer tokens instead and answers JSON.
 
+pub mod api;
+pub mod auth;
+pub mod context;
+pub mod error;
+pub mod i18n;
+pub mod metrics;
+pub mod pages;
+pub mod state;
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+pub use state::{AppState, WebConfig};
+
+use pages::{audit, join, members, session, setup, tokens, workspaces};
+
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/", get(session::root))
+        .route("/setup", get(setup::show).post(setup::submit))
+        .route("/login", get(session::show_login).post(session::submit_login))
+        .route("/logout", post(session::logout))
+        .route("/lang", post(session::switch_lang))
+        .route("/workspaces", get(workspaces::list).post(workspaces::create))
+        .route("/invite/{token}", get(join::show).post(join::accept))
+        .route("/w/{slug}", get(workspaces::home))
+        .route("/w/{slug}/settings", get(members::show))
+        .route("/w/{slug}/settings/invitations", post(members::invite))
+        .route("/w/{slug}/settings/invitations/{id}/revoke", post(members::revoke_invitation))
+        .route("/w/{slug}/settings/members/{user}/role", post(members::change_role))
+        .route("/w/{slug}/settings/members/{user}/remove", post(members::remove))
+        .route("/w/{slug}/settings/tokens", get(tokens::show).post(tokens::create))
+        .route("/w/{slug}/settings/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/w/{slug}/settings/audit", get(audit::show))
+        .route("/w/{slug}/{section}", get(workspaces::capability))
+        .fallback(not_found)
+        .layer(from_fn_with_state(state.clone(), context::middleware));
+
+    Router::new()
+        .merge(pages)
+        .merge(api::router())
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::metrics_page))
+        .route("/assets/app.css", get(css))
+        .route("/assets/app.js", get(js))
+        .layer(from_fn_with_state(state.clone(), metrics::track))
+        .layer(from_fn(context::security_headers))
+        .with_state(state)
+}
+
+async fn not_found() -> Response {
+    error::WebError::not_found().into_response()
+}
+
+/// 200 when the database answers, 503 otherwise: what a load balancer or orchestrator asks.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match tokio::time::timeout(std::time::Duration::from_secs(5), state.store.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ok\n").into_response(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "health check: database down");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database does not answer\n").into_response(),
+    }
+}
+
+async fn css() -> Response {
+    asset("text/css; charset=utf-8", include_str!("../assets/app.css"))
+}
+
+async fn js() -> Response {
+    asset("text/javascript; charset=utf-8", include_str!("../assets/app.js"))
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")],
+        body,
+    )
+        .into_response()
+}

@@ -1,0 +1,151 @@
+//! The command line. Every command that touches data takes the same [`DataArgs`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "relais", version, about = "Relais: community management, self-hosted, in one binary.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the data lives. Flags win over `RELAIS_*` variables, which win over the config file.
+#[derive(Args, Debug, Clone, Default)]
+pub struct DataArgs {
+    /// The config file (TOML). Default: ./relais.toml when it exists.
+    #[arg(long, env = "RELAIS_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Directory for the embedded SQLite database (DIR/relais.db). Default: ./relais-data.
+    #[arg(long, env = "RELAIS_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://user:password@host/db). When set, the data directory is not used.
+    #[arg(long, env = "RELAIS_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web UI, the REST API and the background workers.
+    Serve(ServeArgs),
+    /// Apply the database migrations, then exit.
+    Migrate(DataOnly),
+    /// Manage workspaces (one per brand or client).
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Move data between databases.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Configuration helpers.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct DataOnly {
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Address to listen on. Default: 127.0.0.1:8080.
+    #[arg(long, env = "RELAIS_LISTEN")]
+    pub listen: Option<String>,
+    /// The URL people reach Relais at (for links in mails; https:// makes cookies Secure).
+    #[arg(long, env = "RELAIS_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Do not serve HTTP: run only the background workers (several processes can share PostgreSQL).
+    #[arg(long, conflicts_with = "no_workers")]
+    pub no_web: bool,
+    /// Do not run background workers: serve only HTTP.
+    #[arg(long)]
+    pub no_workers: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WorkspaceCommand {
+    /// Create a workspace.
+    Add {
+        /// Short name used in addresses: lowercase letters, digits, hyphens (acme-france).
+        slug: String,
+        /// The brand's or client's name, as shown.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List the workspaces.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user (password from RELAIS_PASSWORD, or asked on the terminal) and add them to a
+    /// workspace; an existing user is just added to the workspace.
+    Add {
+        email: String,
+        /// admin, manager, editor, contributor or analyst.
+        #[arg(long)]
+        role: String,
+        /// The workspace's slug.
+        #[arg(long)]
+        workspace: String,
+        /// The name shown. Default: the part of the e-mail before the @.
+        #[arg(long)]
+        name: Option<String>,
+        /// Also make the user an instance administrator (may create workspaces).
+        #[arg(long)]
+        instance_admin: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create an API token for a workspace; the token is the last line printed.
+    Create {
+        /// The workspace's slug.
+        #[arg(long)]
+        workspace: String,
+        /// What the token is for.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// The token's role: admin, manager, editor, contributor or analyst.
+        #[arg(long, default_value = "editor")]
+        role: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Copy everything from one database to another, empty one (SQLite ↔ PostgreSQL).
+    /// A plain directory path stands for its relais.db.
+    Copy {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Print a documented default config file.
+    Default,
+}

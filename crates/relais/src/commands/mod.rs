@@ -1,0 +1,54 @@
+//! One module per subcommand. Each opens the store it needs through [`open_store`], so that
+//! every command takes the same `--data-dir` / `--database-url` / `--config`.
+
+mod admin;
+mod db_copy;
+mod serve;
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use relais_store::Store;
+
+use crate::cli::{Cli, Command, ConfigCommand, DataArgs, DbCommand, TokenCommand, UserCommand, WorkspaceCommand};
+use crate::config::{self, FileConfig};
+
+pub async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve::run(args).await,
+        Command::Migrate(a) => {
+            let (store, _) = open_store(&a.data, true).await?;
+            println!("the database is up to date ({})", store.backend());
+            store.close().await;
+            Ok(())
+        }
+        Command::Workspace(WorkspaceCommand::Add { slug, name, data }) => admin::workspace_add(&data, &slug, &name).await,
+        Command::Workspace(WorkspaceCommand::List { data }) => admin::workspace_list(&data).await,
+        Command::User(UserCommand::Add { email, role, workspace, name, instance_admin, data }) => {
+            admin::user_add(&data, &email, &role, &workspace, name.as_deref(), instance_admin).await
+        }
+        Command::Token(TokenCommand::Create { workspace, name, role, data }) => admin::token_create(&data, &workspace, &name, &role).await,
+        Command::Db(DbCommand::Copy { from, to }) => db_copy::run(&from, &to).await,
+        Command::Config(ConfigCommand::Default) => {
+            print!("{}", config::DEFAULT_CONFIG);
+            Ok(())
+        }
+    }
+}
+
+/// Loads the config, opens the database and (when `migrate`) brings its schema up to date.
+pub async fn open_store(args: &DataArgs, migrate: bool) -> Result<(Arc<dyn Store>, FileConfig)> {
+    let file = config::load(args)?;
+    let location = config::database(args, &file);
+    let store = relais_store::open(&location).await.context("cannot open the database")?;
+    if migrate {
+        let applied = store
+            .migrate()
+            .await
+            .with_context(|| format!("cannot migrate {}", location.describe()))?;
+        if applied > 0 {
+            tracing::info!(applied, database = %location.describe(), "migrations applied");
+        }
+    }
+    Ok((store, file))
+}

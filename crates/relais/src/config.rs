@@ -1,0 +1,163 @@
+//! The configuration: defaults, then the TOML file, then `RELAIS_*` variables and flags (clap
+//! reads both, flags first). `relais config default` prints [`DEFAULT_CONFIG`], which is also
+//! parsed by a test so that it can never drift from what Relais accepts.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use relais_mail::SmtpConfig;
+use relais_store::DatabaseLocation;
+use serde::Deserialize;
+
+use crate::cli::DataArgs;
+
+pub const DEFAULT_CONFIG: &str = r#"# Relais configuration. Every key may be left out; the value shown is the default.
+# Precedence: command-line flags, then RELAIS_* environment variables, then this file.
+
+# Where the embedded SQLite database lives (DIR/relais.db). Flag --data-dir, RELAIS_DATA_DIR.
+data_dir = "./relais-data"
+
+# A PostgreSQL URL, to use PostgreSQL instead of SQLite:
+# database_url = "postgres://relais:secret@localhost/relais"
+# Flag --database-url, RELAIS_DATABASE_URL.
+
+# The address `relais serve` listens on. Flag --listen, RELAIS_LISTEN.
+listen = "127.0.0.1:8080"
+
+# The address people use to reach Relais, used in links sent by mail. Behind a reverse proxy
+# with TLS, write its https:// URL here: cookies are then marked Secure.
+# Default: http:// followed by `listen`. Flag --public-url, RELAIS_PUBLIC_URL.
+# public_url = "https://relais.example.org"
+
+# Proxies whose X-Forwarded-For header is believed for the client's address (audit log,
+# login throttling). Leave empty when Relais faces the clients directly.
+trusted_proxies = []
+
+# How long a login lasts, and how long an invitation link works, in days.
+session_days = 14
+invitation_days = 7
+
+# Relais refuses to fetch private, loopback and link-local addresses (protection against
+# server-side request forgery). Set to true when the services it must reach live on your LAN.
+# RELAIS_ALLOW_PRIVATE_ADDRESSES.
+allow_private_addresses = false
+
+# Log filter (tracing's EnvFilter syntax). RUST_LOG overrides it.
+log = "info"
+
+# Outgoing mail (invitations, notifications). With no host, Relais shows invitation links to
+# copy instead of mailing them.
+[mail]
+host = ""
+port = 587
+# none, starttls or tls
+security = "starttls"
+username = ""
+password = ""
+from = "Relais <relais@example.org>"
+"#;
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileConfig {
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub listen: String,
+    pub public_url: Option<String>,
+    pub trusted_proxies: Vec<IpAddr>,
+    pub session_days: i64,
+    pub invitation_days: i64,
+    pub allow_private_addresses: bool,
+    pub log: String,
+    pub mail: SmtpConfig,
+}
+
+impl Default for FileConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./relais-data"),
+            database_url: None,
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            trusted_proxies: Vec::new(),
+            session_days: 14,
+            invitation_days: 7,
+            allow_private_addresses: false,
+            log: "info".into(),
+            mail: SmtpConfig::default(),
+        }
+    }
+}
+
+/// Reads the config file named by `--config`, or `./relais.toml` when it exists.
+pub fn load(args: &DataArgs) -> Result<FileConfig> {
+    let path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => Some(PathBuf::from("relais.toml")).filter(|p| p.exists()),
+    };
+    let mut config = match &path {
+        Some(p) => parse_file(p)?,
+        None => FileConfig::default(),
+    };
+    if let Ok(v) = std::env::var("RELAIS_ALLOW_PRIVATE_ADDRESSES") {
+        config.allow_private_addresses = matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on");
+    }
+    if config.session_days < 1 || config.invitation_days < 1 {
+        bail!("session_days and invitation_days must be at least 1 in the config file");
+    }
+    Ok(config)
+}
+
+fn parse_file(path: &Path) -> Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the config file {}; check the path given to --config", path.display()))?;
+    toml::from_str(&text).with_context(|| {
+        format!("the config file {} is not valid; `relais config default` prints a valid one", path.display())
+    })
+}
+
+/// The database to use: `--database-url`, else the file's `database_url`, else SQLite in the
+/// data directory (flag first, then the file's).
+pub fn database(args: &DataArgs, file: &FileConfig) -> DatabaseLocation {
+    if let Some(url) = args.database_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        return DatabaseLocation::parse(url);
+    }
+    if let Some(dir) = &args.data_dir {
+        return DatabaseLocation::Sqlite(dir.join("relais.db"));
+    }
+    if let Some(url) = file.database_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        return DatabaseLocation::parse(url);
+    }
+    DatabaseLocation::Sqlite(file.data_dir.join("relais.db"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_printed_default_parses_to_the_built_in_default() {
+        let parsed: FileConfig = toml::from_str(DEFAULT_CONFIG).expect("the default config parses");
+        let builtin = FileConfig::default();
+        assert_eq!(parsed.listen, builtin.listen);
+        assert_eq!(parsed.data_dir, builtin.data_dir);
+        assert_eq!(parsed.session_days, builtin.session_days);
+        assert!(!parsed.mail.is_enabled());
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(toml::from_str::<FileConfig>("lisen = \"0.0.0.0:80\"").is_err());
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let file = FileConfig { database_url: Some("postgres://file/db".into()), ..Default::default() };
+        let args = DataArgs { database_url: Some("postgres://flag/db".into()), ..Default::default() };
+        assert_eq!(database(&args, &file), DatabaseLocation::Postgres("postgres://flag/db".into()));
+        let args = DataArgs { data_dir: Some("/tmp/x".into()), ..Default::default() };
+        assert_eq!(database(&args, &file), DatabaseLocation::Sqlite("/tmp/x/relais.db".into()));
+        assert_eq!(database(&DataArgs::default(), &file), DatabaseLocation::Postgres("postgres://file/db".into()));
+    }
+}

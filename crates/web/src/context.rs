@@ -1,0 +1,196 @@
+//! The per-request context every page needs: who is logged in, in which language, from which
+//! address, and the CSRF token for the page's forms. One middleware builds it, checks the CSRF
+//! token of every state-changing form, and renders error pages in the right language.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use relais_core::{ErrorCode, Timestamp};
+use relais_store::User;
+
+use crate::auth::{csrf, secret};
+use crate::error::{ErrorPage, WebError};
+use crate::i18n::Lang;
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "relais_session";
+pub const CSRF_COOKIE: &str = "relais_csrf";
+pub const LANG_COOKIE: &str = "relais_lang";
+/// Forms are small; anything larger is refused before it is read.
+const MAX_FORM_BYTES: usize = 1 << 20;
+
+#[derive(Clone)]
+pub struct Ctx {
+    pub user: Option<User>,
+    /// The raw session secret, to log out.
+    pub session_secret: Option<String>,
+    pub lang: Lang,
+    pub csrf: String,
+    /// The client's address as Relais believes it (see `trusted_proxies`).
+    pub ip: String,
+}
+
+impl Ctx {
+    pub fn m(&self) -> &'static crate::i18n::Msgs {
+        self.lang.msgs()
+    }
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// A `Set-Cookie` value: HttpOnly and SameSite=Lax always, Secure when served over HTTPS.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> HeaderValue {
+    let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
+    let v = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
+    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The client address: the socket's, or the one a trusted proxy reports.
+pub fn client_ip(state: &AppState, headers: &HeaderMap, peer: Option<IpAddr>) -> String {
+    let Some(peer) = peer else { return "unknown".into() };
+    if !state.config.trusted_proxies.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded = headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(str::trim)
+        .and_then(|s| s.parse::<IpAddr>().ok());
+    forwarded.map_or_else(|| peer.to_string(), |ip| ip.to_string())
+}
+
+fn is_unsafe(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let headers = &parts.headers;
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let ip = client_ip(&state, headers, peer);
+
+    let session_secret = cookie(headers, SESSION_COOKIE).map(str::to_owned);
+    let user = match &session_secret {
+        Some(s) => match state.store.session_user(&secret::hash_secret(s), Timestamp::now()).await {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the session");
+                return ErrorPage::plain(StatusCode::SERVICE_UNAVAILABLE, Lang::En, ErrorCode::Unavailable);
+            }
+        },
+        None => None,
+    };
+    let session_secret = session_secret.filter(|_| user.is_some());
+
+    let lang = cookie(headers, LANG_COOKIE)
+        .and_then(Lang::parse)
+        .or_else(|| user.as_ref().and_then(|u| u.locale.as_deref()).and_then(Lang::parse))
+        .unwrap_or_else(|| {
+            Lang::from_accept_language(
+                headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(""),
+            )
+        });
+
+    let existing_anon = cookie(headers, CSRF_COOKIE).map(str::to_owned);
+    let (anon, new_anon) = match existing_anon {
+        Some(a) => (a, false),
+        None => (secret::new_secret(""), true),
+    };
+    let tie = session_secret.clone().unwrap_or_else(|| anon.clone());
+
+    let mut body = body;
+    if is_unsafe(&parts.method) {
+        let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+            Ok(b) => b,
+            Err(_) => {
+                return ErrorPage::plain(StatusCode::PAYLOAD_TOO_LARGE, lang, ErrorCode::InvalidInput);
+            }
+        };
+        let presented = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| {
+                url::form_urlencoded::parse(&bytes)
+                    .find(|(k, _)| k == "csrf")
+                    .map(|(_, v)| v.into_owned())
+            });
+        let ok = presented.is_some_and(|p| csrf::verify(&state.csrf_key, &tie, &p));
+        if !ok {
+            tracing::warn!(path = %parts.uri.path(), %ip, "form refused: missing or wrong CSRF token");
+            return ErrorPage::plain(StatusCode::FORBIDDEN, lang, ErrorCode::CsrfRejected);
+        }
+        body = Body::from(bytes);
+    }
+
+    let ctx = Ctx {
+        user,
+        session_secret,
+        lang,
+        csrf: csrf::token(&state.csrf_key, &tie),
+        ip,
+    };
+    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    parts.extensions.insert(ctx.clone());
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+
+    if let Some(err) = response.extensions_mut().remove::<WebError>() {
+        response = if err.code == ErrorCode::Unauthenticated {
+            let next: String = url::form_urlencoded::byte_serialize(path_and_query.as_bytes()).collect();
+            see_other(&format!("/login?next={next}"))
+        } else {
+            let status = response.status();
+            ErrorPage::render(status, &ctx, &err)
+        };
+    }
+    if new_anon {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, set_cookie(&state, CSRF_COOKIE, &anon, 60 * 60 * 24 * 365));
+    }
+    let h = response.headers_mut();
+    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Security headers on every answer: no framing, no sniffing, no referrer leaks, and a content
+/// policy that allows only Relais's own scripts and styles.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+    );
+    response
+}
+
+/// Redirect after a form (303, so the browser follows with GET).
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
+}

@@ -1,0 +1,81 @@
+//! What every handler shares.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use relais_mail::Mailer;
+use relais_store::{Store, StoreError};
+
+use crate::auth::throttle::LoginThrottle;
+use crate::metrics::Metrics;
+
+/// The web part's settings (the binary fills them from the config file, environment and flags).
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// The address people use to reach Relais, without a trailing slash: links in mails are
+    /// built from it, and cookies are marked `Secure` when it starts with `https://`.
+    pub public_url: String,
+    /// Proxies whose `X-Forwarded-For` / `Forwarded` headers are believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// How long a login lasts without logging in again.
+    pub session_days: i64,
+    /// How long an invitation link works.
+    pub invitation_days: i64,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:8080".into(),
+            trusted_proxies: Vec::new(),
+            session_days: 14,
+            invitation_days: 7,
+        }
+    }
+}
+
+impl WebConfig {
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+pub struct Inner {
+    pub store: Arc<dyn Store>,
+    pub config: WebConfig,
+    pub csrf_key: Vec<u8>,
+    pub throttle: LoginThrottle,
+    pub metrics: Metrics,
+    pub mailer: Option<Arc<dyn Mailer>>,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// The CSRF key is made once per installation and kept in the database, so that every
+    /// process sharing the database accepts the others' forms.
+    pub async fn new(
+        store: Arc<dyn Store>,
+        config: WebConfig,
+        mailer: Option<Arc<dyn Mailer>>,
+    ) -> Result<Self, StoreError> {
+        let fresh = crate::auth::secret::new_secret("");
+        let key = store.setting_or_insert("csrf_hmac_key", &fresh).await?;
+        Ok(Self(Arc::new(Inner {
+            store,
+            config,
+            csrf_key: key.into_bytes(),
+            throttle: LoginThrottle::default(),
+            metrics: Metrics::default(),
+            mailer,
+        })))
+    }
+}
