@@ -7,7 +7,9 @@ const CAP_MS: i64 = 3_600_000;
 
 /// The delay before the next attempt after `attempts` attempts; `jitter` is in [0, 1].
 pub fn retry_delay_ms(attempts: u32, jitter: f64) -> i64 {
-    let exp = BASE_MS.saturating_mul(1_i64 << attempts.saturating_sub(1).min(30)).min(CAP_MS);
+    let exp = BASE_MS
+        .saturating_mul(1_i64 << attempts.saturating_sub(1).min(30))
+        .min(CAP_MS);
     let half = exp / 2;
     half + (half as f64 * jitter.clamp(0.0, 1.0)) as i64
 }

@@ -16,8 +16,14 @@ pub struct PurgeSessions;
 #[async_trait]
 impl JobHandler for PurgeSessions {
     async fn run(&self, _job: &Job, store: &Arc<dyn Store>) -> Result<(), JobError> {
-        let retry = |e: relais_store::StoreError| JobError::Retry { reason: e.to_string(), at: None };
-        let n = store.purge_expired_sessions(Timestamp::now()).await.map_err(retry)?;
+        let retry = |e: relais_store::StoreError| JobError::Retry {
+            reason: e.to_string(),
+            at: None,
+        };
+        let n = store
+            .purge_expired_sessions(Timestamp::now())
+            .await
+            .map_err(retry)?;
         tracing::debug!(purged = n, "expired sessions purged");
         store
             .enqueue_job(NewJob {

@@ -25,7 +25,10 @@ pub use housekeeping::{PURGE_SESSIONS, PurgeSessions};
 #[derive(Debug)]
 pub enum JobError {
     /// Try again later: at the given time, or after the usual back-off when `None`.
-    Retry { reason: String, at: Option<Timestamp> },
+    Retry {
+        reason: String,
+        at: Option<Timestamp>,
+    },
     /// Never try again (bad input, a refusal that will not change).
     Permanent(String),
 }
@@ -73,7 +76,10 @@ impl Worker {
         };
         let outcome = match self.handlers.get(&job.kind) {
             Some(h) => h.run(&job, &self.store).await,
-            None => Err(JobError::Permanent(format!("no handler for job kind `{}` in this Relais", job.kind))),
+            None => Err(JobError::Permanent(format!(
+                "no handler for job kind `{}` in this Relais",
+                job.kind
+            ))),
         };
         let done_at = Timestamp::now();
         match outcome {
@@ -82,14 +88,20 @@ impl Worker {
             }
             Err(JobError::Retry { reason, at }) if job.attempts < job.max_attempts => {
                 let at = at.unwrap_or_else(|| {
-                    Timestamp::from_millis(done_at.millis() + retry_delay_ms(job.attempts, jitter()))
+                    Timestamp::from_millis(
+                        done_at.millis() + retry_delay_ms(job.attempts, jitter()),
+                    )
                 });
                 tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, %reason, "job failed; will retry");
-                self.store.fail_job(job.id, &self.name, &reason, Some(at), done_at).await?;
+                self.store
+                    .fail_job(job.id, &self.name, &reason, Some(at), done_at)
+                    .await?;
             }
             Err(JobError::Retry { reason, .. }) | Err(JobError::Permanent(reason)) => {
                 tracing::error!(job = %job.id, kind = %job.kind, %reason, "job failed for good");
-                self.store.fail_job(job.id, &self.name, &reason, None, done_at).await?;
+                self.store
+                    .fail_job(job.id, &self.name, &reason, None, done_at)
+                    .await?;
             }
         }
         Ok(true)

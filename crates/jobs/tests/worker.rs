@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! The worker against a real (SQLite) queue: success, retry with back-off, permanent failure,
 //! unknown kinds.
 
@@ -11,7 +12,9 @@ use relais_store::{DatabaseLocation, Job, JobStatus, NewJob, Store, open};
 
 async fn store() -> Arc<dyn Store> {
     let dir = tempfile::tempdir().expect("tmp").keep();
-    let s = open(&DatabaseLocation::parse(dir.to_str().expect("utf-8"))).await.expect("open");
+    let s = open(&DatabaseLocation::parse(dir.to_str().expect("utf-8")))
+        .await
+        .expect("open");
     s.migrate().await.expect("migrate");
     s
 }
@@ -29,33 +32,59 @@ impl JobHandler for Flaky {
             return Err(JobError::Permanent("bad input".into()));
         }
         if n <= self.fail_first {
-            return Err(JobError::Retry { reason: format!("try {n} failed"), at: Some(Timestamp::from_millis(0)) });
+            return Err(JobError::Retry {
+                reason: format!("try {n} failed"),
+                at: Some(Timestamp::from_millis(0)),
+            });
         }
         Ok(())
     }
 }
 
 fn job(kind: &str, payload: serde_json::Value, max: u32) -> NewJob {
-    NewJob { workspace_id: None, kind: kind.into(), payload, run_at: Timestamp::now(), max_attempts: max }
+    NewJob {
+        workspace_id: None,
+        kind: kind.into(),
+        payload,
+        run_at: Timestamp::now(),
+        max_attempts: max,
+    }
 }
 
 #[tokio::test]
 async fn retries_then_succeeds_and_gives_up_when_told() {
     let s = store().await;
-    let flaky = Arc::new(Flaky { calls: AtomicU32::new(0), fail_first: 2 });
+    let flaky = Arc::new(Flaky {
+        calls: AtomicU32::new(0),
+        fail_first: 2,
+    });
     let mut w = Worker::new(s.clone(), "w");
     w.register("flaky", flaky.clone());
 
-    let id = s.enqueue_job(job("flaky", serde_json::json!({}), 5)).await.unwrap();
+    let id = s
+        .enqueue_job(job("flaky", serde_json::json!({}), 5))
+        .await
+        .unwrap();
     while w.run_once().await.unwrap() {}
     let done = s.job(id).await.unwrap().unwrap();
-    assert_eq!((done.status, done.attempts), (JobStatus::Done, 3), "two failures, then success");
+    assert_eq!(
+        (done.status, done.attempts),
+        (JobStatus::Done, 3),
+        "two failures, then success"
+    );
     assert_eq!(flaky.calls.load(Ordering::SeqCst), 3);
 
-    let perm = s.enqueue_job(job("flaky", serde_json::json!({"permanent": true}), 5)).await.unwrap();
+    let perm = s
+        .enqueue_job(job("flaky", serde_json::json!({"permanent": true}), 5))
+        .await
+        .unwrap();
     while w.run_once().await.unwrap() {}
     let dead = s.job(perm).await.unwrap().unwrap();
-    assert_eq!((dead.status, dead.attempts), (JobStatus::Dead, 1), "no retry after a permanent error");
+    assert_eq!(
+        (dead.status, dead.attempts),
+        (JobStatus::Dead, 1),
+        "no retry after a permanent error"
+    );
     assert_eq!(dead.last_error.as_deref(), Some("bad input"));
 }
 
@@ -63,13 +92,25 @@ async fn retries_then_succeeds_and_gives_up_when_told() {
 async fn out_of_attempts_is_dead_and_unknown_kinds_are_dead() {
     let s = store().await;
     let mut w = Worker::new(s.clone(), "w");
-    w.register("flaky", Arc::new(Flaky { calls: AtomicU32::new(0), fail_first: 100 }));
-    let id = s.enqueue_job(job("flaky", serde_json::json!({}), 2)).await.unwrap();
+    w.register(
+        "flaky",
+        Arc::new(Flaky {
+            calls: AtomicU32::new(0),
+            fail_first: 100,
+        }),
+    );
+    let id = s
+        .enqueue_job(job("flaky", serde_json::json!({}), 2))
+        .await
+        .unwrap();
     while w.run_once().await.unwrap() {}
     let j = s.job(id).await.unwrap().unwrap();
     assert_eq!((j.status, j.attempts), (JobStatus::Dead, 2));
 
-    let unknown = s.enqueue_job(job("from.the.future", serde_json::Value::Null, 3)).await.unwrap();
+    let unknown = s
+        .enqueue_job(job("from.the.future", serde_json::Value::Null, 3))
+        .await
+        .unwrap();
     while w.run_once().await.unwrap() {}
     let j = s.job(unknown).await.unwrap().unwrap();
     assert_eq!(j.status, JobStatus::Dead);
@@ -80,10 +121,16 @@ async fn out_of_attempts_is_dead_and_unknown_kinds_are_dead() {
 async fn purge_job_removes_expired_sessions_and_reschedules_itself() {
     let s = store().await;
     let w = Worker::new(s.clone(), "w");
-    let id = s.enqueue_job(job(relais_jobs::PURGE_SESSIONS, serde_json::Value::Null, 3)).await.unwrap();
+    let id = s
+        .enqueue_job(job(relais_jobs::PURGE_SESSIONS, serde_json::Value::Null, 3))
+        .await
+        .unwrap();
     assert!(w.run_once().await.unwrap());
     assert_eq!(s.job(id).await.unwrap().unwrap().status, JobStatus::Done);
     let counts = s.job_counts().await.unwrap();
-    assert!(counts.contains(&("queued".to_owned(), 1)), "the next purge is planned: {counts:?}");
+    assert!(
+        counts.contains(&("queued".to_owned(), 1)),
+        "the next purge is planned: {counts:?}"
+    );
     assert!(!w.run_once().await.unwrap(), "and not due before an hour");
 }

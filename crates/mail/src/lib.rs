@@ -89,9 +89,10 @@ impl SmtpMailer {
         let tls = || {
             TlsParameters::new(config.host.clone()).map_err(|e| MailError::Config(e.to_string()))
         };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.as_str())
-            .port(port)
-            .timeout(Some(Duration::from_secs(20)));
+        let mut builder =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.as_str())
+                .port(port)
+                .timeout(Some(Duration::from_secs(20)));
         builder = match config.security {
             Security::None => builder.tls(Tls::None),
             Security::Starttls => builder.tls(Tls::Required(tls()?)),
@@ -170,14 +171,21 @@ mod tests {
         assert_eq!(got[0].from, "relais@example.org");
         assert_eq!(got[0].to, vec!["zoe@example.fr".to_owned()]);
         assert!(got[0].data.contains("http://x/invite/abc"));
-        assert!(got[0].data.contains(".line starting with a dot"), "dot-stuffing undone");
+        assert!(
+            got[0].data.contains(".line starting with a dot"),
+            "dot-stuffing undone"
+        );
     }
 
     #[tokio::test]
     async fn an_unreachable_server_is_an_error_not_a_hang() {
         let mailer = SmtpMailer::new(&config(relais_testkit::free_port())).expect("valid config");
         let err = mailer
-            .send(Mail { to: "a@b.fr".into(), subject: "s".into(), text: "t".into() })
+            .send(Mail {
+                to: "a@b.fr".into(),
+                subject: "s".into(),
+                text: "t".into(),
+            })
             .await
             .expect_err("nothing listens");
         assert!(matches!(err, MailError::Send(_)));
@@ -188,6 +196,10 @@ mod tests {
         let mut c = config(25);
         c.from = "not an address".into();
         assert!(matches!(SmtpMailer::new(&c), Err(MailError::Config(_))));
-        assert!(SmtpMailer::shared(&SmtpConfig::default()).expect("off is fine").is_none());
+        assert!(
+            SmtpMailer::shared(&SmtpConfig::default())
+                .expect("off is fine")
+                .is_none()
+        );
     }
 }

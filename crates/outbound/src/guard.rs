@@ -98,6 +98,7 @@ const V4_RANGES: &[(Ipv4Addr, u8, &str)] = &[
 ];
 
 /// Refused IPv6 ranges that do not embed an IPv4 address, as (network, prefix length, reason).
+/// The first match wins, so a more specific range (Teredo) comes before the one containing it.
 const V6_RANGES: &[(Ipv6Addr, u8, &str)] = &[
     (
         Ipv6Addr::new(0x0064, 0xff9b, 0x0001, 0, 0, 0, 0, 0),

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "relais", version, about = "Relais: community management, self-hosted, in one binary.")]
+#[command(
+    name = "relais",
+    version,
+    about = "Relais: community management, self-hosted, in one binary."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -101,7 +101,10 @@ pub fn load(args: &DataArgs) -> Result<FileConfig> {
         None => FileConfig::default(),
     };
     if let Ok(v) = std::env::var("RELAIS_ALLOW_PRIVATE_ADDRESSES") {
-        config.allow_private_addresses = matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on");
+        config.allow_private_addresses = matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        );
     }
     if config.session_days < 1 || config.invitation_days < 1 {
         bail!("session_days and invitation_days must be at least 1 in the config file");
@@ -110,23 +113,38 @@ pub fn load(args: &DataArgs) -> Result<FileConfig> {
 }
 
 fn parse_file(path: &Path) -> Result<FileConfig> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the config file {}; check the path given to --config", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "cannot read the config file {}; check the path given to --config",
+            path.display()
+        )
+    })?;
     toml::from_str(&text).with_context(|| {
-        format!("the config file {} is not valid; `relais config default` prints a valid one", path.display())
+        format!(
+            "the config file {} is not valid; `relais config default` prints a valid one",
+            path.display()
+        )
     })
 }
 
 /// The database to use: `--database-url`, else the file's `database_url`, else SQLite in the
 /// data directory (flag first, then the file's).
 pub fn database(args: &DataArgs, file: &FileConfig) -> DatabaseLocation {
-    if let Some(url) = args.database_url.as_deref().filter(|u| !u.trim().is_empty()) {
+    if let Some(url) = args
+        .database_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+    {
         return DatabaseLocation::parse(url);
     }
     if let Some(dir) = &args.data_dir {
         return DatabaseLocation::Sqlite(dir.join("relais.db"));
     }
-    if let Some(url) = file.database_url.as_deref().filter(|u| !u.trim().is_empty()) {
+    if let Some(url) = file
+        .database_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+    {
         return DatabaseLocation::parse(url);
     }
     DatabaseLocation::Sqlite(file.data_dir.join("relais.db"))
@@ -153,11 +171,29 @@ mod tests {
 
     #[test]
     fn flags_win_over_the_file() {
-        let file = FileConfig { database_url: Some("postgres://file/db".into()), ..Default::default() };
-        let args = DataArgs { database_url: Some("postgres://flag/db".into()), ..Default::default() };
-        assert_eq!(database(&args, &file), DatabaseLocation::Postgres("postgres://flag/db".into()));
-        let args = DataArgs { data_dir: Some("/tmp/x".into()), ..Default::default() };
-        assert_eq!(database(&args, &file), DatabaseLocation::Sqlite("/tmp/x/relais.db".into()));
-        assert_eq!(database(&DataArgs::default(), &file), DatabaseLocation::Postgres("postgres://file/db".into()));
+        let file = FileConfig {
+            database_url: Some("postgres://file/db".into()),
+            ..Default::default()
+        };
+        let args = DataArgs {
+            database_url: Some("postgres://flag/db".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            database(&args, &file),
+            DatabaseLocation::Postgres("postgres://flag/db".into())
+        );
+        let args = DataArgs {
+            data_dir: Some("/tmp/x".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            database(&args, &file),
+            DatabaseLocation::Sqlite("/tmp/x/relais.db".into())
+        );
+        assert_eq!(
+            database(&DataArgs::default(), &file),
+            DatabaseLocation::Postgres("postgres://file/db".into())
+        );
     }
 }

@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used)] // Scenarios are tests: a failed call should stop them loudly.
+
 //! The scenarios every backend must pass, unchanged. `tests/sqlite.rs` and `tests/postgres.rs`
 //! run each of them on a fresh, migrated database through [`conformance_suite!`].
 //!

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! The conformance suite on a real PostgreSQL: a private throwaway cluster started by the test
 //! kit, or the server named by `RELAIS_TEST_POSTGRES_URL`. One fresh database per scenario.
 

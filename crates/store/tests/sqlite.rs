@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! The conformance suite on SQLite, one fresh database file per scenario.
 
 use std::sync::Arc;

@@ -54,14 +54,21 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// A `Set-Cookie` value: HttpOnly and SameSite=Lax always, Secure when served over HTTPS.
 pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> HeaderValue {
-    let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
-    let v = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
+    let secure = if state.config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let v =
+        format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// The client address: the socket's, or the one a trusted proxy reports.
 pub fn client_ip(state: &AppState, headers: &HeaderMap, peer: Option<IpAddr>) -> String {
-    let Some(peer) = peer else { return "unknown".into() };
+    let Some(peer) = peer else {
+        return "unknown".into();
+    };
     if !state.config.trusted_proxies.contains(&peer) {
         return peer.to_string();
     }
@@ -89,11 +96,19 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
 
     let session_secret = cookie(headers, SESSION_COOKIE).map(str::to_owned);
     let user = match &session_secret {
-        Some(s) => match state.store.session_user(&secret::hash_secret(s), Timestamp::now()).await {
+        Some(s) => match state
+            .store
+            .session_user(&secret::hash_secret(s), Timestamp::now())
+            .await
+        {
             Ok(u) => u,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the session");
-                return ErrorPage::plain(StatusCode::SERVICE_UNAVAILABLE, Lang::En, ErrorCode::Unavailable);
+                return ErrorPage::plain(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Lang::En,
+                    ErrorCode::Unavailable,
+                );
             }
         },
         None => None,
@@ -102,7 +117,11 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
 
     let lang = cookie(headers, LANG_COOKIE)
         .and_then(Lang::parse)
-        .or_else(|| user.as_ref().and_then(|u| u.locale.as_deref()).and_then(Lang::parse))
+        .or_else(|| {
+            user.as_ref()
+                .and_then(|u| u.locale.as_deref())
+                .and_then(Lang::parse)
+        })
         .unwrap_or_else(|| {
             Lang::from_accept_language(
                 headers
@@ -124,7 +143,11 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
             Ok(b) => b,
             Err(_) => {
-                return ErrorPage::plain(StatusCode::PAYLOAD_TOO_LARGE, lang, ErrorCode::InvalidInput);
+                return ErrorPage::plain(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    lang,
+                    ErrorCode::InvalidInput,
+                );
             }
         };
         let presented = parts
@@ -152,13 +175,18 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         csrf: csrf::token(&state.csrf_key, &tie),
         ip,
     };
-    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
     parts.extensions.insert(ctx.clone());
     let mut response = next.run(Request::from_parts(parts, body)).await;
 
     if let Some(err) = response.extensions_mut().remove::<WebError>() {
         response = if err.code == ErrorCode::Unauthenticated {
-            let next: String = url::form_urlencoded::byte_serialize(path_and_query.as_bytes()).collect();
+            let next: String =
+                url::form_urlencoded::byte_serialize(path_and_query.as_bytes()).collect();
             see_other(&format!("/login?next={next}"))
         } else {
             let status = response.status();
@@ -166,12 +194,14 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         };
     }
     if new_anon {
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, set_cookie(&state, CSRF_COOKIE, &anon, 60 * 60 * 24 * 365));
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(&state, CSRF_COOKIE, &anon, 60 * 60 * 24 * 365),
+        );
     }
     let h = response.headers_mut();
-    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     response
 }
 
@@ -181,7 +211,10 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     h.insert(
         "content-security-policy",

@@ -20,30 +20,52 @@ pub struct WebError {
 
 impl WebError {
     pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "this page does not exist, or you may not see it")
+        Self::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            "this page does not exist, or you may not see it",
+        )
     }
 
     pub fn forbidden() -> Self {
-        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "your role in this workspace does not allow this; ask a manager or an admin")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "your role in this workspace does not allow this; ask a manager or an admin",
+        )
     }
 
     pub fn internal(e: impl std::fmt::Display) -> Self {
         tracing::error!(error = %e, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "an internal error happened; the server log has the details")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            "an internal error happened; the server log has the details",
+        )
     }
 }
 
 pub fn status_for(code: ErrorCode) -> StatusCode {
     match code {
-        ErrorCode::NotFound | ErrorCode::UnknownWorkspace | ErrorCode::UnknownUser => StatusCode::NOT_FOUND,
+        ErrorCode::NotFound | ErrorCode::UnknownWorkspace | ErrorCode::UnknownUser => {
+            StatusCode::NOT_FOUND
+        }
         ErrorCode::Forbidden | ErrorCode::CsrfRejected => StatusCode::FORBIDDEN,
         ErrorCode::Unauthenticated | ErrorCode::WrongCredentials => StatusCode::UNAUTHORIZED,
         ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
-        ErrorCode::SlugTaken | ErrorCode::EmailTaken | ErrorCode::AlreadyMember | ErrorCode::LastAdmin | ErrorCode::SetupDone => StatusCode::CONFLICT,
+        ErrorCode::SlugTaken
+        | ErrorCode::EmailTaken
+        | ErrorCode::AlreadyMember
+        | ErrorCode::LastAdmin
+        | ErrorCode::SetupDone => StatusCode::CONFLICT,
         ErrorCode::InvitationExpired => StatusCode::GONE,
         ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -93,15 +115,25 @@ impl ErrorPage {
 
     pub fn plain(status: StatusCode, lang: Lang, code: ErrorCode) -> Response {
         let english = match code {
-            ErrorCode::CsrfRejected => "the form expired or did not come from Relais; reload the page and try again",
-            ErrorCode::Unavailable => "the database does not answer; check that it runs and try again",
+            ErrorCode::CsrfRejected => {
+                "the form expired or did not come from Relais; reload the page and try again"
+            }
+            ErrorCode::Unavailable => {
+                "the database does not answer; check that it runs and try again"
+            }
             ErrorCode::InvalidInput => "the form is too large",
             _ => "something went wrong",
         };
         Self::page(status, lang, code, english, false)
     }
 
-    fn page(status: StatusCode, lang: Lang, code: ErrorCode, english: &str, logged_in: bool) -> Response {
+    fn page(
+        status: StatusCode,
+        lang: Lang,
+        code: ErrorCode,
+        english: &str,
+        logged_in: bool,
+    ) -> Response {
         let t = ErrorTemplate {
             m: lang.msgs(),
             lang: lang.code(),

@@ -41,7 +41,9 @@ impl Lang {
             let mut pieces = part.split(';');
             let tag = pieces.next().unwrap_or("").trim();
             let primary = tag.split('-').next().unwrap_or("");
-            let Some(lang) = Lang::parse(primary) else { continue };
+            let Some(lang) = Lang::parse(primary) else {
+                continue;
+            };
             let weight = pieces
                 .filter_map(|p| p.trim().strip_prefix("q="))
                 .filter_map(|q| q.trim().parse::<f32>().ok())
@@ -371,23 +373,41 @@ pub fn error_text(lang: Lang, code: ErrorCode, english: &str) -> String {
         return english.to_owned();
     }
     let fr = match code {
-        ErrorCode::InvalidSlug => "Ce nom court ne convient pas : utilisez de 2 à 40 minuscules, chiffres ou tirets, par exemple acme-france.",
-        ErrorCode::InvalidEmail => "Cette adresse e-mail n’est pas valide ; écrivez-la sous la forme nom@exemple.fr.",
+        ErrorCode::InvalidSlug => {
+            "Ce nom court ne convient pas : utilisez de 2 à 40 minuscules, chiffres ou tirets, par exemple acme-france."
+        }
+        ErrorCode::InvalidEmail => {
+            "Cette adresse e-mail n’est pas valide ; écrivez-la sous la forme nom@exemple.fr."
+        }
         ErrorCode::InvalidName => "Un nom doit avoir de 1 à 100 caractères.",
         ErrorCode::WeakPassword => "Mot de passe trop court : au moins 10 caractères.",
-        ErrorCode::UnknownRole => "Rôle inconnu : choisissez administrateur, responsable, éditeur, contributeur ou analyste.",
+        ErrorCode::UnknownRole => {
+            "Rôle inconnu : choisissez administrateur, responsable, éditeur, contributeur ou analyste."
+        }
         ErrorCode::SlugTaken => "Ce nom court est déjà pris ; choisissez-en un autre.",
-        ErrorCode::EmailTaken => "Cette adresse a déjà un compte ; connectez-vous ou utilisez une autre adresse.",
+        ErrorCode::EmailTaken => {
+            "Cette adresse a déjà un compte ; connectez-vous ou utilisez une autre adresse."
+        }
         ErrorCode::AlreadyMember => "Cette personne est déjà membre ; changez plutôt son rôle.",
         ErrorCode::WrongCredentials => "E-mail ou mot de passe incorrect.",
-        ErrorCode::TooManyAttempts => "Trop d’essais ; patientez quelques minutes avant de réessayer.",
-        ErrorCode::CsrfRejected => "Le formulaire a expiré ou ne vient pas de Relais ; rechargez la page et recommencez.",
-        ErrorCode::InvitationExpired => "Cette invitation a déjà servi, a été annulée ou a expiré ; demandez-en une nouvelle.",
-        ErrorCode::LastAdmin => "Un espace doit garder au moins un administrateur ; nommez-en un autre d’abord.",
+        ErrorCode::TooManyAttempts => {
+            "Trop d’essais ; patientez quelques minutes avant de réessayer."
+        }
+        ErrorCode::CsrfRejected => {
+            "Le formulaire a expiré ou ne vient pas de Relais ; rechargez la page et recommencez."
+        }
+        ErrorCode::InvitationExpired => {
+            "Cette invitation a déjà servi, a été annulée ou a expiré ; demandez-en une nouvelle."
+        }
+        ErrorCode::LastAdmin => {
+            "Un espace doit garder au moins un administrateur ; nommez-en un autre d’abord."
+        }
         ErrorCode::SetupDone => "Relais est déjà installé ; connectez-vous.",
         ErrorCode::Forbidden => FR.forbidden,
         ErrorCode::NotFound => FR.not_found,
-        ErrorCode::Unavailable => "La base de données ne répond pas ; vérifiez qu’elle tourne et réessayez.",
+        ErrorCode::Unavailable => {
+            "La base de données ne répond pas ; vérifiez qu’elle tourne et réessayez."
+        }
         _ => return english.to_owned(),
     };
     fr.to_owned()
@@ -399,18 +419,40 @@ mod tests {
 
     #[test]
     fn accept_language_picks_the_best_weighted_language_we_speak() {
-        assert_eq!(Lang::from_accept_language("fr-FR,fr;q=0.9,en;q=0.8"), Lang::Fr);
-        assert_eq!(Lang::from_accept_language("de-DE,en;q=0.5,fr;q=0.7"), Lang::Fr);
+        assert_eq!(
+            Lang::from_accept_language("fr-FR,fr;q=0.9,en;q=0.8"),
+            Lang::Fr
+        );
+        assert_eq!(
+            Lang::from_accept_language("de-DE,en;q=0.5,fr;q=0.7"),
+            Lang::Fr
+        );
         assert_eq!(Lang::from_accept_language("en-GB,fr;q=0.9"), Lang::En);
-        assert_eq!(Lang::from_accept_language("de,es"), Lang::En, "English when none matches");
-        assert_eq!(Lang::from_accept_language("fr;q=0"), Lang::En, "q=0 means not acceptable");
+        assert_eq!(
+            Lang::from_accept_language("de,es"),
+            Lang::En,
+            "English when none matches"
+        );
+        assert_eq!(
+            Lang::from_accept_language("fr;q=0"),
+            Lang::En,
+            "q=0 means not acceptable"
+        );
         assert_eq!(Lang::from_accept_language(""), Lang::En);
-        assert_eq!(Lang::from_accept_language("fr;q=abc, en;q=2"), Lang::Fr, "bad weights ignored");
+        assert_eq!(
+            Lang::from_accept_language("fr;q=abc, en;q=2"),
+            Lang::Fr,
+            "bad weights ignored"
+        );
     }
 
     #[test]
     fn french_error_texts_exist_for_what_users_meet_most() {
-        for code in [ErrorCode::WrongCredentials, ErrorCode::SlugTaken, ErrorCode::CsrfRejected] {
+        for code in [
+            ErrorCode::WrongCredentials,
+            ErrorCode::SlugTaken,
+            ErrorCode::CsrfRejected,
+        ] {
             let fr = error_text(Lang::Fr, code, "english");
             assert_ne!(fr, "english", "{code} needs French");
         }

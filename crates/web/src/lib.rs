@@ -13,12 +13,12 @@ pub mod metrics;
 pub mod pages;
 pub mod state;
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 
 pub use state::{AppState, WebConfig};
 
@@ -28,19 +28,40 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(session::root))
         .route("/setup", get(setup::show).post(setup::submit))
-        .route("/login", get(session::show_login).post(session::submit_login))
+        .route(
+            "/login",
+            get(session::show_login).post(session::submit_login),
+        )
         .route("/logout", post(session::logout))
         .route("/lang", post(session::switch_lang))
-        .route("/workspaces", get(workspaces::list).post(workspaces::create))
+        .route(
+            "/workspaces",
+            get(workspaces::list).post(workspaces::create),
+        )
         .route("/invite/{token}", get(join::show).post(join::accept))
         .route("/w/{slug}", get(workspaces::home))
         .route("/w/{slug}/settings", get(members::show))
         .route("/w/{slug}/settings/invitations", post(members::invite))
-        .route("/w/{slug}/settings/invitations/{id}/revoke", post(members::revoke_invitation))
-        .route("/w/{slug}/settings/members/{user}/role", post(members::change_role))
-        .route("/w/{slug}/settings/members/{user}/remove", post(members::remove))
-        .route("/w/{slug}/settings/tokens", get(tokens::show).post(tokens::create))
-        .route("/w/{slug}/settings/tokens/{id}/revoke", post(tokens::revoke))
+        .route(
+            "/w/{slug}/settings/invitations/{id}/revoke",
+            post(members::revoke_invitation),
+        )
+        .route(
+            "/w/{slug}/settings/members/{user}/role",
+            post(members::change_role),
+        )
+        .route(
+            "/w/{slug}/settings/members/{user}/remove",
+            post(members::remove),
+        )
+        .route(
+            "/w/{slug}/settings/tokens",
+            get(tokens::show).post(tokens::create),
+        )
+        .route(
+            "/w/{slug}/settings/tokens/{id}/revoke",
+            post(tokens::revoke),
+        )
         .route("/w/{slug}/settings/audit", get(audit::show))
         .route("/w/{slug}/{section}", get(workspaces::capability))
         .fallback(not_found)
@@ -70,7 +91,11 @@ async fn healthz(State(state): State<AppState>) -> Response {
             tracing::warn!(error = %e, "health check: database down");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
         }
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database does not answer\n").into_response(),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database does not answer\n",
+        )
+            .into_response(),
     }
 }
 
@@ -79,12 +104,18 @@ async fn css() -> Response {
 }
 
 async fn js() -> Response {
-    asset("text/javascript; charset=utf-8", include_str!("../assets/app.js"))
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/app.js"),
+    )
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
     (
-        [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         body,
     )
         .into_response()

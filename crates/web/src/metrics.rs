@@ -31,7 +31,8 @@ pub struct Metrics {
 impl Metrics {
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         if let Ok(mut r) = self.requests.lock() {
-            *r.entry((method.to_owned(), route.to_owned(), status)).or_default() += 1;
+            *r.entry((method.to_owned(), route.to_owned(), status))
+                .or_default() += 1;
         }
         if let Ok(mut l) = self.latency.lock() {
             let s = l.entry((method.to_owned(), route.to_owned())).or_default();
@@ -47,11 +48,17 @@ impl Metrics {
 
     pub fn render(&self, jobs: &[(String, u64)]) -> String {
         let mut out = String::new();
-        out.push_str("# HELP relais_http_requests_total HTTP requests answered, by route and status.\n");
+        out.push_str(
+            "# HELP relais_http_requests_total HTTP requests answered, by route and status.\n",
+        );
         out.push_str("# TYPE relais_http_requests_total counter\n");
         if let Ok(r) = self.requests.lock() {
             for ((m, route, status), n) in r.iter() {
-                let _ = writeln!(out, "relais_http_requests_total{{method=\"{m}\",route=\"{}\",status=\"{status}\"}} {n}", escape(route));
+                let _ = writeln!(
+                    out,
+                    "relais_http_requests_total{{method=\"{m}\",route=\"{}\",status=\"{status}\"}} {n}",
+                    escape(route)
+                );
             }
         }
         out.push_str("# HELP relais_http_request_duration_seconds Time to answer, by route.\n");
@@ -60,11 +67,27 @@ impl Metrics {
             for ((m, route), s) in l.iter() {
                 let labels = format!("method=\"{m}\",route=\"{}\"", escape(route));
                 for (i, b) in BUCKETS.iter().enumerate() {
-                    let _ = writeln!(out, "relais_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}", s.buckets[i]);
+                    let _ = writeln!(
+                        out,
+                        "relais_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}",
+                        s.buckets[i]
+                    );
                 }
-                let _ = writeln!(out, "relais_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
-                let _ = writeln!(out, "relais_http_request_duration_seconds_sum{{{labels}}} {}", s.sum);
-                let _ = writeln!(out, "relais_http_request_duration_seconds_count{{{labels}}} {}", s.count);
+                let _ = writeln!(
+                    out,
+                    "relais_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                    s.count
+                );
+                let _ = writeln!(
+                    out,
+                    "relais_http_request_duration_seconds_sum{{{labels}}} {}",
+                    s.sum
+                );
+                let _ = writeln!(
+                    out,
+                    "relais_http_request_duration_seconds_count{{{labels}}} {}",
+                    s.count
+                );
             }
         }
         out.push_str("# HELP relais_jobs Jobs in the queue, by status.\n");
@@ -77,7 +100,9 @@ impl Metrics {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 /// Records every request under its route pattern (`/w/{slug}`), never its concrete path, so
@@ -90,16 +115,22 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     let method = request.method().as_str().to_owned();
     let start = Instant::now();
     let response = next.run(request).await;
-    state
-        .metrics
-        .observe(&method, &route, response.status().as_u16(), start.elapsed().as_secs_f64());
+    state.metrics.observe(
+        &method,
+        &route,
+        response.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
     response
 }
 
 pub async fn metrics_page(State(state): State<AppState>) -> Response {
     let jobs = state.store.job_counts().await.unwrap_or_default();
     (
-        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render(&jobs),
     )
         .into_response()
@@ -115,7 +146,9 @@ mod tests {
         m.observe("GET", "/w/{slug}", 200, 0.02);
         m.observe("GET", "/w/{slug}", 200, 3.0);
         let text = m.render(&[("queued".into(), 4)]);
-        assert!(text.contains("relais_http_requests_total{method=\"GET\",route=\"/w/{slug}\",status=\"200\"} 2"));
+        assert!(text.contains(
+            "relais_http_requests_total{method=\"GET\",route=\"/w/{slug}\",status=\"200\"} 2"
+        ));
         assert!(text.contains("le=\"0.025\"} 1"));
         assert!(text.contains("le=\"+Inf\"} 2"));
         assert!(text.contains("relais_jobs{status=\"queued\"} 4"));

@@ -11,8 +11,19 @@ use relais_store::{NewApiToken, NewUser, StoreError};
 use super::open_store;
 use crate::cli::DataArgs;
 
-fn audit(workspace: Option<relais_core::WorkspaceId>, action: &str, target: &str, details: serde_json::Value) -> AuditEvent {
-    AuditEvent { workspace_id: workspace, actor: Actor::cli(), action: action.into(), target: target.into(), details }
+fn audit(
+    workspace: Option<relais_core::WorkspaceId>,
+    action: &str,
+    target: &str,
+    details: serde_json::Value,
+) -> AuditEvent {
+    AuditEvent {
+        workspace_id: workspace,
+        actor: Actor::cli(),
+        action: action.into(),
+        target: target.into(),
+        details,
+    }
 }
 
 /// A domain refusal, as a CLI error that keeps its message.
@@ -26,7 +37,17 @@ pub async fn workspace_add(data: &DataArgs, slug: &str, name: &str) -> Result<()
     let name = DisplayName::parse(name).map_err(refused)?;
     let (store, _) = open_store(data, true).await?;
     let w = store
-        .create_workspace(&slug, name.as_str(), None, audit(None, "workspace.create", slug.as_str(), serde_json::json!({ "name": name.as_str() })))
+        .create_workspace(
+            &slug,
+            name.as_str(),
+            None,
+            audit(
+                None,
+                "workspace.create",
+                slug.as_str(),
+                serde_json::json!({ "name": name.as_str() }),
+            ),
+        )
         .await
         .map_err(refused)?;
     println!("workspace {} created ({})", w.slug, w.id);
@@ -47,19 +68,30 @@ fn password_from_env_or_terminal() -> Result<Password> {
     let raw = match std::env::var("RELAIS_PASSWORD") {
         Ok(p) => p,
         Err(_) if std::io::stdin().is_terminal() => {
-            let first = rpassword::prompt_password("Password: ").context("cannot read the password")?;
-            let again = rpassword::prompt_password("Password again: ").context("cannot read the password")?;
+            let first =
+                rpassword::prompt_password("Password: ").context("cannot read the password")?;
+            let again = rpassword::prompt_password("Password again: ")
+                .context("cannot read the password")?;
             if first != again {
                 bail!("the two passwords differ; run the command again");
             }
             first
         }
-        Err(_) => bail!("no password: set RELAIS_PASSWORD, or run the command in a terminal to be asked"),
+        Err(_) => {
+            bail!("no password: set RELAIS_PASSWORD, or run the command in a terminal to be asked")
+        }
     };
     Password::new(&raw).map_err(refused)
 }
 
-pub async fn user_add(data: &DataArgs, email: &str, role: &str, workspace: &str, name: Option<&str>, instance_admin: bool) -> Result<()> {
+pub async fn user_add(
+    data: &DataArgs,
+    email: &str,
+    role: &str,
+    workspace: &str,
+    name: Option<&str>,
+    instance_admin: bool,
+) -> Result<()> {
     let email = Email::parse(email).map_err(refused)?;
     let role: Role = role.parse().map_err(refused)?;
     let slug = Slug::parse(workspace).map_err(refused)?;
@@ -75,22 +107,50 @@ pub async fn user_add(data: &DataArgs, email: &str, role: &str, workspace: &str,
             u
         }
         None => {
-            let display = DisplayName::parse(name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("user"))).map_err(refused)?;
+            let display = DisplayName::parse(
+                name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("user")),
+            )
+            .map_err(refused)?;
             let password = password_from_env_or_terminal()?;
             let hash = hash_password(password).await?;
-            let new = NewUser { email: email.clone(), name: display, password_hash: hash, is_instance_admin: instance_admin };
+            let new = NewUser {
+                email: email.clone(),
+                name: display,
+                password_hash: hash,
+                is_instance_admin: instance_admin,
+            };
             store
-                .create_user(new, audit(None, "user.create", email.as_str(), serde_json::json!({ "instance_admin": instance_admin })))
+                .create_user(
+                    new,
+                    audit(
+                        None,
+                        "user.create",
+                        email.as_str(),
+                        serde_json::json!({ "instance_admin": instance_admin }),
+                    ),
+                )
                 .await
                 .map_err(refused)?
         }
     };
     match store
-        .add_member(ws.id, user.id, role, audit(Some(ws.id), "member.add", email.as_str(), serde_json::json!({ "role": role.as_str() })))
+        .add_member(
+            ws.id,
+            user.id,
+            role,
+            audit(
+                Some(ws.id),
+                "member.add",
+                email.as_str(),
+                serde_json::json!({ "role": role.as_str() }),
+            ),
+        )
         .await
     {
         Ok(()) => println!("{email} is {role} of {slug}"),
-        Err(StoreError::Conflict(_)) => bail!("{email} is already a member of {slug}; change the role in the workspace's settings"),
+        Err(StoreError::Conflict(_)) => bail!(
+            "{email} is already a member of {slug}; change the role in the workspace's settings"
+        ),
         Err(e) => return Err(refused(e)),
     }
     store.close().await;
@@ -132,7 +192,12 @@ pub async fn token_create(data: &DataArgs, workspace: &str, name: &str, role: &s
                 token_hash: relais_web::auth::secret::hash_secret(&secret),
                 created_by: None,
             },
-            audit(Some(ws.id), "token.create", name.as_str(), serde_json::json!({ "role": role.as_str() })),
+            audit(
+                Some(ws.id),
+                "token.create",
+                name.as_str(),
+                serde_json::json!({ "role": role.as_str() }),
+            ),
         )
         .await
         .map_err(refused)?;

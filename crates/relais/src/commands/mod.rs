@@ -10,7 +10,9 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use relais_store::Store;
 
-use crate::cli::{Cli, Command, ConfigCommand, DataArgs, DbCommand, TokenCommand, UserCommand, WorkspaceCommand};
+use crate::cli::{
+    Cli, Command, ConfigCommand, DataArgs, DbCommand, TokenCommand, UserCommand, WorkspaceCommand,
+};
 use crate::config::{self, FileConfig};
 
 pub async fn run(cli: Cli) -> Result<()> {
@@ -22,12 +24,34 @@ pub async fn run(cli: Cli) -> Result<()> {
             store.close().await;
             Ok(())
         }
-        Command::Workspace(WorkspaceCommand::Add { slug, name, data }) => admin::workspace_add(&data, &slug, &name).await,
-        Command::Workspace(WorkspaceCommand::List { data }) => admin::workspace_list(&data).await,
-        Command::User(UserCommand::Add { email, role, workspace, name, instance_admin, data }) => {
-            admin::user_add(&data, &email, &role, &workspace, name.as_deref(), instance_admin).await
+        Command::Workspace(WorkspaceCommand::Add { slug, name, data }) => {
+            admin::workspace_add(&data, &slug, &name).await
         }
-        Command::Token(TokenCommand::Create { workspace, name, role, data }) => admin::token_create(&data, &workspace, &name, &role).await,
+        Command::Workspace(WorkspaceCommand::List { data }) => admin::workspace_list(&data).await,
+        Command::User(UserCommand::Add {
+            email,
+            role,
+            workspace,
+            name,
+            instance_admin,
+            data,
+        }) => {
+            admin::user_add(
+                &data,
+                &email,
+                &role,
+                &workspace,
+                name.as_deref(),
+                instance_admin,
+            )
+            .await
+        }
+        Command::Token(TokenCommand::Create {
+            workspace,
+            name,
+            role,
+            data,
+        }) => admin::token_create(&data, &workspace, &name, &role).await,
         Command::Db(DbCommand::Copy { from, to }) => db_copy::run(&from, &to).await,
         Command::Config(ConfigCommand::Default) => {
             print!("{}", config::DEFAULT_CONFIG);
@@ -40,7 +64,9 @@ pub async fn run(cli: Cli) -> Result<()> {
 pub async fn open_store(args: &DataArgs, migrate: bool) -> Result<(Arc<dyn Store>, FileConfig)> {
     let file = config::load(args)?;
     let location = config::database(args, &file);
-    let store = relais_store::open(&location).await.context("cannot open the database")?;
+    let store = relais_store::open(&location)
+        .await
+        .context("cannot open the database")?;
     if migrate {
         let applied = store
             .migrate()

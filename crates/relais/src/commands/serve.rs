@@ -25,21 +25,32 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         None
     } else {
         store
-            .enqueue_job(NewJob { workspace_id: None, kind: PURGE_SESSIONS.into(), payload: serde_json::Value::Null, run_at: Timestamp::now(), max_attempts: 5 })
+            .enqueue_job(NewJob {
+                workspace_id: None,
+                kind: PURGE_SESSIONS.into(),
+                payload: serde_json::Value::Null,
+                run_at: Timestamp::now(),
+                max_attempts: 5,
+            })
             .await
             .context("cannot plan the housekeeping job")?;
         let name = format!("{}-{}", hostname(), std::process::id());
-        Some(tokio::spawn(Worker::new(store.clone(), name).run(stop_rx.clone())))
+        Some(tokio::spawn(
+            Worker::new(store.clone(), name).run(stop_rx.clone()),
+        ))
     };
 
     if args.no_web {
-        println!("Relais workers are running ({}); stop with Ctrl-C", store.backend());
+        println!(
+            "Relais workers are running ({}); stop with Ctrl-C",
+            store.backend()
+        );
         shutdown_signal().await;
     } else {
         let listen = args.listen.clone().unwrap_or_else(|| file.listen.clone());
-        let addr: SocketAddr = listen
-            .parse()
-            .with_context(|| format!("`{listen}` is not an address to listen on; write it as 127.0.0.1:8080"))?;
+        let addr: SocketAddr = listen.parse().with_context(|| {
+            format!("`{listen}` is not an address to listen on; write it as 127.0.0.1:8080")
+        })?;
         let public_url = args
             .public_url
             .clone()
@@ -52,16 +63,23 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             session_days: file.session_days,
             invitation_days: file.invitation_days,
         };
-        let state = AppState::new(store.clone(), config, mailer).await.context("cannot prepare the web part")?;
-        let listener = tokio::net::TcpListener::bind(addr)
+        let state = AppState::new(store.clone(), config, mailer)
             .await
-            .with_context(|| format!("cannot listen on {addr}; is another program using it? choose another with --listen"))?;
+            .context("cannot prepare the web part")?;
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+            format!(
+                "cannot listen on {addr}; is another program using it? choose another with --listen"
+            )
+        })?;
         let bound = listener.local_addr()?;
         println!("Relais is serving http://{bound}/ ({})", store.backend());
-        axum::serve(listener, relais_web::router(state).into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("the web server stopped")?;
+        axum::serve(
+            listener,
+            relais_web::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the web server stopped")?;
     }
 
     let _ = stop_tx.send(true);
@@ -76,11 +94,16 @@ pub async fn run(args: ServeArgs) -> Result<()> {
 fn init_logs(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "relais".into())
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "relais".into())
 }
 
 async fn shutdown_signal() {

@@ -33,7 +33,11 @@ pub struct ApiError(StatusCode, ErrorCode, String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.0, Json(json!({ "error": { "code": self.1.as_str(), "message": self.2 } }))).into_response()
+        (
+            self.0,
+            Json(json!({ "error": { "code": self.1.as_str(), "message": self.2 } })),
+        )
+            .into_response()
     }
 }
 
@@ -61,19 +65,33 @@ impl ApiCaller {
         if self.token.role.allows(p) {
             Ok(())
         } else {
-            Err(ApiError(StatusCode::FORBIDDEN, ErrorCode::Forbidden, format!("this token's role ({}) does not allow this", self.token.role)))
+            Err(ApiError(
+                StatusCode::FORBIDDEN,
+                ErrorCode::Forbidden,
+                format!(
+                    "this token's role ({}) does not allow this",
+                    self.token.role
+                ),
+            ))
         }
     }
 
     fn actor(&self) -> Actor {
-        Actor { user_id: None, label: format!("api-token:{}", self.token.name), origin: self.ip.clone() }
+        Actor {
+            user_id: None,
+            label: format!("api-token:{}", self.token.name),
+            origin: self.ip.clone(),
+        }
     }
 }
 
 impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let unauthenticated = || {
             ApiError(
                 StatusCode::UNAUTHORIZED,
@@ -105,7 +123,11 @@ impl FromRequestParts<AppState> for ApiCaller {
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip());
         let ip = crate::context::client_ip(state, &parts.headers, peer);
-        Ok(Self { token, workspace, ip })
+        Ok(Self {
+            token,
+            workspace,
+            ip,
+        })
     }
 }
 
@@ -120,7 +142,10 @@ async fn workspace(caller: ApiCaller) -> Result<Json<serde_json::Value>, ApiErro
     })))
 }
 
-async fn members(State(state): State<AppState>, caller: ApiCaller) -> Result<Json<serde_json::Value>, ApiError> {
+async fn members(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(Permission::View)?;
     let list: Vec<_> = state
         .store
@@ -159,10 +184,24 @@ async fn invite(
     let email = Email::parse(&body.email)?;
     let role: Role = body.role.parse()?;
     if !caller.token.role.may_assign(None, role) {
-        return Err(ApiError(StatusCode::FORBIDDEN, ErrorCode::Forbidden, format!("a {} token cannot invite a {role}", caller.token.role)));
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            format!("a {} token cannot invite a {role}", caller.token.role),
+        ));
     }
-    if state.store.members(caller.workspace.id).await?.iter().any(|m| m.user.email == email) {
-        return Err(ApiError(StatusCode::CONFLICT, ErrorCode::AlreadyMember, "this person is already a member; change their role instead".into()));
+    if state
+        .store
+        .members(caller.workspace.id)
+        .await?
+        .iter()
+        .any(|m| m.user.email == email)
+    {
+        return Err(ApiError(
+            StatusCode::CONFLICT,
+            ErrorCode::AlreadyMember,
+            "this person is already a member; change their role instead".into(),
+        ));
     }
     let token = secret::new_secret("inv_");
     let days = state.config.invitation_days;
@@ -186,7 +225,10 @@ async fn invite(
             },
         )
         .await?;
-    let link = format!("{}/invite/{token}", state.config.public_url.trim_end_matches('/'));
+    let link = format!(
+        "{}/invite/{token}",
+        state.config.public_url.trim_end_matches('/')
+    );
     let mailed = match &state.mailer {
         Some(mailer) => mailer
             .send(relais_mail::Mail {
@@ -216,14 +258,21 @@ struct AuditQuery {
     limit: Option<u32>,
 }
 
-async fn audit_log(State(state): State<AppState>, caller: ApiCaller, Query(q): Query<AuditQuery>) -> Result<Json<serde_json::Value>, ApiError> {
+async fn audit_log(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(Permission::ViewAudit)?;
     let before = match q.before {
         Some(b) => Some(b.parse::<AuditId>()?),
         None => None,
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let records = state.store.audit_log(Some(caller.workspace.id), before, limit).await?;
+    let records = state
+        .store
+        .audit_log(Some(caller.workspace.id), before, limit)
+        .await?;
     let entries: Vec<_> = records
         .into_iter()
         .map(|r| json!({

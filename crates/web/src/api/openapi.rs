@@ -104,10 +104,18 @@ mod tests {
         let paths = spec["paths"].as_object().expect("paths");
         let mut documented: Vec<(String, String)> = paths
             .iter()
-            .flat_map(|(p, ops)| ops.as_object().into_iter().flatten().map(move |(m, _)| (m.clone(), p.clone())))
+            .flat_map(|(p, ops)| {
+                ops.as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(move |(m, _)| (m.clone(), p.clone()))
+            })
             .collect();
         documented.sort();
-        let mut routed: Vec<(String, String)> = ROUTES.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect();
+        let mut routed: Vec<(String, String)> = ROUTES
+            .iter()
+            .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+            .collect();
         routed.sort();
         assert_eq!(documented, routed);
     }

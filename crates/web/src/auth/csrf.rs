@@ -22,7 +22,9 @@ pub fn token(key: &[u8], tie: &str) -> String {
 
 /// Constant-time check of a token that came back with a form.
 pub fn verify(key: &[u8], tie: &str, presented: &str) -> bool {
-    let Ok(raw) = URL_SAFE_NO_PAD.decode(presented.trim()) else { return false };
+    let Ok(raw) = URL_SAFE_NO_PAD.decode(presented.trim()) else {
+        return false;
+    };
     let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length");
     mac.update(b"relais-csrf\0");
     mac.update(tie.as_bytes());
@@ -37,8 +39,14 @@ mod tests {
     fn tokens_verify_only_for_their_tie_and_key() {
         let t = token(b"key", "session-1");
         assert!(verify(b"key", "session-1", &t));
-        assert!(!verify(b"key", "session-2", &t), "another browser's token is refused");
-        assert!(!verify(b"other", "session-1", &t), "another instance's token is refused");
+        assert!(
+            !verify(b"key", "session-2", &t),
+            "another browser's token is refused"
+        );
+        assert!(
+            !verify(b"other", "session-1", &t),
+            "another instance's token is refused"
+        );
         assert!(!verify(b"key", "session-1", ""));
         assert!(!verify(b"key", "session-1", "%%%"));
     }

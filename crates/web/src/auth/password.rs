@@ -1,8 +1,8 @@
 //! Argon2id password hashes (PHC strings). Hashing is slow on purpose, so it runs on the
 //! blocking pool and never stalls the server's other requests.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 use super::secret::random_bytes;
 
@@ -26,8 +26,12 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
     tokio::task::spawn_blocking(move || {
         let real = stored.is_some();
         let phc = stored.unwrap_or_else(|| DECOY.to_owned());
-        let Ok(parsed) = PasswordHash::new(&phc) else { return false };
-        let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        let Ok(parsed) = PasswordHash::new(&phc) else {
+            return false;
+        };
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         ok && real
     })
     .await
@@ -44,7 +48,10 @@ mod tests {
         assert!(h.starts_with("$argon2id$"));
         assert!(verify("correct horse battery".into(), Some(h.clone())).await);
         assert!(!verify("wrong horse battery".into(), Some(h)).await);
-        assert!(!verify("anything".into(), None).await, "unknown accounts never verify");
+        assert!(
+            !verify("anything".into(), None).await,
+            "unknown accounts never verify"
+        );
         assert!(!verify("x".into(), Some("not a hash".into())).await);
     }
 }

@@ -38,6 +38,9 @@ mod tests {
         assert!(a.starts_with("rls_") && a.len() == 4 + 43);
         assert_eq!(hash_secret(&a).len(), 64);
         assert_ne!(hash_secret(&a), hash_secret(&b));
-        assert_eq!(hash_secret("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            hash_secret("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

@@ -22,7 +22,10 @@ impl LoginThrottle {
         let mut wait = None;
         for key in keys {
             if let Some(list) = map.get_mut(*key) {
-                while list.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
+                while list
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= WINDOW)
+                {
                     list.pop_front();
                 }
                 if list.len() >= MAX_FAILURES {
@@ -67,13 +70,22 @@ mod tests {
         let t = LoginThrottle::default();
         let start = Instant::now();
         for i in 0..MAX_FAILURES {
-            assert!(t.locked_for(&["ip:1", "user:a"], start).is_none(), "attempt {i} allowed");
+            assert!(
+                t.locked_for(&["ip:1", "user:a"], start).is_none(),
+                "attempt {i} allowed"
+            );
             t.record_failure(&["ip:1", "user:a"], start);
         }
         let wait = t.locked_for(&["user:a"], start).expect("locked");
         assert!(wait <= WINDOW && wait > WINDOW - Duration::from_secs(1));
-        assert!(t.locked_for(&["ip:2", "user:b"], start).is_none(), "others are not affected");
-        assert!(t.locked_for(&["user:a"], start + WINDOW).is_none(), "unlocked after the window");
+        assert!(
+            t.locked_for(&["ip:2", "user:b"], start).is_none(),
+            "others are not affected"
+        );
+        assert!(
+            t.locked_for(&["user:a"], start + WINDOW).is_none(),
+            "unlocked after the window"
+        );
     }
 
     #[test]

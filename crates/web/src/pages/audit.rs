@@ -1,8 +1,8 @@
 //! Workspace settings: the audit log, newest first, paged by id.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
 use axum::Extension;
+use axum::extract::{Path, Query, State};
 use relais_core::{AuditId, Permission};
 use serde::Deserialize;
 
@@ -48,8 +48,13 @@ pub async fn show(
     let access = enter_workspace(&state, &ctx, &slug).await?;
     access.require(Permission::ViewAudit)?;
     let before = paging.before.and_then(|b| b.parse::<AuditId>().ok());
-    let records = state.store.audit_log(Some(access.workspace.id), before, PAGE).await?;
-    let older = (records.len() == PAGE as usize).then(|| records.last().map(|r| r.id.to_string())).flatten();
+    let records = state
+        .store
+        .audit_log(Some(access.workspace.id), before, PAGE)
+        .await?;
+    let older = (records.len() == PAGE as usize)
+        .then(|| records.last().map(|r| r.id.to_string()))
+        .flatten();
     let rows = records
         .into_iter()
         .map(|r| AuditRow {
@@ -57,13 +62,23 @@ pub async fn show(
             who: r.event.actor.label,
             action: r.event.action,
             target: r.event.target,
-            details: if r.event.details.is_null() { String::new() } else { r.event.details.to_string() },
+            details: if r.event.details.is_null() {
+                String::new()
+            } else {
+                r.event.details.to_string()
+            },
             origin: r.event.actor.origin,
         })
         .collect();
     let slug = access.workspace.slug.to_string();
     render(&AuditPage {
-        c: Chrome::workspace(&ctx, ctx.m().audit_title, &format!("/w/{slug}/settings/audit"), &access.workspace, "settings"),
+        c: Chrome::workspace(
+            &ctx,
+            ctx.m().audit_title,
+            &format!("/w/{slug}/settings/audit"),
+            &access.workspace,
+            "settings",
+        ),
         slug,
         tab: "audit",
         can_tokens: access.role.allows(Permission::ManageTokens),

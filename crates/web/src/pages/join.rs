@@ -44,7 +44,13 @@ enum Situation {
 }
 
 async fn load(state: &AppState, token: &str) -> Result<(Invitation, String), WebError> {
-    let gone = || WebError::new(StatusCode::GONE, ErrorCode::InvitationExpired, "this invitation was already used, revoked or has expired; ask for a new one");
+    let gone = || {
+        WebError::new(
+            StatusCode::GONE,
+            ErrorCode::InvitationExpired,
+            "this invitation was already used, revoked or has expired; ask for a new one",
+        )
+    };
     let inv = state
         .store
         .invitation_by_token_hash(&secret::hash_secret(token))
@@ -66,7 +72,11 @@ async fn load(state: &AppState, token: &str) -> Result<(Invitation, String), Web
 
 async fn situation(state: &AppState, ctx: &Ctx, inv: &Invitation) -> Result<Situation, WebError> {
     if let Some(user) = &ctx.user {
-        return Ok(if user.email == inv.email { Situation::Member } else { Situation::WrongAccount });
+        return Ok(if user.email == inv.email {
+            Situation::Member
+        } else {
+            Situation::WrongAccount
+        });
     }
     Ok(match state.store.credentials_by_email(&inv.email).await? {
         Some(_) => Situation::MustLogIn,
@@ -74,14 +84,23 @@ async fn situation(state: &AppState, ctx: &Ctx, inv: &Invitation) -> Result<Situ
     })
 }
 
-fn page(ctx: &Ctx, token: &str, inv: &Invitation, workspace: &str, sit: &Situation, error: Option<DomainError>) -> PageResult {
+fn page(
+    ctx: &Ctx,
+    token: &str,
+    inv: &Invitation,
+    workspace: &str,
+    sit: &Situation,
+    error: Option<DomainError>,
+) -> PageResult {
     let m = ctx.m();
     let (blocked, situation_error) = match sit {
         Situation::WrongAccount => (true, Some(m.join_wrong_account.to_owned())),
         Situation::MustLogIn => (true, Some(m.join_login_first.to_owned())),
         _ => (false, None),
     };
-    let status = error.as_ref().map_or(StatusCode::OK, |e| status_for(e.code));
+    let status = error
+        .as_ref()
+        .map_or(StatusCode::OK, |e| status_for(e.code));
     render_status(
         status,
         &JoinPage {
@@ -92,12 +111,18 @@ fn page(ctx: &Ctx, token: &str, inv: &Invitation, workspace: &str, sit: &Situati
             email: inv.email.to_string(),
             new_account: matches!(sit, Situation::NewAccount),
             blocked,
-            error: error.map(|e| error_text(ctx.lang, e.code, &e.message)).or(situation_error),
+            error: error
+                .map(|e| error_text(ctx.lang, e.code, &e.message))
+                .or(situation_error),
         },
     )
 }
 
-pub async fn show(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path(token): Path<String>) -> PageResult {
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(token): Path<String>,
+) -> PageResult {
     let (inv, workspace) = load(&state, &token).await?;
     let sit = situation(&state, &ctx, &inv).await?;
     page(&ctx, &token, &inv, &workspace, &sit, None)
@@ -121,7 +146,11 @@ pub async fn accept(
     let sit = situation(&state, &ctx, &inv).await?;
     let audit = |label: String, user_id| AuditEvent {
         workspace_id: Some(inv.workspace_id),
-        actor: Actor { user_id, label, origin: ctx.ip.clone() },
+        actor: Actor {
+            user_id,
+            label,
+            origin: ctx.ip.clone(),
+        },
         action: "invitation.accept".into(),
         target: inv.email.to_string(),
         details: serde_json::json!({ "role": inv.role.as_str() }),
@@ -135,7 +164,10 @@ pub async fn accept(
             let checked = DisplayName::parse(&form.name).and_then(|n| {
                 let p = Password::new(&form.password)?;
                 if form.password != form.password2 {
-                    return Err(DomainError::invalid(ErrorCode::InvalidInput, ctx.m().passwords_differ));
+                    return Err(DomainError::invalid(
+                        ErrorCode::InvalidInput,
+                        ctx.m().passwords_differ,
+                    ));
                 }
                 Ok((n, p))
             });
@@ -143,16 +175,32 @@ pub async fn accept(
                 Ok(v) => v,
                 Err(e) => return page(&ctx, &token, &inv, &workspace, &sit, Some(e)),
             };
-            let hash = password::hash(pw.expose().to_owned()).await.map_err(WebError::internal)?;
-            (Invitee::New(NewUser { email: inv.email.clone(), name, password_hash: hash, is_instance_admin: false }), true)
+            let hash = password::hash(pw.expose().to_owned())
+                .await
+                .map_err(WebError::internal)?;
+            (
+                Invitee::New(NewUser {
+                    email: inv.email.clone(),
+                    name,
+                    password_hash: hash,
+                    is_instance_admin: false,
+                }),
+                true,
+            )
         }
-        Situation::MustLogIn | Situation::WrongAccount => return page(&ctx, &token, &inv, &workspace, &sit, None),
+        Situation::MustLogIn | Situation::WrongAccount => {
+            return page(&ctx, &token, &inv, &workspace, &sit, None);
+        }
     };
     let (label, uid) = match &ctx.user {
         Some(u) => (u.email.to_string(), Some(u.id)),
         None => (inv.email.to_string(), None),
     };
-    let user = match state.store.accept_invitation(inv.id, who, Timestamp::now(), audit(label, uid)).await {
+    let user = match state
+        .store
+        .accept_invitation(inv.id, who, Timestamp::now(), audit(label, uid))
+        .await
+    {
         Ok(u) => u,
         Err(e) => return page(&ctx, &token, &inv, &workspace, &sit, Some(e.into())),
     };

@@ -6,7 +6,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::{Extension, Form};
 use relais_core::audit::AuditEvent;
-use relais_core::{DomainError, Email, ErrorCode, InvitationId, Permission, Role, Timestamp, UserId};
+use relais_core::{
+    DomainError, Email, ErrorCode, InvitationId, Permission, Role, Timestamp, UserId,
+};
 use relais_mail::Mail;
 use relais_store::NewInvitation;
 use serde::Deserialize;
@@ -92,11 +94,20 @@ async fn page(state: &AppState, ctx: &Ctx, access: &Access, flash: Flash) -> Pag
     } else {
         Vec::new()
     };
-    let status = flash.error.as_ref().map_or(axum::http::StatusCode::OK, |e| status_for(e.code));
+    let status = flash
+        .error
+        .as_ref()
+        .map_or(axum::http::StatusCode::OK, |e| status_for(e.code));
     render_status(
         status,
         &MembersPage {
-            c: Chrome::workspace(ctx, m.nav_settings, &format!("/w/{slug}/settings"), &access.workspace, "settings"),
+            c: Chrome::workspace(
+                ctx,
+                m.nav_settings,
+                &format!("/w/{slug}/settings"),
+                &access.workspace,
+                "settings",
+            ),
             slug,
             tab: "members",
             can_tokens: access.role.allows(Permission::ManageTokens),
@@ -105,14 +116,20 @@ async fn page(state: &AppState, ctx: &Ctx, access: &Access, flash: Flash) -> Pag
             members,
             invitations,
             role_options: role_options(m, access.role),
-            error: flash.error.map(|e| error_text(ctx.lang, e.code, &e.message)),
+            error: flash
+                .error
+                .map(|e| error_text(ctx.lang, e.code, &e.message)),
             notice: flash.notice,
             invite_link: flash.invite_link,
         },
     )
 }
 
-pub async fn show(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path(slug): Path<String>) -> PageResult {
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(slug): Path<String>,
+) -> PageResult {
     let access = enter_workspace(&state, &ctx, &slug).await?;
     page(&state, &ctx, &access, Flash::default()).await
 }
@@ -124,15 +141,26 @@ pub struct InviteForm {
     role: String,
 }
 
-fn invitation_mail(lang: Lang, workspace: &str, inviter: &str, role: &str, link: &str, days: i64) -> (String, String) {
+fn invitation_mail(
+    lang: Lang,
+    workspace: &str,
+    inviter: &str,
+    role: &str,
+    link: &str,
+    days: i64,
+) -> (String, String) {
     match lang {
         Lang::Fr => (
             format!("Invitation à rejoindre {workspace} sur Relais"),
-            format!("Bonjour,\n\n{inviter} vous invite à rejoindre l’espace « {workspace} » sur Relais, avec le rôle {role}.\n\nOuvrez ce lien pour accepter (il sert une fois, pendant {days} jours) :\n{link}\n\nSi vous n’attendiez pas cette invitation, ignorez ce message.\n"),
+            format!(
+                "Bonjour,\n\n{inviter} vous invite à rejoindre l’espace « {workspace} » sur Relais, avec le rôle {role}.\n\nOuvrez ce lien pour accepter (il sert une fois, pendant {days} jours) :\n{link}\n\nSi vous n’attendiez pas cette invitation, ignorez ce message.\n"
+            ),
         ),
         Lang::En => (
             format!("Invitation to join {workspace} on Relais"),
-            format!("Hello,\n\n{inviter} invites you to join the workspace \"{workspace}\" on Relais, as {role}.\n\nOpen this link to accept (it works once, for {days} days):\n{link}\n\nIf you did not expect this invitation, ignore this message.\n"),
+            format!(
+                "Hello,\n\n{inviter} invites you to join the workspace \"{workspace}\" on Relais, as {role}.\n\nOpen this link to accept (it works once, for {days} days):\n{link}\n\nIf you did not expect this invitation, ignore this message.\n"
+            ),
         ),
     }
 }
@@ -148,15 +176,38 @@ pub async fn invite(
     let checked = Email::parse(&form.email).and_then(|e| Ok((e, form.role.parse::<Role>()?)));
     let (email, role) = match checked {
         Ok(v) => v,
-        Err(e) => return page(&state, &ctx, &access, Flash { error: Some(e), ..Default::default() }).await,
+        Err(e) => {
+            return page(
+                &state,
+                &ctx,
+                &access,
+                Flash {
+                    error: Some(e),
+                    ..Default::default()
+                },
+            )
+            .await;
+        }
     };
     if !access.role.may_assign(None, role) {
         return Err(WebError::forbidden());
     }
     let members = state.store.members(access.workspace.id).await?;
     if members.iter().any(|mem| mem.user.email == email) {
-        let e = DomainError::invalid(ErrorCode::AlreadyMember, "this person is already a member; change their role instead");
-        return page(&state, &ctx, &access, Flash { error: Some(e), ..Default::default() }).await;
+        let e = DomainError::invalid(
+            ErrorCode::AlreadyMember,
+            "this person is already a member; change their role instead",
+        );
+        return page(
+            &state,
+            &ctx,
+            &access,
+            Flash {
+                error: Some(e),
+                ..Default::default()
+            },
+        )
+        .await;
     }
     let token = secret::new_secret("inv_");
     let days = state.config.invitation_days;
@@ -180,13 +231,27 @@ pub async fn invite(
             },
         )
         .await?;
-    let link = format!("{}/invite/{token}", state.config.public_url.trim_end_matches('/'));
+    let link = format!(
+        "{}/invite/{token}",
+        state.config.public_url.trim_end_matches('/')
+    );
     let m = ctx.m();
     let mut flash = Flash::default();
     let sent = match &state.mailer {
         Some(mailer) => {
-            let (subject, text) = invitation_mail(ctx.lang, &access.workspace.name, access.user.name.as_str(), m.role(role), &link, days);
-            let sending = mailer.send(Mail { to: email.to_string(), subject, text });
+            let (subject, text) = invitation_mail(
+                ctx.lang,
+                &access.workspace.name,
+                access.user.name.as_str(),
+                m.role(role),
+                &link,
+                days,
+            );
+            let sending = mailer.send(Mail {
+                to: email.to_string(),
+                subject,
+                text,
+            });
             match tokio::time::timeout(Duration::from_secs(20), sending).await {
                 Ok(Ok(())) => true,
                 Ok(Err(e)) => {
@@ -252,13 +317,33 @@ pub async fn change_role(
     let user: UserId = user.parse().map_err(|_| WebError::not_found())?;
     let role: Role = match form.role.parse() {
         Ok(r) => r,
-        Err(e) => return page(&state, &ctx, &access, Flash { error: Some(e), ..Default::default() }).await,
+        Err(e) => {
+            return page(
+                &state,
+                &ctx,
+                &access,
+                Flash {
+                    error: Some(e),
+                    ..Default::default()
+                },
+            )
+            .await;
+        }
     };
-    let current = state.store.role_of(access.workspace.id, user).await?.ok_or_else(WebError::not_found)?;
+    let current = state
+        .store
+        .role_of(access.workspace.id, user)
+        .await?
+        .ok_or_else(WebError::not_found)?;
     if !access.role.may_assign(Some(current), role) {
         return Err(WebError::forbidden());
     }
-    let target = state.store.user_by_id(user).await?.map(|u| u.email.to_string()).unwrap_or_default();
+    let target = state
+        .store
+        .user_by_id(user)
+        .await?
+        .map(|u| u.email.to_string())
+        .unwrap_or_default();
     let result = state
         .store
         .change_role(
@@ -276,7 +361,18 @@ pub async fn change_role(
         .await;
     match result {
         Ok(()) => Ok(see_other(&format!("/w/{}/settings", access.workspace.slug))),
-        Err(e) => page(&state, &ctx, &access, Flash { error: Some(e.into()), ..Default::default() }).await,
+        Err(e) => {
+            page(
+                &state,
+                &ctx,
+                &access,
+                Flash {
+                    error: Some(e.into()),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
     }
 }
 
@@ -288,11 +384,20 @@ pub async fn remove(
     let access = enter_workspace(&state, &ctx, &slug).await?;
     access.require(Permission::ManageMembers)?;
     let user: UserId = user.parse().map_err(|_| WebError::not_found())?;
-    let current = state.store.role_of(access.workspace.id, user).await?.ok_or_else(WebError::not_found)?;
+    let current = state
+        .store
+        .role_of(access.workspace.id, user)
+        .await?
+        .ok_or_else(WebError::not_found)?;
     if !access.role.may_assign(Some(current), current) {
         return Err(WebError::forbidden());
     }
-    let target = state.store.user_by_id(user).await?.map(|u| u.email.to_string()).unwrap_or_default();
+    let target = state
+        .store
+        .user_by_id(user)
+        .await?
+        .map(|u| u.email.to_string())
+        .unwrap_or_default();
     let result = state
         .store
         .remove_member(
@@ -310,6 +415,17 @@ pub async fn remove(
     match result {
         Ok(()) if user == access.user.id => Ok(see_other("/workspaces")),
         Ok(()) => Ok(see_other(&format!("/w/{}/settings", access.workspace.slug))),
-        Err(e) => page(&state, &ctx, &access, Flash { error: Some(e.into()), ..Default::default() }).await,
+        Err(e) => {
+            page(
+                &state,
+                &ctx,
+                &access,
+                Flash {
+                    error: Some(e.into()),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
     }
 }

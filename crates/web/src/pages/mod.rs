@@ -120,7 +120,11 @@ pub fn render_status(status: StatusCode, t: &impl Template) -> PageResult {
 /// The logged-in user, or a redirect to the login page.
 pub fn require_user(ctx: &Ctx) -> Result<&User, WebError> {
     ctx.user.as_ref().ok_or_else(|| {
-        WebError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "log in first")
+        WebError::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthenticated,
+            "log in first",
+        )
     })
 }
 
@@ -164,7 +168,11 @@ pub async fn enter_workspace(state: &AppState, ctx: &Ctx, slug: &str) -> Result<
         .role_of(workspace.id, user.id)
         .await?
         .ok_or_else(WebError::not_found)?;
-    Ok(Access { user, workspace, role })
+    Ok(Access {
+        user,
+        workspace,
+        role,
+    })
 }
 
 /// Roles offered in the pickers: those this member may hand out.
@@ -177,7 +185,10 @@ pub fn role_options(m: &'static Msgs, actor: Role) -> Vec<RoleOption> {
     Role::ALL
         .into_iter()
         .filter(|r| actor.may_assign(None, *r))
-        .map(|r| RoleOption { value: r.as_str(), label: m.role(r) })
+        .map(|r| RoleOption {
+            value: r.as_str(),
+            label: m.role(r),
+        })
         .collect()
 }
 

@@ -127,7 +127,11 @@ pub async fn submit_login(
     let Some(user) = user.filter(|_| ok) else {
         state.throttle.record_failure(&keys, Instant::now());
         tracing::info!(ip = %ctx.ip, "failed login");
-        return refuse(StatusCode::UNAUTHORIZED, ErrorCode::WrongCredentials, "wrong e-mail or password");
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::WrongCredentials,
+            "wrong e-mail or password",
+        );
     };
     state.throttle.record_success(&[email_key.as_str()]);
     let cookie = start_session(&state, user.id).await?;
@@ -141,7 +145,10 @@ pub async fn logout(State(state): State<AppState>, Extension(ctx): Extension<Ctx
         state.store.delete_session(&secret::hash_secret(s)).await?;
     }
     let mut r = see_other("/login");
-    r.headers_mut().append(header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, "", 0));
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&state, SESSION_COOKIE, "", 0),
+    );
     Ok(r)
 }
 
@@ -160,12 +167,19 @@ pub async fn switch_lang(
 ) -> PageResult {
     let lang = Lang::parse(&form.lang).unwrap_or(Lang::En);
     if let Some(user) = &ctx.user {
-        state.store.set_user_locale(user.id, Some(lang.code())).await?;
+        state
+            .store
+            .set_user_locale(user.id, Some(lang.code()))
+            .await?;
         let _ = state
             .store
             .record_audit(AuditEvent {
                 workspace_id: None,
-                actor: Actor { user_id: Some(user.id), label: user.email.to_string(), origin: ctx.ip.clone() },
+                actor: Actor {
+                    user_id: Some(user.id),
+                    label: user.email.to_string(),
+                    origin: ctx.ip.clone(),
+                },
                 action: "user.locale".into(),
                 target: user.email.to_string(),
                 details: serde_json::json!({ "locale": lang.code() }),
@@ -173,7 +187,9 @@ pub async fn switch_lang(
             .await;
     }
     let mut r = see_other(&safe_next(&form.next));
-    r.headers_mut()
-        .append(header::SET_COOKIE, set_cookie(&state, LANG_COOKIE, lang.code(), 60 * 60 * 24 * 365));
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&state, LANG_COOKIE, lang.code(), 60 * 60 * 24 * 365),
+    );
     Ok(r)
 }

@@ -68,7 +68,10 @@ pub async fn submit(
         let password = Password::new(&form.password)?;
         if form.password != form.password2 {
             // Already in the page's language; InvalidInput keeps it as it is.
-            return Err(DomainError::invalid(ErrorCode::InvalidInput, ctx.m().passwords_differ));
+            return Err(DomainError::invalid(
+                ErrorCode::InvalidInput,
+                ctx.m().passwords_differ,
+            ));
         }
         Ok((name, email, password))
     })();
@@ -81,14 +84,26 @@ pub async fn submit(
         .map_err(crate::error::WebError::internal)?;
     let audit = AuditEvent {
         workspace_id: None,
-        actor: Actor { user_id: None, label: email.to_string(), origin: ctx.ip.clone() },
+        actor: Actor {
+            user_id: None,
+            label: email.to_string(),
+            origin: ctx.ip.clone(),
+        },
         action: "setup.first_admin".into(),
         target: email.to_string(),
         details: serde_json::Value::Null,
     };
     let user = match state
         .store
-        .create_first_admin(NewUser { email, name, password_hash: hash, is_instance_admin: true }, audit)
+        .create_first_admin(
+            NewUser {
+                email,
+                name,
+                password_hash: hash,
+                is_instance_admin: true,
+            },
+            audit,
+        )
         .await
     {
         Ok(u) => u,

@@ -41,7 +41,13 @@ struct TokensPage {
     new_token: Option<String>,
 }
 
-async fn page(state: &AppState, ctx: &Ctx, access: &Access, error: Option<DomainError>, new_token: Option<String>) -> PageResult {
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    access: &Access,
+    error: Option<DomainError>,
+    new_token: Option<String>,
+) -> PageResult {
     let m = ctx.m();
     let slug = access.workspace.slug.to_string();
     let tokens = state
@@ -54,15 +60,25 @@ async fn page(state: &AppState, ctx: &Ctx, access: &Access, error: Option<Domain
             name: t.name,
             role_label: m.role(t.role),
             created: t.created_at.to_rfc3339(),
-            last_used: t.last_used_at.map_or_else(|| m.token_never.to_owned(), |x| x.to_rfc3339()),
+            last_used: t
+                .last_used_at
+                .map_or_else(|| m.token_never.to_owned(), |x| x.to_rfc3339()),
             revoked: t.revoked_at.is_some(),
         })
         .collect();
-    let status = error.as_ref().map_or(axum::http::StatusCode::OK, |e| status_for(e.code));
+    let status = error
+        .as_ref()
+        .map_or(axum::http::StatusCode::OK, |e| status_for(e.code));
     render_status(
         status,
         &TokensPage {
-            c: Chrome::workspace(ctx, m.tokens_title, &format!("/w/{slug}/settings/tokens"), &access.workspace, "settings"),
+            c: Chrome::workspace(
+                ctx,
+                m.tokens_title,
+                &format!("/w/{slug}/settings/tokens"),
+                &access.workspace,
+                "settings",
+            ),
             slug,
             tab: "tokens",
             can_tokens: true,
@@ -75,7 +91,11 @@ async fn page(state: &AppState, ctx: &Ctx, access: &Access, error: Option<Domain
     )
 }
 
-pub async fn show(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path(slug): Path<String>) -> PageResult {
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(slug): Path<String>,
+) -> PageResult {
     let access = enter_workspace(&state, &ctx, &slug).await?;
     access.require(Permission::ManageTokens)?;
     page(&state, &ctx, &access, None, None).await
@@ -150,5 +170,8 @@ pub async fn revoke(
             },
         )
         .await?;
-    Ok(see_other(&format!("/w/{}/settings/tokens", access.workspace.slug)))
+    Ok(see_other(&format!(
+        "/w/{}/settings/tokens",
+        access.workspace.slug
+    )))
 }

@@ -7,7 +7,9 @@ use relais_core::audit::{Actor, AuditEvent};
 use relais_core::{DisplayName, DomainError, Slug};
 use serde::Deserialize;
 
-use super::{Chrome, PageResult, capabilities, enter_workspace, render, render_status, require_user};
+use super::{
+    Chrome, PageResult, capabilities, enter_workspace, render, render_status, require_user,
+};
 use crate::context::{Ctx, see_other};
 use crate::error::{WebError, status_for};
 use crate::i18n::error_text;
@@ -30,7 +32,13 @@ struct ListPage {
     slug: String,
 }
 
-async fn list_page(state: &AppState, ctx: &Ctx, error: Option<String>, name: String, slug: String) -> Result<ListPage, WebError> {
+async fn list_page(
+    state: &AppState,
+    ctx: &Ctx,
+    error: Option<String>,
+    name: String,
+    slug: String,
+) -> Result<ListPage, WebError> {
     let user = require_user(ctx)?;
     let m = ctx.m();
     let workspaces = state
@@ -38,7 +46,11 @@ async fn list_page(state: &AppState, ctx: &Ctx, error: Option<String>, name: Str
         .workspaces_of(user.id)
         .await?
         .into_iter()
-        .map(|(w, role)| WorkspaceRow { slug: w.slug.to_string(), name: w.name, role: m.role(role) })
+        .map(|(w, role)| WorkspaceRow {
+            slug: w.slug.to_string(),
+            name: w.name,
+            role: m.role(role),
+        })
         .collect();
     Ok(ListPage {
         c: Chrome::new(ctx, m.workspaces_title, "/workspaces"),
@@ -81,7 +93,11 @@ pub async fn create(
                 Some(user.id),
                 AuditEvent {
                     workspace_id: None,
-                    actor: Actor { user_id: Some(user.id), label: user.email.to_string(), origin: ctx.ip.clone() },
+                    actor: Actor {
+                        user_id: Some(user.id),
+                        label: user.email.to_string(),
+                        origin: ctx.ip.clone(),
+                    },
                     action: "workspace.create".into(),
                     target: slug.to_string(),
                     details: serde_json::json!({ "name": name.as_str() }),
@@ -94,7 +110,14 @@ pub async fn create(
     match result {
         Ok(w) => Ok(see_other(&format!("/w/{}", w.slug))),
         Err(e) => {
-            let page = list_page(&state, &ctx, Some(error_text(ctx.lang, e.code, &e.message)), form.name.clone(), form.slug.clone()).await?;
+            let page = list_page(
+                &state,
+                &ctx,
+                Some(error_text(ctx.lang, e.code, &e.message)),
+                form.name.clone(),
+                form.slug.clone(),
+            )
+            .await?;
             render_status(status_for(e.code), &page)
         }
     }
@@ -125,10 +148,20 @@ pub async fn home(
     let slug = access.workspace.slug.as_str();
     let cards = capabilities(m)
         .into_iter()
-        .map(|(seg, label, text)| Card { href: format!("/w/{slug}/{seg}"), label, text })
+        .map(|(seg, label, text)| Card {
+            href: format!("/w/{slug}/{seg}"),
+            label,
+            text,
+        })
         .collect();
     render(&HomePage {
-        c: Chrome::workspace(&ctx, &access.workspace.name, &format!("/w/{slug}"), &access.workspace, ""),
+        c: Chrome::workspace(
+            &ctx,
+            &access.workspace.name,
+            &format!("/w/{slug}"),
+            &access.workspace,
+            "",
+        ),
         name: access.workspace.name.clone(),
         role: m.role(access.role),
         cards,
@@ -150,11 +183,20 @@ pub async fn capability(
     Path((slug, section)): Path<(String, String)>,
 ) -> PageResult {
     let access = enter_workspace(&state, &ctx, &slug).await?;
-    let Some((seg, label, text)) = capabilities(ctx.m()).into_iter().find(|(s, _, _)| *s == section) else {
+    let Some((seg, label, text)) = capabilities(ctx.m())
+        .into_iter()
+        .find(|(s, _, _)| *s == section)
+    else {
         return Err(WebError::not_found());
     };
     render(&ComingPage {
-        c: Chrome::workspace(&ctx, label, &format!("/w/{slug}/{seg}"), &access.workspace, seg),
+        c: Chrome::workspace(
+            &ctx,
+            label,
+            &format!("/w/{slug}/{seg}"),
+            &access.workspace,
+            seg,
+        ),
         heading: label,
         text,
     })
