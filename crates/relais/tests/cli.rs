@@ -1,0 +1,318 @@
+//! The `relais` binary as a person or a script uses it: help, administration commands, bad
+//! input, `serve` with a graceful stop, and `db copy` from SQLite to a real PostgreSQL and back.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn relais(args: &[&str], data: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args(args)
+        .current_dir(data)
+        .env("RELAIS_PASSWORD", "correct horse battery")
+        .env_remove("RELAIS_DATABASE_URL")
+        .env_remove("RELAIS_DATA_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn every_command_has_help() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["workspace", "add", "--help"],
+        vec!["user", "add", "--help"],
+        vec!["token", "create", "--help"],
+        vec!["db", "copy", "--help"],
+        vec!["config", "default", "--help"],
+    ] {
+        let o = relais(&args, dir.path());
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+        assert!(text(&o).contains("Usage"), "{args:?}");
+    }
+    let serve = text(&relais(&["serve", "--help"], dir.path()));
+    for flag in [
+        "--data-dir",
+        "--database-url",
+        "--listen",
+        "--no-web",
+        "--no-workers",
+    ] {
+        assert!(serve.contains(flag), "serve --help documents {flag}");
+    }
+    let config = relais(&["config", "default"], dir.path());
+    assert!(String::from_utf8_lossy(&config.stdout).contains("[mail]"));
+}
+
+#[test]
+fn administration_commands_and_their_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(
+        relais(&["workspace", "add", "acme", "--name", "Acme"], d)
+            .status
+            .success()
+    );
+    assert!(
+        d.join("relais-data/relais.db").exists(),
+        "the default data directory is made"
+    );
+
+    let dup = relais(&["workspace", "add", "acme", "--name", "Again"], d);
+    assert!(!dup.status.success());
+    assert!(text(&dup).contains("already used"), "{}", text(&dup));
+    let bad = relais(&["workspace", "add", "Acme Corp", "--name", "x"], d);
+    assert!(!bad.status.success() && text(&bad).contains("acme-france"));
+
+    let ok = relais(
+        &[
+            "user",
+            "add",
+            "ada@acme.test",
+            "--role",
+            "admin",
+            "--workspace",
+            "acme",
+        ],
+        d,
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+    let role = relais(
+        &[
+            "user",
+            "add",
+            "bob@acme.test",
+            "--role",
+            "owner",
+            "--workspace",
+            "acme",
+        ],
+        d,
+    );
+    assert!(
+        !role.status.success()
+            && text(&role).contains("admin, manager, editor, contributor, analyst")
+    );
+    let ws = relais(
+        &[
+            "user",
+            "add",
+            "bob@acme.test",
+            "--role",
+            "editor",
+            "--workspace",
+            "nope",
+        ],
+        d,
+    );
+    assert!(
+        !ws.status.success() && text(&ws).contains("relais workspace add nope"),
+        "{}",
+        text(&ws)
+    );
+    let no_pw = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args([
+            "user",
+            "add",
+            "eve@acme.test",
+            "--role",
+            "editor",
+            "--workspace",
+            "acme",
+        ])
+        .current_dir(d)
+        .env_remove("RELAIS_PASSWORD")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!no_pw.status.success() && text(&no_pw).contains("RELAIS_PASSWORD"));
+
+    let unwritable = relais(&["migrate", "--data-dir", "/proc/relais"], d);
+    assert!(!unwritable.status.success());
+    assert!(
+        text(&unwritable).contains("--data-dir"),
+        "says what to do: {}",
+        text(&unwritable)
+    );
+    assert!(!text(&unwritable).contains("panicked"));
+
+    let token = relais(
+        &[
+            "token",
+            "create",
+            "--workspace",
+            "acme",
+            "--role",
+            "analyst",
+        ],
+        d,
+    );
+    assert!(token.status.success());
+    let last = String::from_utf8_lossy(&token.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    assert!(
+        last.starts_with("rls_") && last.len() > 40,
+        "the token is the last line: {last}"
+    );
+
+    // Serve, call the API with the token, stop with SIGTERM.
+    let port = relais_testkit::free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .current_dir(d)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(
+        line.trim(),
+        format!("Relais is serving http://127.0.0.1:{port}/ (sqlite)")
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let answer = rt.block_on(async {
+        reqwest::Client::new()
+            .get(format!("http://127.0.0.1:{port}/api/v1/workspace"))
+            .bearer_auth(&last)
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()
+    });
+    assert_eq!(answer["slug"], "acme");
+    assert_eq!(answer["token"]["role"], "analyst");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "relais did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "a graceful stop exits 0");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    assert!(rest.contains("Relais stopped"));
+}
+
+#[test]
+fn db_copy_moves_everything_to_postgres_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (slug, name) in [("acme", "Acme"), ("globex", "Globex « FR »")] {
+        assert!(
+            relais(&["workspace", "add", slug, "--name", name], d)
+                .status
+                .success()
+        );
+    }
+    assert!(
+        relais(
+            &[
+                "user",
+                "add",
+                "ada@acme.test",
+                "--role",
+                "admin",
+                "--workspace",
+                "acme"
+            ],
+            d
+        )
+        .status
+        .success()
+    );
+    assert!(
+        relais(
+            &[
+                "user",
+                "add",
+                "ada@acme.test",
+                "--role",
+                "analyst",
+                "--workspace",
+                "globex"
+            ],
+            d
+        )
+        .status
+        .success()
+    );
+    let token = relais(&["token", "create", "--workspace", "globex"], d);
+    assert!(token.status.success());
+
+    let pg = relais_testkit::postgres::fresh_database();
+    let to_pg = relais(&["db", "copy", "--from", "relais-data", "--to", &pg], d);
+    assert!(to_pg.status.success(), "{}", text(&to_pg));
+    assert!(text(&to_pg).contains("memberships"));
+    let listed = relais(&["workspace", "list", "--database-url", &pg], d);
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert!(
+        listed.contains("acme\tAcme") && listed.contains("globex\tGlobex « FR »"),
+        "{listed}"
+    );
+
+    let again = relais(&["db", "copy", "--from", "relais-data", "--to", &pg], d);
+    assert!(
+        !again.status.success(),
+        "never merges into a database that holds data"
+    );
+    assert!(text(&again).contains("empty"));
+
+    let back = relais(&["db", "copy", "--from", &pg, "--to", "copy-back"], d);
+    assert!(back.status.success(), "{}", text(&back));
+    let original = relais(&["workspace", "list"], d);
+    let round_trip = relais(&["workspace", "list", "--data-dir", "copy-back"], d);
+    assert_eq!(
+        original.stdout, round_trip.stdout,
+        "the same workspaces, ids included"
+    );
+    // The copied account still logs in: adding it elsewhere finds it by e-mail.
+    let found = relais(
+        &[
+            "user",
+            "add",
+            "ada@acme.test",
+            "--role",
+            "editor",
+            "--workspace",
+            "acme",
+            "--data-dir",
+            "copy-back",
+        ],
+        d,
+    );
+    assert!(
+        text(&found).contains("already a member"),
+        "{}",
+        text(&found)
+    );
+
+    let missing = relais(&["db", "copy", "--from", "nowhere", "--to", "x"], d);
+    assert!(!missing.status.success() && text(&missing).contains("check --from"));
+}
