@@ -8,7 +8,7 @@
 use std::net::IpAddr;
 
 use libfuzzer_sys::fuzz_target;
-use relais_outbound::{GuardPolicy, classify, check_url};
+use relais_outbound::{GuardPolicy, check_url, classify};
 use url::Host;
 
 fuzz_target!(|data: &[u8]| {
@@ -49,11 +49,14 @@ fuzz_target!(|data: &[u8]| {
         Some(url.to_string())
     });
     for policy in [&strict, &open, &listed] {
-        let first = check_url(text, policy);
-        if let (Err(err), Some(other)) = (&first, &with_other_password) {
-            if let Err(other_err) = check_url(other, policy) {
-                assert_eq!(err.to_string(), other_err.to_string(), "message depends on the password");
-            }
+        if let (Err(err), Some(other)) = (check_url(text, policy), &with_other_password)
+            && let Err(other_err) = check_url(other, policy)
+        {
+            assert_eq!(
+                err.to_string(),
+                other_err.to_string(),
+                "message depends on the password"
+            );
         }
     }
 
