@@ -177,6 +177,47 @@ async fn every_workspace_route_checks_the_role_and_the_workspace() {
         )
         .await;
     }
+    // Creating a workspace is for instance administrators only.
+    for role in [
+        Role::Manager,
+        Role::Editor,
+        Role::Contributor,
+        Role::Analyst,
+    ] {
+        let mut b = Browser::new(&t.app);
+        b.login(&email_of(role)).await;
+        assert!(
+            !b.get("/workspaces").await.body.contains("create-workspace"),
+            "{role} is not offered the form"
+        );
+        assert_eq!(
+            b.post("/workspaces", &[("name", "N"), ("slug", "new-one")])
+                .await
+                .status,
+            StatusCode::FORBIDDEN,
+            "{role}"
+        );
+    }
+    // A malformed form gets a page that says what to do.
+    let mut b = Browser::new(&t.app);
+    b.login(&email_of(Role::Admin)).await;
+    let token = b.csrf.clone().unwrap();
+    let r = axum::http::Request::post("/workspaces")
+        .header(
+            "cookie",
+            b.cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+        .header("x-csrf-token", token)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from("{}"))
+        .unwrap();
+    let a = b.send(r).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(a.body.contains("reload the page"), "{}", a.body);
     // Revoking and removing, last because they change the fixture.
     let token = t.app.store.api_tokens(t.alpha.id).await.unwrap()[0]
         .id

@@ -2,16 +2,16 @@
 //! that account on the spot.
 
 use askama::Template;
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::{Extension, Form};
 use relais_core::audit::{Actor, AuditEvent};
 use relais_core::{DisplayName, DomainError, ErrorCode, Password, Timestamp};
 use relais_store::{Invitation, Invitee, NewUser};
 use serde::Deserialize;
 
-use super::{Chrome, PageResult, render_status};
+use super::{Chrome, PageForm, PageResult, render_status};
 use crate::auth::{password, secret};
 use crate::context::{Ctx, see_other};
 use crate::error::{WebError, status_for};
@@ -140,7 +140,7 @@ pub async fn accept(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     Path(token): Path<String>,
-    Form(form): Form<JoinForm>,
+    PageForm(form): PageForm<JoinForm>,
 ) -> PageResult {
     let (inv, workspace) = load(&state, &token).await?;
     let sit = situation(&state, &ctx, &inv).await?;

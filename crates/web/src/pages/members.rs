@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use askama::Template;
+use axum::Extension;
 use axum::extract::{Path, State};
-use axum::{Extension, Form};
 use relais_core::audit::AuditEvent;
 use relais_core::{
     DomainError, Email, ErrorCode, InvitationId, Permission, Role, Timestamp, UserId,
@@ -13,7 +13,9 @@ use relais_mail::Mail;
 use relais_store::NewInvitation;
 use serde::Deserialize;
 
-use super::{Access, Chrome, PageResult, RoleOption, enter_workspace, render_status, role_options};
+use super::{
+    Access, Chrome, PageForm, PageResult, RoleOption, enter_workspace, render_status, role_options,
+};
 use crate::auth::secret;
 use crate::context::{Ctx, see_other};
 use crate::error::{WebError, status_for};
@@ -169,7 +171,7 @@ pub async fn invite(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     Path(slug): Path<String>,
-    Form(form): Form<InviteForm>,
+    PageForm(form): PageForm<InviteForm>,
 ) -> PageResult {
     let access = enter_workspace(&state, &ctx, &slug).await?;
     access.require(Permission::ManageMembers)?;
@@ -310,7 +312,7 @@ pub async fn change_role(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     Path((slug, user)): Path<(String, String)>,
-    Form(form): Form<RoleForm>,
+    PageForm(form): PageForm<RoleForm>,
 ) -> PageResult {
     let access = enter_workspace(&state, &ctx, &slug).await?;
     access.require(Permission::ManageMembers)?;

@@ -23,6 +23,27 @@ use crate::state::AppState;
 
 pub type PageResult = Result<Response, WebError>;
 
+/// A submitted form. Unlike `axum::Form`, a form that cannot be read is refused with a page
+/// that says what to do, in the visitor's language, rather than a bare text answer.
+pub struct PageForm<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for PageForm<T> {
+    type Rejection = WebError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::Form::<T>::from_request(req, state)
+            .await
+            .map(|f| PageForm(f.0))
+            .map_err(|e| {
+                WebError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ErrorCode::InvalidInput,
+                    format!("the form could not be read ({e}); reload the page and try again"),
+                )
+            })
+    }
+}
+
 pub struct NavItem {
     pub href: String,
     pub label: &'static str,

@@ -3,16 +3,16 @@
 use std::time::Instant;
 
 use askama::Template;
+use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::{Extension, Form};
 use relais_core::audit::{Actor, AuditEvent};
 use relais_core::{Email, ErrorCode, Timestamp, UserId};
 use relais_store::NewSession;
 use serde::Deserialize;
 
-use super::{Chrome, PageResult, render, render_status, safe_next};
+use super::{Chrome, PageForm, PageResult, render, render_status, safe_next};
 use crate::auth::{password, secret};
 use crate::context::{Ctx, LANG_COOKIE, SESSION_COOKIE, see_other, set_cookie};
 use crate::error::WebError;
@@ -91,7 +91,7 @@ pub struct LoginForm {
 pub async fn submit_login(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Form(form): Form<LoginForm>,
+    PageForm(form): PageForm<LoginForm>,
 ) -> PageResult {
     let refuse = |status: StatusCode, code: ErrorCode, english: &str| {
         render_status(
@@ -163,7 +163,7 @@ pub struct LangForm {
 pub async fn switch_lang(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Form(form): Form<LangForm>,
+    PageForm(form): PageForm<LangForm>,
 ) -> PageResult {
     let lang = Lang::parse(&form.lang).unwrap_or(Lang::En);
     if let Some(user) = &ctx.user {

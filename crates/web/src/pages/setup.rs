@@ -1,16 +1,16 @@
 //! The first-run page: creates the first administrator while nobody has an account.
 
 use askama::Template;
+use axum::Extension;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::{Extension, Form};
 use relais_core::audit::{Actor, AuditEvent};
 use relais_core::{DisplayName, DomainError, Email, ErrorCode, Password};
 use relais_store::{NewUser, StoreError};
 use serde::Deserialize;
 
-use super::{Chrome, PageResult, render, render_status};
+use super::{Chrome, PageForm, PageResult, render, render_status};
 use crate::context::{Ctx, see_other};
 use crate::i18n::error_text;
 use crate::pages::session::start_session;
@@ -49,7 +49,7 @@ pub async fn show(State(state): State<AppState>, Extension(ctx): Extension<Ctx>)
 pub async fn submit(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Form(form): Form<SetupForm>,
+    PageForm(form): PageForm<SetupForm>,
 ) -> PageResult {
     let again = |err: DomainError| {
         render_status(

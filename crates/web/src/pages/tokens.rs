@@ -1,14 +1,16 @@
 //! Workspace settings: API tokens. The secret is shown once, at creation; only its hash is kept.
 
 use askama::Template;
+use axum::Extension;
 use axum::extract::{Path, State};
-use axum::{Extension, Form};
 use relais_core::audit::AuditEvent;
 use relais_core::{ApiTokenId, DisplayName, DomainError, Permission, Role};
 use relais_store::NewApiToken;
 use serde::Deserialize;
 
-use super::{Access, Chrome, PageResult, RoleOption, enter_workspace, render_status, role_options};
+use super::{
+    Access, Chrome, PageForm, PageResult, RoleOption, enter_workspace, render_status, role_options,
+};
 use crate::auth::secret;
 use crate::context::{Ctx, see_other};
 use crate::error::{WebError, status_for};
@@ -112,7 +114,7 @@ pub async fn create(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     Path(slug): Path<String>,
-    Form(form): Form<CreateForm>,
+    PageForm(form): PageForm<CreateForm>,
 ) -> PageResult {
     let access = enter_workspace(&state, &ctx, &slug).await?;
     access.require(Permission::ManageTokens)?;

@@ -1,14 +1,15 @@
 //! The list of one's workspaces, creating one, a workspace's home and the capability pages.
 
 use askama::Template;
+use axum::Extension;
 use axum::extract::{Path, State};
-use axum::{Extension, Form};
 use relais_core::audit::{Actor, AuditEvent};
 use relais_core::{DisplayName, DomainError, Slug};
 use serde::Deserialize;
 
 use super::{
-    Chrome, PageResult, capabilities, enter_workspace, render, render_status, require_user,
+    Chrome, PageForm, PageResult, capabilities, enter_workspace, render, render_status,
+    require_user,
 };
 use crate::context::{Ctx, see_other};
 use crate::error::{WebError, status_for};
@@ -76,7 +77,7 @@ pub struct CreateForm {
 pub async fn create(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Form(form): Form<CreateForm>,
+    PageForm(form): PageForm<CreateForm>,
 ) -> PageResult {
     let user = require_user(&ctx)?.clone();
     if !user.is_instance_admin {
