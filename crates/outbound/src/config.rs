@@ -9,12 +9,13 @@ use crate::policy::GuardPolicy;
 /// Named in error messages so that operators know which knob to turn.
 pub const ALLOW_PRIVATE_ENV: &str = "RELAIS_ALLOW_PRIVATE_ADDRESSES";
 
-/// The User-Agent sent when none is configured. Names the software and where to learn about
-/// it, so that the operator of a server receiving our requests can find out who is calling.
+/// The User-Agent sent when none is configured. Names the software, so that the operator of a
+/// server receiving our requests can tell who is calling; `relais serve` adds the instance's
+/// public URL.
 pub const DEFAULT_USER_AGENT: &str = concat!(
     "Relais/",
     env!("CARGO_PKG_VERSION"),
-    " (+https://github.com/relais)"
+    " (self-hosted community management)"
 );
 
 /// Default time allowed to establish a connection (DNS, TCP and TLS).

@@ -42,6 +42,8 @@ invitation_days = 7
 # server-side request forgery). Set to true when the services it must reach live on your LAN.
 # RELAIS_ALLOW_PRIVATE_ADDRESSES.
 allow_private_addresses = false
+# Exact addresses Relais may fetch even with the guard on (a service on your LAN).
+allowed_private_addresses = []
 
 # Log filter (tracing's EnvFilter syntax). RUST_LOG overrides it.
 log = "info"
@@ -69,6 +71,7 @@ pub struct FileConfig {
     pub session_days: i64,
     pub invitation_days: i64,
     pub allow_private_addresses: bool,
+    pub allowed_private_addresses: Vec<IpAddr>,
     pub log: String,
     pub mail: SmtpConfig,
 }
@@ -84,6 +87,7 @@ impl Default for FileConfig {
             session_days: 14,
             invitation_days: 7,
             allow_private_addresses: false,
+            allowed_private_addresses: Vec::new(),
             log: "info".into(),
             mail: SmtpConfig::default(),
         }

@@ -4,6 +4,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use relais_mail::Mailer;
+use relais_outbound::{HttpClient, OutboundConfig, OutboundError};
 use relais_store::{Store, StoreError};
 
 use crate::auth::throttle::LoginThrottle;
@@ -21,6 +22,8 @@ pub struct WebConfig {
     pub session_days: i64,
     /// How long an invitation link works.
     pub invitation_days: i64,
+    /// The outgoing HTTP client's settings (SSRF guard, time-outs, size cap).
+    pub outbound: OutboundConfig,
 }
 
 impl Default for WebConfig {
@@ -30,6 +33,7 @@ impl Default for WebConfig {
             trusted_proxies: Vec::new(),
             session_days: 14,
             invitation_days: 7,
+            outbound: OutboundConfig::default(),
         }
     }
 }
@@ -47,6 +51,16 @@ pub struct Inner {
     pub throttle: LoginThrottle,
     pub metrics: Metrics,
     pub mailer: Option<Arc<dyn Mailer>>,
+    /// The one outgoing HTTP client, shared by every capability that fetches.
+    pub http: HttpClient,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the outgoing HTTP client cannot start: {0}")]
+    Http(#[from] OutboundError),
 }
 
 #[derive(Clone)]
@@ -66,9 +80,10 @@ impl AppState {
         store: Arc<dyn Store>,
         config: WebConfig,
         mailer: Option<Arc<dyn Mailer>>,
-    ) -> Result<Self, StoreError> {
+    ) -> Result<Self, StartError> {
         let fresh = crate::auth::secret::new_secret("");
         let key = store.setting_or_insert("csrf_hmac_key", &fresh).await?;
+        let http = HttpClient::new(config.outbound.clone())?;
         Ok(Self(Arc::new(Inner {
             store,
             config,
@@ -76,6 +91,7 @@ impl AppState {
             throttle: LoginThrottle::default(),
             metrics: Metrics::default(),
             mailer,
+            http,
         })))
     }
 }

@@ -62,6 +62,16 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             trusted_proxies: file.trusted_proxies.clone(),
             session_days: file.session_days,
             invitation_days: file.invitation_days,
+            outbound: relais_outbound::OutboundConfig {
+                allow_private_addresses: file.allow_private_addresses,
+                allowed_private: file.allowed_private_addresses.clone(),
+                user_agent: format!(
+                    "Relais/{} (+{})",
+                    env!("CARGO_PKG_VERSION"),
+                    public_url.trim_end_matches('/')
+                ),
+                ..Default::default()
+            },
         };
         let state = AppState::new(store.clone(), config, mailer)
             .await
