@@ -8,7 +8,7 @@ mod common;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::{Client, ClientBuilder, Locator};
 use relais_testkit::chromedriver::{CHROMIUM_ARGS, Chromedriver};
 
 async fn serve() -> (String, common::App) {
@@ -25,6 +25,39 @@ async fn serve() -> (String, common::App) {
         .unwrap();
     });
     (format!("http://{addr}"), app)
+}
+
+const WAIT: Duration = Duration::from_secs(15);
+
+async fn fill(c: &Client, css: &str, text: &str) {
+    let field = c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+}
+
+async fn path(c: &Client) -> String {
+    c.current_url().await.unwrap().path().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -48,151 +81,46 @@ async fn a_new_user_goes_from_the_first_page_to_a_workspace_and_french() {
         .connect(&driver.url)
         .await
         .expect("chromedriver session");
-    let wait = Duration::from_secs(15);
 
     // First run: the root leads to the setup page.
     c.goto(&format!("{base}/")).await.unwrap();
-    c.wait()
-        .at_most(wait)
-        .for_element(Locator::Id("setup-submit"))
-        .await
-        .unwrap();
-    assert!(c.current_url().await.unwrap().path().ends_with("/setup"));
-    c.find(Locator::Css("input[name=name]"))
-        .await
-        .unwrap()
-        .send_keys("Ada Lovelace")
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=email]"))
-        .await
-        .unwrap()
-        .send_keys("ada@acme.test")
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys("correct horse battery")
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=password2]"))
-        .await
-        .unwrap()
-        .send_keys("correct horse battery")
-        .await
-        .unwrap();
-    c.find(Locator::Id("setup-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .at_most(wait)
-        .for_element(Locator::Id("create-workspace"))
-        .await
-        .unwrap();
+    wait_for(&c, "#setup-submit").await;
+    assert_eq!(path(&c).await, "/setup");
+    fill(&c, "input[name=name]", "Ada Lovelace").await;
+    fill(&c, "input[name=email]", "ada@acme.test").await;
+    fill(&c, "input[name=password]", "correct horse battery").await;
+    fill(&c, "input[name=password2]", "correct horse battery").await;
+    click(&c, "#setup-submit").await;
+    wait_for(&c, "#create-workspace").await;
 
     // Log out, then in again.
-    c.find(Locator::Id("logout"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .at_most(wait)
-        .for_element(Locator::Id("login-submit"))
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=email]"))
-        .await
-        .unwrap()
-        .send_keys("ada@acme.test")
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys("correct horse battery")
-        .await
-        .unwrap();
-    c.find(Locator::Id("login-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .at_most(wait)
-        .for_element(Locator::Id("create-workspace"))
-        .await
-        .unwrap();
+    click(&c, "#logout").await;
+    wait_for(&c, "#login-submit").await;
+    fill(&c, "input[name=email]", "ada@acme.test").await;
+    fill(&c, "input[name=password]", "correct horse battery").await;
+    click(&c, "#login-submit").await;
+    wait_for(&c, "#create-workspace").await;
 
     // Create the brand's workspace.
-    c.find(Locator::Css("input[name=name]"))
-        .await
-        .unwrap()
-        .send_keys("Acme France")
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=slug]"))
-        .await
-        .unwrap()
-        .send_keys("acme-france")
-        .await
-        .unwrap();
-    c.find(Locator::Id("create-workspace"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .at_most(wait)
-        .for_element(Locator::Css("nav.caps"))
-        .await
-        .unwrap();
-    assert!(
-        c.current_url()
-            .await
-            .unwrap()
-            .path()
-            .ends_with("/w/acme-france")
-    );
+    fill(&c, "input[name=name]", "Acme France").await;
+    fill(&c, "input[name=slug]", "acme-france").await;
+    click(&c, "#create-workspace").await;
+    wait_for(&c, "nav.caps").await;
+    assert_eq!(path(&c).await, "/w/acme-france");
 
     // Invite a member from the settings.
     c.goto(&format!("{base}/w/acme-france/settings"))
         .await
         .unwrap();
-    c.wait()
-        .at_most(wait)
-        .for_element(Locator::Id("invite-email"))
+    fill(&c, "#invite-email", "zoe@acme.test").await;
+    click(&c, "#invite-role option[value=contributor]").await;
+    click(&c, "#invite-submit").await;
+    let link = wait_for(&c, "#invite-link")
+        .await
+        .prop("value")
         .await
         .unwrap()
-        .send_keys("zoe@acme.test")
-        .await
         .unwrap();
-    c.find(Locator::Css("#invite-role option[value=contributor]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Id("invite-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let link = c
-        .wait()
-        .at_most(wait)
-        .for_element(Locator::Id("invite-link"))
-        .await
-        .unwrap();
-    let link = link.prop("value").await.unwrap().unwrap();
     assert!(
         link.contains("/invite/inv_"),
         "no mail configured: the link is shown to copy ({link})"
@@ -214,24 +142,9 @@ async fn a_new_user_goes_from_the_first_page_to_a_workspace_and_french() {
     );
 
     // Switch to French.
-    c.find(Locator::Id("lang-switch"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .at_most(wait)
-        .for_element(Locator::Css("html[lang=fr]"))
-        .await
-        .unwrap();
-    let nav = c
-        .find(Locator::Css("nav.caps"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    click(&c, "#lang-switch").await;
+    wait_for(&c, "html[lang=fr]").await;
+    let nav = wait_for(&c, "nav.caps").await.text().await.unwrap();
     for label in [
         "Publier",
         "Boîte de réception",
@@ -244,43 +157,30 @@ async fn a_new_user_goes_from_the_first_page_to_a_workspace_and_french() {
             "French navigation shows {label}: {nav}"
         );
     }
-    // The invitee opens the link in the same browser after logging out: the join page, in French.
-    c.find(Locator::Id("logout"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .at_most(wait)
-        .for_element(Locator::Id("login-submit"))
-        .await
-        .unwrap();
+    // The invitee opens the link after the admin logged out: the join page, in French.
+    click(&c, "#logout").await;
+    wait_for(&c, "#login-submit").await;
     c.goto(&link.replace("http://relais.test", &base))
         .await
         .unwrap();
-    let heading = c
-        .wait()
-        .at_most(wait)
-        .for_element(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(heading, "Rejoindre un espace");
+    assert_eq!(
+        wait_for(&c, "h1").await.text().await.unwrap(),
+        "Rejoindre un espace"
+    );
 
-    // A phone-width window still shows the whole navigation without sideways page scroll.
+    // At a phone's width the page still fits: no sideways scrolling.
     c.set_window_size(390, 844).await.unwrap();
-    let overflow: bool = c
+    let overflow = c
         .execute(
             "return document.documentElement.scrollWidth > window.innerWidth + 1;",
             vec![],
         )
         .await
-        .unwrap()
-        .as_bool()
         .unwrap();
-    assert!(!overflow, "the page fits a phone's width");
+    assert_eq!(
+        overflow,
+        serde_json::Value::Bool(false),
+        "the page fits a phone's width"
+    );
     c.close().await.unwrap();
 }

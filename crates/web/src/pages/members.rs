@@ -302,6 +302,48 @@ pub async fn revoke_invitation(
     Ok(see_other(&format!("/w/{}/settings", access.workspace.slug)))
 }
 
+/// The member a change or removal aims at: their id, current role and e-mail (for the audit
+/// log), once it is known that `access` may touch them (and give them `to`, when given).
+async fn member_to_change(
+    state: &AppState,
+    access: &Access,
+    user: &str,
+    to: Option<Role>,
+) -> Result<(UserId, Role, String), WebError> {
+    let user: UserId = user.parse().map_err(|_| WebError::not_found())?;
+    let current = state
+        .store
+        .role_of(access.workspace.id, user)
+        .await?
+        .ok_or_else(WebError::not_found)?;
+    if !access.role.may_assign(Some(current), to.unwrap_or(current)) {
+        return Err(WebError::forbidden());
+    }
+    let email = state
+        .store
+        .user_by_id(user)
+        .await?
+        .map(|u| u.email.to_string())
+        .unwrap_or_default();
+    Ok((user, current, email))
+}
+
+fn member_event(
+    access: &Access,
+    ctx: &Ctx,
+    action: &str,
+    target: String,
+    details: serde_json::Value,
+) -> AuditEvent {
+    AuditEvent {
+        workspace_id: Some(access.workspace.id),
+        actor: access.actor(ctx),
+        action: action.into(),
+        target,
+        details,
+    }
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct RoleForm {
@@ -316,7 +358,6 @@ pub async fn change_role(
 ) -> PageResult {
     let access = enter_workspace(&state, &ctx, &slug).await?;
     access.require(Permission::ManageMembers)?;
-    let user: UserId = user.parse().map_err(|_| WebError::not_found())?;
     let role: Role = match form.role.parse() {
         Ok(r) => r,
         Err(e) => {
@@ -332,36 +373,14 @@ pub async fn change_role(
             .await;
         }
     };
-    let current = state
+    let (user, current, target) = member_to_change(&state, &access, &user, Some(role)).await?;
+    let details = serde_json::json!({ "from": current.as_str(), "to": role.as_str() });
+    let event = member_event(&access, &ctx, "member.role_change", target, details);
+    match state
         .store
-        .role_of(access.workspace.id, user)
-        .await?
-        .ok_or_else(WebError::not_found)?;
-    if !access.role.may_assign(Some(current), role) {
-        return Err(WebError::forbidden());
-    }
-    let target = state
-        .store
-        .user_by_id(user)
-        .await?
-        .map(|u| u.email.to_string())
-        .unwrap_or_default();
-    let result = state
-        .store
-        .change_role(
-            access.workspace.id,
-            user,
-            role,
-            AuditEvent {
-                workspace_id: Some(access.workspace.id),
-                actor: access.actor(&ctx),
-                action: "member.role_change".into(),
-                target,
-                details: serde_json::json!({ "from": current.as_str(), "to": role.as_str() }),
-            },
-        )
-        .await;
-    match result {
+        .change_role(access.workspace.id, user, role, event)
+        .await
+    {
         Ok(()) => Ok(see_other(&format!("/w/{}/settings", access.workspace.slug))),
         Err(e) => {
             page(
@@ -385,36 +404,20 @@ pub async fn remove(
 ) -> PageResult {
     let access = enter_workspace(&state, &ctx, &slug).await?;
     access.require(Permission::ManageMembers)?;
-    let user: UserId = user.parse().map_err(|_| WebError::not_found())?;
-    let current = state
+    let (user, current, target) = member_to_change(&state, &access, &user, None).await?;
+    let event = member_event(
+        &access,
+        &ctx,
+        "member.remove",
+        target,
+        serde_json::json!({ "role": current.as_str() }),
+    );
+    match state
         .store
-        .role_of(access.workspace.id, user)
-        .await?
-        .ok_or_else(WebError::not_found)?;
-    if !access.role.may_assign(Some(current), current) {
-        return Err(WebError::forbidden());
-    }
-    let target = state
-        .store
-        .user_by_id(user)
-        .await?
-        .map(|u| u.email.to_string())
-        .unwrap_or_default();
-    let result = state
-        .store
-        .remove_member(
-            access.workspace.id,
-            user,
-            AuditEvent {
-                workspace_id: Some(access.workspace.id),
-                actor: access.actor(&ctx),
-                action: "member.remove".into(),
-                target,
-                details: serde_json::json!({ "role": current.as_str() }),
-            },
-        )
-        .await;
-    match result {
+        .remove_member(access.workspace.id, user, event)
+        .await
+    {
+        // Someone who removed themselves has nothing more to see here.
         Ok(()) if user == access.user.id => Ok(see_other("/workspaces")),
         Ok(()) => Ok(see_other(&format!("/w/{}/settings", access.workspace.slug))),
         Err(e) => {
