@@ -102,80 +102,61 @@ async fn every_workspace_route_checks_the_role_and_the_workspace() {
     let all = Role::ALL;
     let managers = [Role::Admin, Role::Manager];
     let analyst = t.id(Role::Analyst).to_string();
-    let who_all: Vec<Option<Role>> = Role::ALL.into_iter().map(Some).chain([None]).collect();
-    for who in who_all {
-        for seg in [
-            "",
-            "/publish",
-            "/inbox",
-            "/listening",
-            "/community",
-            "/contests",
-            "/audience",
-            "/reports",
-            "/settings",
-        ] {
-            check(
-                &t,
-                who,
-                "GET",
-                &format!("/w/alpha{seg}"),
-                &[],
-                &all,
-                StatusCode::OK,
-            )
-            .await;
+    let settings = |tail: &str| format!("/w/alpha/settings{tail}");
+    // (method, path, form fields, who may, status when allowed)
+    let mut routes: Vec<(&str, String, Vec<(&str, &str)>, &[Role], StatusCode)> = Vec::new();
+    for seg in [
+        "",
+        "/publish",
+        "/inbox",
+        "/listening",
+        "/community",
+        "/contests",
+        "/audience",
+        "/reports",
+        "/settings",
+    ] {
+        routes.push((
+            "GET",
+            format!("/w/alpha{seg}"),
+            vec![],
+            &all,
+            StatusCode::OK,
+        ));
+    }
+    routes.push((
+        "GET",
+        settings("/tokens"),
+        vec![],
+        &managers,
+        StatusCode::OK,
+    ));
+    routes.push(("GET", settings("/audit"), vec![], &managers, StatusCode::OK));
+    routes.push((
+        "POST",
+        settings("/invitations"),
+        vec![("email", "new@x.test"), ("role", "analyst")],
+        &managers,
+        StatusCode::OK,
+    ));
+    routes.push((
+        "POST",
+        settings("/tokens"),
+        vec![("name", "zap"), ("role", "analyst")],
+        &managers,
+        StatusCode::OK,
+    ));
+    routes.push((
+        "POST",
+        settings(&format!("/members/{analyst}/role")),
+        vec![("role", "analyst")],
+        &managers,
+        StatusCode::SEE_OTHER,
+    ));
+    for who in Role::ALL.into_iter().map(Some).chain([None]) {
+        for (method, path, fields, allowed, ok) in &routes {
+            check(&t, who, method, path, fields, allowed, *ok).await;
         }
-        check(
-            &t,
-            who,
-            "GET",
-            "/w/alpha/settings/tokens",
-            &[],
-            &managers,
-            StatusCode::OK,
-        )
-        .await;
-        check(
-            &t,
-            who,
-            "GET",
-            "/w/alpha/settings/audit",
-            &[],
-            &managers,
-            StatusCode::OK,
-        )
-        .await;
-        check(
-            &t,
-            who,
-            "POST",
-            "/w/alpha/settings/invitations",
-            &[("email", "new@x.test"), ("role", "analyst")],
-            &managers,
-            StatusCode::OK,
-        )
-        .await;
-        check(
-            &t,
-            who,
-            "POST",
-            "/w/alpha/settings/tokens",
-            &[("name", "zap"), ("role", "analyst")],
-            &managers,
-            StatusCode::OK,
-        )
-        .await;
-        check(
-            &t,
-            who,
-            "POST",
-            &format!("/w/alpha/settings/members/{analyst}/role"),
-            &[("role", "analyst")],
-            &managers,
-            StatusCode::SEE_OTHER,
-        )
-        .await;
     }
     // Creating a workspace is for instance administrators only.
     for role in [
