@@ -50,6 +50,9 @@ impl Team {
     }
 }
 
+/// A route to try: method, path, form fields, who may, and the status when allowed.
+type RouteCase<'a> = (&'a str, String, Vec<(&'a str, &'a str)>, &'a [Role], StatusCode);
+
 /// Who may do what, route by route. `None` in the role column is the outsider from bravo.
 async fn check(
     team: &Team,
@@ -104,7 +107,7 @@ async fn every_workspace_route_checks_the_role_and_the_workspace() {
     let analyst = t.id(Role::Analyst).to_string();
     let settings = |tail: &str| format!("/w/alpha/settings{tail}");
     // (method, path, form fields, who may, status when allowed)
-    let mut routes: Vec<(&str, String, Vec<(&str, &str)>, &[Role], StatusCode)> = Vec::new();
+    let mut routes: Vec<RouteCase> = Vec::new();
     for seg in [
         "",
         "/publish",
