@@ -24,7 +24,7 @@ macro_rules! conformance_suite {
     ($make:path) => {
         $crate::conformance_suite!(@each $make;
             migrations_are_idempotent, first_admin_is_made_once, emails_are_unique,
-            workspaces_and_memberships, last_admin_is_protected, workspaces_are_isolated,
+            workspaces_and_memberships, renaming_and_finding_by_id, password_change_ends_other_sessions, last_admin_is_protected, workspaces_are_isolated,
             invitations_lifecycle, sessions_expire, api_tokens_lifecycle,
             failed_changes_write_no_audit, audit_log_pages_newest_first, settings_keep_the_first_value,
             jobs_claim_lease_and_retry, jobs_are_claimed_once_under_contention, table_list_matches_schema);
@@ -223,6 +223,102 @@ pub async fn workspaces_and_memberships(store: Arc<dyn Store>) {
             .is_none()
     );
     assert_eq!(store.all_workspaces().await.unwrap().len(), 2);
+}
+
+pub async fn renaming_and_finding_by_id(store: Arc<dyn Store>) {
+    let w = store
+        .create_workspace(&slug("acme"), "Acme", None, audit("workspace.create"))
+        .await
+        .unwrap();
+    let mut e = audit("workspace.rename");
+    e.workspace_id = Some(w.id);
+    store
+        .rename_workspace(w.id, "Acme France", e)
+        .await
+        .unwrap();
+    let found = store
+        .workspace_by_id(w.id)
+        .await
+        .unwrap()
+        .expect("found by id");
+    assert_eq!(
+        (found.name.as_str(), found.slug.as_str()),
+        ("Acme France", "acme"),
+        "the slug stays"
+    );
+    assert!(
+        store
+            .workspace_by_id(relais_core::WorkspaceId::new())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let missing = store
+        .rename_workspace(
+            relais_core::WorkspaceId::new(),
+            "X",
+            audit("workspace.rename"),
+        )
+        .await;
+    assert!(matches!(missing, Err(StoreError::NotFound(_))));
+    let log = store.audit_log(Some(w.id), None, 10).await.unwrap();
+    assert_eq!(log[0].event.action, "workspace.rename");
+}
+
+pub async fn password_change_ends_other_sessions(store: Arc<dyn Store>) {
+    let ada = user(&store, "ada@example.org").await;
+    let bob = user(&store, "bob@example.org").await;
+    let now = Timestamp::now();
+    for (hash, who) in [("here", ada), ("phone", ada), ("laptop", ada), ("bob", bob)] {
+        store
+            .create_session(NewSession {
+                token_hash: hash.into(),
+                user_id: who,
+                created_at: now,
+                expires_at: now.plus_seconds(3600),
+            })
+            .await
+            .unwrap();
+    }
+    store
+        .set_password(ada, "$argon2id$new", Some("here"), audit("user.password"))
+        .await
+        .unwrap();
+    let (_, hash) = store
+        .credentials_by_email(&Email::parse("ada@example.org").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(hash, "$argon2id$new");
+    assert!(
+        store.session_user("here", now).await.unwrap().is_some(),
+        "the session that changed it stays"
+    );
+    assert!(
+        store.session_user("phone", now).await.unwrap().is_none(),
+        "the others end"
+    );
+    assert!(
+        store.session_user("bob", now).await.unwrap().is_some(),
+        "other users are untouched"
+    );
+    store
+        .create_session(NewSession {
+            token_hash: "tablet".into(),
+            user_id: ada,
+            created_at: now,
+            expires_at: now.plus_seconds(60),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .delete_other_sessions(ada, Some("here"))
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(store.session_user("here", now).await.unwrap().is_some());
 }
 
 pub async fn last_admin_is_protected(store: Arc<dyn Store>) {

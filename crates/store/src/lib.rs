@@ -54,6 +54,15 @@ pub trait Store: Send + Sync + 'static {
     /// The user and their password hash, for logging in.
     async fn credentials_by_email(&self, email: &Email) -> StoreResult<Option<(User, String)>>;
     async fn set_user_locale(&self, id: UserId, locale: Option<&str>) -> StoreResult<()>;
+    /// Replaces a user's password hash and ends all their sessions but `keep_session` (the one
+    /// changing it), so that a stolen session dies with the old password.
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        keep_session: Option<&str>,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
 
     // ----- workspaces -----
     /// Creates a workspace; `admin`, when given, becomes its first admin.
@@ -65,6 +74,13 @@ pub trait Store: Send + Sync + 'static {
         audit: AuditEvent,
     ) -> StoreResult<Workspace>;
     async fn workspace_by_slug(&self, slug: &Slug) -> StoreResult<Option<Workspace>>;
+    async fn workspace_by_id(&self, id: WorkspaceId) -> StoreResult<Option<Workspace>>;
+    async fn rename_workspace(
+        &self,
+        id: WorkspaceId,
+        name: &str,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
     async fn all_workspaces(&self) -> StoreResult<Vec<Workspace>>;
     /// The workspaces a user belongs to, with their role in each, by name.
     async fn workspaces_of(&self, user: UserId) -> StoreResult<Vec<(Workspace, Role)>>;
@@ -129,6 +145,8 @@ pub trait Store: Send + Sync + 'static {
     /// The session's user if the session exists and has not expired at `now`.
     async fn session_user(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<User>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Ends every session of `user` except `keep` (log out everywhere else); returns how many.
+    async fn delete_other_sessions(&self, user: UserId, keep: Option<&str>) -> StoreResult<u64>;
     /// Deletes sessions expired at `now`; returns how many.
     async fn purge_expired_sessions(&self, now: Timestamp) -> StoreResult<u64>;
 

@@ -351,6 +351,32 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        keep_session: Option<&str>,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::NotFound("this user".into()));
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(id.to_string())
+            .bind(keep_session.unwrap_or(""))
+            .execute(&mut *tx)
+            .await?;
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn create_workspace(
         &self,
         slug: &Slug,
@@ -389,6 +415,29 @@ impl Store for SqlStore {
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(workspace_from).transpose()
+    }
+
+    async fn workspace_by_id(&self, id: WorkspaceId) -> StoreResult<Option<Workspace>> {
+        let row = sqlx::query(&format!("SELECT {WORKSPACE_COLS} FROM workspaces w WHERE w.id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(workspace_from).transpose()
+    }
+
+    async fn rename_workspace(&self, id: WorkspaceId, name: &str, audit: AuditEvent) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("UPDATE workspaces SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::NotFound("this workspace".into()));
+        }
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn all_workspaces(&self) -> StoreResult<Vec<Workspace>> {
@@ -643,6 +692,15 @@ impl Store for SqlStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn delete_other_sessions(&self, user: UserId, keep: Option<&str>) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user.to_string())
+            .bind(keep.unwrap_or(""))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     async fn purge_expired_sessions(&self, now: Timestamp) -> StoreResult<u64> {

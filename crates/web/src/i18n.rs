@@ -157,6 +157,18 @@ pub struct Msgs {
     pub settings_tokens: &'static str,
     pub settings_audit: &'static str,
     pub nothing_here: &'static str,
+    pub account_title: &'static str,
+    pub current_password: &'static str,
+    pub new_password: &'static str,
+    pub change_password: &'static str,
+    pub password_changed: &'static str,
+    pub wrong_current_password: &'static str,
+    pub sessions_title: &'static str,
+    pub sessions_text: &'static str,
+    pub sessions_button: &'static str,
+    pub sessions_ended: &'static str,
+    pub workspace_panel: &'static str,
+    pub rename: &'static str,
 }
 
 pub static EN: Msgs = Msgs {
@@ -254,6 +266,18 @@ pub static EN: Msgs = Msgs {
     settings_tokens: "API tokens",
     settings_audit: "Audit log",
     nothing_here: "Nothing here yet.",
+    account_title: "Your account",
+    current_password: "Current password",
+    new_password: "New password",
+    change_password: "Change the password",
+    password_changed: "Password changed. Your other sessions were logged out.",
+    wrong_current_password: "The current password is wrong.",
+    sessions_title: "Other sessions",
+    sessions_text: "Lost a phone, or logged in on a shared computer? End every session but this one.",
+    sessions_button: "Log out everywhere else",
+    sessions_ended: "Other sessions ended:",
+    workspace_panel: "Workspace",
+    rename: "Rename",
 };
 
 pub static FR: Msgs = Msgs {
@@ -351,6 +375,18 @@ pub static FR: Msgs = Msgs {
     settings_tokens: "Jetons d’API",
     settings_audit: "Journal d’audit",
     nothing_here: "Rien ici pour l’instant.",
+    account_title: "Votre compte",
+    current_password: "Mot de passe actuel",
+    new_password: "Nouveau mot de passe",
+    change_password: "Changer le mot de passe",
+    password_changed: "Mot de passe changé. Vos autres sessions ont été déconnectées.",
+    wrong_current_password: "Le mot de passe actuel est incorrect.",
+    sessions_title: "Autres sessions",
+    sessions_text: "Téléphone perdu, ou connexion sur un ordinateur partagé ? Fermez toutes les sessions sauf celle-ci.",
+    sessions_button: "Déconnecter partout ailleurs",
+    sessions_ended: "Sessions fermées :",
+    workspace_panel: "Espace",
+    rename: "Renommer",
 };
 
 impl Msgs {

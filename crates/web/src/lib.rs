@@ -22,7 +22,7 @@ use axum::routing::{get, post};
 
 pub use state::{AppState, WebConfig};
 
-use pages::{audit, join, members, session, setup, tokens, workspaces};
+use pages::{account, audit, join, members, session, setup, tokens, workspaces};
 
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
@@ -34,6 +34,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/logout", post(session::logout))
         .route("/lang", post(session::switch_lang))
+        .route("/account", get(account::show))
+        .route("/account/password", post(account::change_password))
+        .route("/account/sessions", post(account::end_other_sessions))
         .route(
             "/workspaces",
             get(workspaces::list).post(workspaces::create),
@@ -41,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/invite/{token}", get(join::show).post(join::accept))
         .route("/w/{slug}", get(workspaces::home))
         .route("/w/{slug}/settings", get(members::show))
+        .route("/w/{slug}/settings/rename", post(members::rename))
         .route("/w/{slug}/settings/invitations", post(members::invite))
         .route(
             "/w/{slug}/settings/invitations/{id}/revoke",

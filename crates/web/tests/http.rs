@@ -51,7 +51,13 @@ impl Team {
 }
 
 /// A route to try: method, path, form fields, who may, and the status when allowed.
-type RouteCase<'a> = (&'a str, String, Vec<(&'a str, &'a str)>, &'a [Role], StatusCode);
+type RouteCase<'a> = (
+    &'a str,
+    String,
+    Vec<(&'a str, &'a str)>,
+    &'a [Role],
+    StatusCode,
+);
 
 /// Who may do what, route by route. `None` in the role column is the outsider from bravo.
 async fn check(
@@ -993,4 +999,108 @@ async fn openapi_health_and_metrics_answer() {
         StatusCode::SERVICE_UNAVAILABLE,
         "503 once the database is gone"
     );
+}
+
+#[tokio::test]
+async fn changing_the_password_ends_the_other_sessions() {
+    let t = team().await;
+    let mut here = Browser::new(&t.app);
+    here.login("editor@alpha.test").await;
+    let mut phone = Browser::new(&t.app);
+    phone.login("editor@alpha.test").await;
+    here.get("/account").await;
+    let wrong = here
+        .post(
+            "/account/password",
+            &[
+                ("current", "not it at all"),
+                ("password", "a brand new secret"),
+                ("password2", "a brand new secret"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("current password is wrong"));
+    let ok = here
+        .post(
+            "/account/password",
+            &[
+                ("current", PASSWORD),
+                ("password", "a brand new secret"),
+                ("password2", "a brand new secret"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(
+        here.get("/w/alpha").await.status,
+        StatusCode::OK,
+        "this session goes on"
+    );
+    assert_eq!(
+        phone.get("/w/alpha").await.status,
+        StatusCode::SEE_OTHER,
+        "the other one ended"
+    );
+    let mut again = Browser::new(&t.app);
+    again.get("/login").await;
+    let old = again
+        .post(
+            "/login",
+            &[("email", "editor@alpha.test"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        old.status,
+        StatusCode::UNAUTHORIZED,
+        "the old password no longer works"
+    );
+    let new = again
+        .post(
+            "/login",
+            &[
+                ("email", "editor@alpha.test"),
+                ("password", "a brand new secret"),
+            ],
+        )
+        .await;
+    assert_eq!(new.status, StatusCode::SEE_OTHER);
+    let log = t.app.store.audit_log(None, None, 10).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|r| r.event.action == "user.password_change"
+                && r.event.target == "editor@alpha.test")
+    );
+}
+
+#[tokio::test]
+async fn only_an_admin_renames_the_workspace_and_the_address_stays() {
+    let t = team().await;
+    let mut manager = Browser::new(&t.app);
+    manager.login(&email_of(Role::Manager)).await;
+    assert!(
+        !manager
+            .get("/w/alpha/settings")
+            .await
+            .body
+            .contains("workspace-name")
+    );
+    assert_eq!(
+        manager
+            .post("/w/alpha/settings/rename", &[("name", "Nope")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let mut admin = Browser::new(&t.app);
+    admin.login(&email_of(Role::Admin)).await;
+    let a = admin
+        .post("/w/alpha/settings/rename", &[("name", "Alpha Brands")])
+        .await;
+    assert_eq!(a.location.as_deref(), Some("/w/alpha/settings"));
+    assert!(admin.get("/w/alpha").await.body.contains("Alpha Brands"));
+    let empty = admin
+        .post("/w/alpha/settings/rename", &[("name", "   ")])
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
 }

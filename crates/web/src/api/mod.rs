@@ -113,10 +113,8 @@ impl FromRequestParts<AppState> for ApiCaller {
             .ok_or_else(unauthenticated)?;
         let workspace = state
             .store
-            .all_workspaces()
+            .workspace_by_id(token.workspace_id)
             .await?
-            .into_iter()
-            .find(|w| w.id == token.workspace_id)
             .ok_or_else(unauthenticated)?;
         let peer = parts
             .extensions

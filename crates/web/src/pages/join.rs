@@ -61,10 +61,8 @@ async fn load(state: &AppState, token: &str) -> Result<(Invitation, String), Web
     }
     let name = state
         .store
-        .all_workspaces()
+        .workspace_by_id(inv.workspace_id)
         .await?
-        .into_iter()
-        .find(|w| w.id == inv.workspace_id)
         .map(|w| w.name)
         .ok_or_else(gone)?;
     Ok((inv, name))
@@ -206,11 +204,9 @@ pub async fn accept(
     };
     let slug = state
         .store
-        .workspaces_of(user.id)
+        .workspace_by_id(inv.workspace_id)
         .await?
-        .into_iter()
-        .find(|(w, _)| w.id == inv.workspace_id)
-        .map(|(w, _)| w.slug.to_string())
+        .map(|w| w.slug.to_string())
         .unwrap_or_default();
     let mut r = see_other(&format!("/w/{slug}"));
     if new_login {

@@ -47,6 +47,8 @@ struct MembersPage {
     can_tokens: bool,
     can_audit: bool,
     can_manage: bool,
+    can_rename: bool,
+    workspace_name: String,
     members: Vec<MemberRow>,
     invitations: Vec<InvitationRow>,
     role_options: Vec<RoleOption>,
@@ -115,6 +117,8 @@ async fn page(state: &AppState, ctx: &Ctx, access: &Access, flash: Flash) -> Pag
             can_tokens: access.role.allows(Permission::ManageTokens),
             can_audit: access.role.allows(Permission::ViewAudit),
             can_manage,
+            can_rename: access.role.allows(Permission::AdministerWorkspace),
+            workspace_name: access.workspace.name.clone(),
             members,
             invitations,
             role_options: role_options(m, access.role),
@@ -433,4 +437,50 @@ pub async fn remove(
             .await
         }
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RenameForm {
+    name: String,
+}
+
+/// Renames the workspace; its slug, and so every address, stays.
+pub async fn rename(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(slug): Path<String>,
+    PageForm(form): PageForm<RenameForm>,
+) -> PageResult {
+    let mut access = enter_workspace(&state, &ctx, &slug).await?;
+    access.require(Permission::AdministerWorkspace)?;
+    let name = match relais_core::DisplayName::parse(&form.name) {
+        Ok(n) => n,
+        Err(e) => {
+            return page(
+                &state,
+                &ctx,
+                &access,
+                Flash {
+                    error: Some(e),
+                    ..Default::default()
+                },
+            )
+            .await;
+        }
+    };
+    let details = serde_json::json!({ "from": access.workspace.name, "to": name.as_str() });
+    let event = member_event(
+        &access,
+        &ctx,
+        "workspace.rename",
+        access.workspace.slug.to_string(),
+        details,
+    );
+    state
+        .store
+        .rename_workspace(access.workspace.id, name.as_str(), event)
+        .await?;
+    access.workspace.name = name.to_string();
+    Ok(see_other(&format!("/w/{}/settings", access.workspace.slug)))
 }

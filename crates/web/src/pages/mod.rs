@@ -1,6 +1,7 @@
 //! Server-rendered pages. Each file is one area; they share the page frame ([`Chrome`]) and the
 //! workspace gate ([`enter_workspace`]) that every `/w/{slug}` page passes through.
 
+pub mod account;
 pub mod audit;
 pub mod join;
 pub mod members;
