@@ -64,21 +64,56 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) 
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// The client address: the socket's, or the one a trusted proxy reports.
-pub fn client_ip(state: &AppState, headers: &HeaderMap, peer: Option<IpAddr>) -> String {
+/// The client address: the socket's, or, when the socket is a trusted proxy, the one the proxy
+/// chain reports. `X-Forwarded-For` is read from the right: each trusted proxy appended the
+/// address it saw, so the first address from the right that is not a trusted proxy is the
+/// client (anything further left was written by the client and may be forged). The standard
+/// `Forwarded: for=…` header (RFC 7239) is read the same way when there is no `X-Forwarded-For`.
+pub fn client_ip(trusted: &[IpAddr], headers: &HeaderMap, peer: Option<IpAddr>) -> String {
     let Some(peer) = peer else {
         return "unknown".into();
     };
-    if !state.config.trusted_proxies.contains(&peer) {
+    if !trusted.contains(&peer) {
         return peer.to_string();
     }
-    let forwarded = headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(str::trim)
-        .and_then(|s| s.parse::<IpAddr>().ok());
-    forwarded.map_or_else(|| peer.to_string(), |ip| ip.to_string())
+    let chain: Vec<IpAddr> = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+        Some(xff) => xff
+            .split(',')
+            .filter_map(|s| parse_forwarded_ip(s.trim()))
+            .collect(),
+        None => headers
+            .get_all("forwarded")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|element| {
+                element
+                    .split(';')
+                    .filter_map(|pair| pair.trim().split_once('='))
+                    .find(|(k, _)| k.eq_ignore_ascii_case("for"))
+                    .and_then(|(_, v)| parse_forwarded_ip(v.trim().trim_matches('"')))
+            })
+            .collect(),
+    };
+    chain
+        .iter()
+        .rev()
+        .find(|ip| !trusted.contains(ip))
+        .or(chain.first())
+        .map_or_else(|| peer.to_string(), |ip| ip.to_string())
+}
+
+/// `1.2.3.4`, `1.2.3.4:5678`, `[2001:db8::1]:443` or `2001:db8::1`.
+fn parse_forwarded_ip(s: &str) -> Option<IpAddr> {
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if let Ok(sa) = s.parse::<std::net::SocketAddr>() {
+        return Some(sa.ip());
+    }
+    s.strip_prefix('[')
+        .and_then(|r| r.split_once(']'))
+        .and_then(|(ip, _)| ip.parse().ok())
 }
 
 fn is_unsafe(method: &Method) -> bool {
@@ -92,7 +127,7 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    let ip = client_ip(&state, headers, peer);
+    let ip = client_ip(&state.config.trusted_proxies, headers, peer);
 
     let session_secret = cookie(headers, SESSION_COOKIE).map(str::to_owned);
     let user = match &session_secret {
@@ -226,4 +261,52 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
 /// Redirect after a form (303, so the browser follows with GET).
 pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn forwarded_headers_count_only_behind_a_trusted_proxy() {
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        let spoof = headers(&[("x-forwarded-for", "6.6.6.6")]);
+        assert_eq!(
+            client_ip(&[], &spoof, Some(proxy)),
+            "10.0.0.2",
+            "untrusted peer: header ignored"
+        );
+        assert_eq!(client_ip(&[proxy], &spoof, Some(proxy)), "6.6.6.6");
+        // A client that forges the header gets its forged value pushed left by the proxy.
+        let chain = headers(&[("x-forwarded-for", "1.1.1.1, 203.0.113.7")]);
+        assert_eq!(client_ip(&[proxy], &chain, Some(proxy)), "203.0.113.7");
+        let two_proxies: [IpAddr; 2] = [proxy, "10.0.0.3".parse().unwrap()];
+        let chain = headers(&[("x-forwarded-for", "203.0.113.7, 10.0.0.3")]);
+        assert_eq!(client_ip(&two_proxies, &chain, Some(proxy)), "203.0.113.7");
+        let rfc = headers(&[(
+            "forwarded",
+            "for=\"[2001:db8::1]:443\";proto=https, for=198.51.100.9",
+        )]);
+        assert_eq!(client_ip(&[proxy], &rfc, Some(proxy)), "198.51.100.9");
+        let garbage = headers(&[("x-forwarded-for", "not an address")]);
+        assert_eq!(client_ip(&[proxy], &garbage, Some(proxy)), "10.0.0.2");
+        assert_eq!(client_ip(&[], &HeaderMap::new(), None), "unknown");
+    }
+
+    #[test]
+    fn cookies_are_found_by_exact_name() {
+        let h = headers(&[("cookie", "relais_session_x=1; relais_session=abc; other=2")]);
+        assert_eq!(cookie(&h, "relais_session"), Some("abc"));
+        assert_eq!(cookie(&h, "missing"), None);
+        let empty = headers(&[("cookie", "relais_session=")]);
+        assert_eq!(cookie(&empty, "relais_session"), None);
+    }
 }

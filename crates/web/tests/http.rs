@@ -1104,3 +1104,37 @@ async fn only_an_admin_renames_the_workspace_and_the_address_stays() {
         .await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn cookies_are_secure_when_relais_is_served_over_https() {
+    let config = relais_web::WebConfig {
+        public_url: "https://relais.example".into(),
+        ..Default::default()
+    };
+    let app = app_with_config(None, config).await;
+    add_user(&app, "ada@x.test", true).await;
+    let mut b = Browser::new(&app);
+    let first = b.get("/login").await;
+    let csrf_cookie = first
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csrf_cookie.contains("; Secure"), "{csrf_cookie}");
+    let a = b
+        .post("/login", &[("email", "ada@x.test"), ("password", PASSWORD)])
+        .await;
+    let session = a
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("relais_session="))
+        .unwrap();
+    assert!(
+        session.contains("; Secure") && session.contains("HttpOnly"),
+        "{session}"
+    );
+}

@@ -120,7 +120,7 @@ impl FromRequestParts<AppState> for ApiCaller {
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip());
-        let ip = crate::context::client_ip(state, &parts.headers, peer);
+        let ip = crate::context::client_ip(&state.config.trusted_proxies, &parts.headers, peer);
         Ok(Self {
             token,
             workspace,

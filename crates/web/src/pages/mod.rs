@@ -214,9 +214,15 @@ pub fn role_options(m: &'static Msgs, actor: Role) -> Vec<RoleOption> {
         .collect()
 }
 
-/// Only same-site paths may be a redirect target, never another host.
+/// Only same-site paths may be a redirect target, never another host. Control characters are
+/// refused too: browsers drop tabs and newlines from a URL (so `/\t/evil.example` would lead
+/// to `//evil.example`), and others cannot go in the `Location` header at all.
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.contains(char::is_control)
+    {
         next.to_owned()
     } else {
         "/workspaces".to_owned()
@@ -233,5 +239,14 @@ mod tests {
         assert_eq!(safe_next("//evil.example"), "/workspaces");
         assert_eq!(safe_next("https://evil.example"), "/workspaces");
         assert_eq!(safe_next("/\\evil.example"), "/workspaces");
+    }
+
+    #[test]
+    fn redirects_refuse_control_characters() {
+        // Caught by the `web_headers` fuzz target: a browser drops the tab and goes off site.
+        assert_eq!(safe_next("/\t/evil.example"), "/workspaces");
+        assert_eq!(safe_next("/\n/evil.example"), "/workspaces");
+        // And a NUL cannot be put in a `Location` header (the redirect would be a 500).
+        assert_eq!(safe_next("/\0"), "/workspaces");
     }
 }
