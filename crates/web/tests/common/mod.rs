@@ -26,15 +26,19 @@ pub struct App {
 }
 
 pub async fn app_with(mailer: Option<Arc<dyn Mailer>>) -> App {
+    let config = WebConfig {
+        public_url: "http://relais.test".into(),
+        ..Default::default()
+    };
+    app_with_config(mailer, config).await
+}
+
+pub async fn app_with_config(mailer: Option<Arc<dyn Mailer>>, config: WebConfig) -> App {
     let dir = tempfile::tempdir().unwrap().keep();
     let store = open(&DatabaseLocation::parse(dir.to_str().unwrap()))
         .await
         .unwrap();
     store.migrate().await.unwrap();
-    let config = WebConfig {
-        public_url: "http://relais.test".into(),
-        ..Default::default()
-    };
     let state = AppState::new(store.clone(), config, mailer).await.unwrap();
     App {
         store,
