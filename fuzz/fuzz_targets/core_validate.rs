@@ -33,30 +33,53 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(s, s.to_lowercase(), "e-mail is lower case");
         assert_eq!(s.matches('@').count(), 1, "e-mail has one @: {s:?}");
         assert!(s.len() <= 254, "e-mail length: {s:?}");
-        assert_eq!(Email::parse(s).ok(), Some(email.clone()), "e-mail round trip");
+        assert_eq!(
+            Email::parse(s).ok(),
+            Some(email.clone()),
+            "e-mail round trip"
+        );
     }
 
     if let Ok(name) = DisplayName::parse(text) {
         let s = name.as_str();
         assert!((1..=100).contains(&s.chars().count()), "name length: {s:?}");
-        assert!(!s.chars().any(char::is_control), "name control chars: {s:?}");
-        assert_eq!(DisplayName::parse(s).ok(), Some(name.clone()), "name round trip");
+        assert!(
+            !s.chars().any(char::is_control),
+            "name control chars: {s:?}"
+        );
+        assert_eq!(
+            DisplayName::parse(s).ok(),
+            Some(name.clone()),
+            "name round trip"
+        );
     }
 
     if let Ok(password) = Password::new(text) {
         assert_eq!(password.expose(), text, "a password is kept as typed");
         assert!(password.expose().chars().count() >= Password::MIN_CHARS);
         assert!(password.expose().len() <= 1024);
-        assert_eq!(format!("{password:?}"), "Password(…)", "Debug hides the password");
+        assert_eq!(
+            format!("{password:?}"),
+            "Password(…)",
+            "Debug hides the password"
+        );
     }
 
     if let Ok(role) = text.parse::<Role>() {
-        assert_eq!(role.as_str().parse::<Role>().ok(), Some(role), "role round trip");
+        assert_eq!(
+            role.as_str().parse::<Role>().ok(),
+            Some(role),
+            "role round trip"
+        );
         assert_eq!(role.to_string(), role.as_str());
     }
 
     if let Ok(id) = text.parse::<UserId>() {
         let shown = id.to_string();
-        assert_eq!(shown.parse::<UserId>().ok(), Some(id), "id round trip: {shown}");
+        assert_eq!(
+            shown.parse::<UserId>().ok(),
+            Some(id),
+            "id round trip: {shown}"
+        );
     }
 });

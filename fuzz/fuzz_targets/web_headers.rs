@@ -46,7 +46,10 @@ fuzz_target!(|data: &[u8]| {
         if let Some(found) = cookie(&headers, name) {
             assert!(!found.is_empty(), "empty cookie value");
             assert_eq!(found, found.trim(), "untrimmed cookie value");
-            assert!(!found.contains(';'), "value runs over the next cookie: {found:?}");
+            assert!(
+                !found.contains(';'),
+                "value runs over the next cookie: {found:?}"
+            );
             let from_first = value.to_str().is_ok_and(|whole| whole.contains(found));
             assert!(
                 from_first || (name == "other" && found == "1"),
@@ -68,7 +71,10 @@ fuzz_target!(|data: &[u8]| {
         "forged token accepted: {text:?}"
     );
     let other_tie = format!("{tie}x");
-    assert!(!csrf::verify(key, &other_tie, &good), "token accepted for another tie");
+    assert!(
+        !csrf::verify(key, &other_tie, &good),
+        "token accepted for another tie"
+    );
 
     // Redirect target: stays on this site, as a browser would read the Location header.
     let next = safe_next(text);
