@@ -50,6 +50,9 @@ pub enum Command {
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Measure Relais's speed, beside a peer measured in the same run.
+    #[command(subcommand)]
+    Bench(BenchCommand),
 }
 
 #[derive(Args, Debug)]
@@ -152,4 +155,30 @@ pub enum DbCommand {
 pub enum ConfigCommand {
     /// Print a documented default config file.
     Default,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Requests per second and latency of Relais's HTTP stack, beside nginx serving the same
+    /// bytes on this machine in the same run (needs nginx installed; uses a throwaway database).
+    Http(BenchHttpArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BenchHttpArgs {
+    /// Seconds measured per run (after a 1-second warm-up).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub seconds: u64,
+    /// Concurrent keep-alive connections, each sending its next request when the last is answered.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub connections: u32,
+    /// Runs per server and route, alternating nginx and Relais; the median run is reported.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=15))]
+    pub rounds: u32,
+    /// Print one JSON object per route (one per line) instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// The nginx program. Default: /usr/sbin/nginx, then `nginx` on the PATH.
+    #[arg(long)]
+    pub nginx: Option<PathBuf>,
 }

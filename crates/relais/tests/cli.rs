@@ -39,6 +39,7 @@ fn every_command_has_help() {
         vec!["token", "create", "--help"],
         vec!["db", "copy", "--help"],
         vec!["config", "default", "--help"],
+        vec!["bench", "http", "--help"],
     ] {
         let o = relais(&args, dir.path());
         assert!(o.status.success(), "{args:?}: {}", text(&o));

@@ -2,6 +2,7 @@
 //! every command takes the same `--data-dir` / `--database-url` / `--config`.
 
 mod admin;
+mod bench;
 mod db_copy;
 mod serve;
 
@@ -11,7 +12,8 @@ use anyhow::{Context, Result};
 use relais_store::Store;
 
 use crate::cli::{
-    Cli, Command, ConfigCommand, DataArgs, DbCommand, TokenCommand, UserCommand, WorkspaceCommand,
+    BenchCommand, Cli, Command, ConfigCommand, DataArgs, DbCommand, TokenCommand, UserCommand,
+    WorkspaceCommand,
 };
 use crate::config::{self, FileConfig};
 
@@ -57,6 +59,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             print!("{}", config::DEFAULT_CONFIG);
             Ok(())
         }
+        Command::Bench(BenchCommand::Http(args)) => bench::http(args).await,
     }
 }
 

@@ -1,0 +1,101 @@
+//! The Relais under test: the real router and the real SQLite store, in a throwaway directory,
+//! served by axum in this process exactly as `relais serve` serves it (without logs, like the
+//! nginx peer, whose access log is off).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+use relais_core::audit::{Actor, AuditEvent};
+use relais_core::{DisplayName, Email};
+use relais_store::{DatabaseLocation, NewUser};
+use relais_web::{AppState, WebConfig};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub struct RelaisServer {
+    pub addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+    store: std::sync::Arc<dyn relais_store::Store>,
+    /// Holds the database; removed when the server is dropped.
+    _dir: tempfile::TempDir,
+}
+
+impl RelaisServer {
+    /// A fresh, migrated database with one user (so that `/login` shows the login page rather
+    /// than redirecting to `/setup`), and the router listening on a free loopback port.
+    pub async fn start() -> Result<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix("relais-bench-")
+            .tempdir()
+            .context("cannot create a temporary directory for the benchmark's database")?;
+        let location = DatabaseLocation::Sqlite(dir.path().join("relais.db"));
+        let store = relais_store::open(&location)
+            .await
+            .context("cannot open the benchmark's database")?;
+        store
+            .migrate()
+            .await
+            .context("cannot migrate the benchmark's database")?;
+        let email = Email::parse("bench@relais.invalid").map_err(|e| anyhow!(e.message))?;
+        let name = DisplayName::parse("Bench").map_err(|e| anyhow!(e.message))?;
+        store
+            .create_user(
+                NewUser {
+                    email,
+                    name,
+                    // Not a password hash, so it never verifies: nobody logs in during the run.
+                    password_hash: "!bench".into(),
+                    is_instance_admin: true,
+                },
+                AuditEvent {
+                    workspace_id: None,
+                    actor: Actor::cli(),
+                    action: "user.create".into(),
+                    target: "bench@relais.invalid".into(),
+                    details: serde_json::json!({ "bench": true }),
+                },
+            )
+            .await
+            .map_err(|e| anyhow!("cannot create the benchmark's user: {e}"))?;
+        let state = AppState::new(store.clone(), WebConfig::default(), None)
+            .await
+            .context("cannot prepare the web part")?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("cannot listen on a loopback port")?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                relais_web::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        Ok(Self {
+            addr,
+            stop,
+            task,
+            store,
+            _dir: dir,
+        })
+    }
+
+    /// Stops serving (connections still open are closed after 5 s) and closes the database.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let mut task = self.task;
+        if tokio::time::timeout(Duration::from_secs(5), &mut task)
+            .await
+            .is_err()
+        {
+            task.abort();
+        }
+        self.store.close().await;
+    }
+}
