@@ -64,6 +64,15 @@ struct Flash {
     invite_link: Option<String>,
 }
 
+impl Flash {
+    fn failed(error: impl Into<DomainError>) -> Self {
+        Self {
+            error: Some(error.into()),
+            ..Default::default()
+        }
+    }
+}
+
 async fn page(state: &AppState, ctx: &Ctx, access: &Access, flash: Flash) -> PageResult {
     let m = ctx.m();
     let slug = access.workspace.slug.to_string();
@@ -183,16 +192,7 @@ pub async fn invite(
     let (email, role) = match checked {
         Ok(v) => v,
         Err(e) => {
-            return page(
-                &state,
-                &ctx,
-                &access,
-                Flash {
-                    error: Some(e),
-                    ..Default::default()
-                },
-            )
-            .await;
+            return page(&state, &ctx, &access, Flash::failed(e)).await;
         }
     };
     if !access.role.may_assign(None, role) {
@@ -204,16 +204,7 @@ pub async fn invite(
             ErrorCode::AlreadyMember,
             "this person is already a member; change their role instead",
         );
-        return page(
-            &state,
-            &ctx,
-            &access,
-            Flash {
-                error: Some(e),
-                ..Default::default()
-            },
-        )
-        .await;
+        return page(&state, &ctx, &access, Flash::failed(e)).await;
     }
     let token = secret::new_secret("inv_");
     let days = state.config.invitation_days;
@@ -365,16 +356,7 @@ pub async fn change_role(
     let role: Role = match form.role.parse() {
         Ok(r) => r,
         Err(e) => {
-            return page(
-                &state,
-                &ctx,
-                &access,
-                Flash {
-                    error: Some(e),
-                    ..Default::default()
-                },
-            )
-            .await;
+            return page(&state, &ctx, &access, Flash::failed(e)).await;
         }
     };
     let (user, current, target) = member_to_change(&state, &access, &user, Some(role)).await?;
@@ -386,18 +368,7 @@ pub async fn change_role(
         .await
     {
         Ok(()) => Ok(see_other(&format!("/w/{}/settings", access.workspace.slug))),
-        Err(e) => {
-            page(
-                &state,
-                &ctx,
-                &access,
-                Flash {
-                    error: Some(e.into()),
-                    ..Default::default()
-                },
-            )
-            .await
-        }
+        Err(e) => page(&state, &ctx, &access, Flash::failed(e)).await,
     }
 }
 
@@ -424,18 +395,7 @@ pub async fn remove(
         // Someone who removed themselves has nothing more to see here.
         Ok(()) if user == access.user.id => Ok(see_other("/workspaces")),
         Ok(()) => Ok(see_other(&format!("/w/{}/settings", access.workspace.slug))),
-        Err(e) => {
-            page(
-                &state,
-                &ctx,
-                &access,
-                Flash {
-                    error: Some(e.into()),
-                    ..Default::default()
-                },
-            )
-            .await
-        }
+        Err(e) => page(&state, &ctx, &access, Flash::failed(e)).await,
     }
 }
 
@@ -457,16 +417,7 @@ pub async fn rename(
     let name = match relais_core::DisplayName::parse(&form.name) {
         Ok(n) => n,
         Err(e) => {
-            return page(
-                &state,
-                &ctx,
-                &access,
-                Flash {
-                    error: Some(e),
-                    ..Default::default()
-                },
-            )
-            .await;
+            return page(&state, &ctx, &access, Flash::failed(e)).await;
         }
     };
     let details = serde_json::json!({ "from": access.workspace.name, "to": name.as_str() });
