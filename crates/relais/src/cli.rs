@@ -119,6 +119,13 @@ pub enum UserCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Set a user's password (from RELAIS_PASSWORD, or asked on the terminal) and end all their
+    /// sessions: the way back in for someone locked out.
+    Password {
+        email: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]

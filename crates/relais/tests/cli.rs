@@ -36,6 +36,7 @@ fn every_command_has_help() {
         vec!["migrate", "--help"],
         vec!["workspace", "add", "--help"],
         vec!["user", "add", "--help"],
+        vec!["user", "password", "--help"],
         vec!["token", "create", "--help"],
         vec!["db", "copy", "--help"],
         vec!["config", "default", "--help"],
@@ -141,6 +142,25 @@ fn administration_commands_and_their_refusals() {
         .output()
         .unwrap();
     assert!(!no_pw.status.success() && text(&no_pw).contains("RELAIS_PASSWORD"));
+
+    let reset = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args(["user", "password", "ada@acme.test"])
+        .current_dir(d)
+        .env("RELAIS_PASSWORD", "a new long password")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(reset.status.success(), "{}", text(&reset));
+    let nobody = relais(&["user", "password", "nobody@acme.test"], d);
+    assert!(!nobody.status.success() && text(&nobody).contains("relais user add"));
+    let short = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args(["user", "password", "ada@acme.test"])
+        .current_dir(d)
+        .env("RELAIS_PASSWORD", "short")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!short.status.success() && text(&short).contains("at least 10"));
 
     let unwritable = relais(&["migrate", "--data-dir", "/proc/relais"], d);
     assert!(!unwritable.status.success());

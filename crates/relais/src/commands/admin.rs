@@ -157,6 +157,34 @@ pub async fn user_add(
     Ok(())
 }
 
+pub async fn user_password(data: &DataArgs, email: &str) -> Result<()> {
+    let email = Email::parse(email).map_err(refused)?;
+    let (store, _) = open_store(data, true).await?;
+    let (user, _) = store
+        .credentials_by_email(&email)
+        .await
+        .map_err(refused)?
+        .ok_or_else(|| anyhow!("no account for {email}; create it with `relais user add {email} --role ROLE --workspace SLUG`"))?;
+    let hash = hash_password(password_from_env_or_terminal()?).await?;
+    store
+        .set_password(
+            user.id,
+            &hash,
+            None,
+            audit(
+                None,
+                "user.password_reset",
+                email.as_str(),
+                serde_json::Value::Null,
+            ),
+        )
+        .await
+        .map_err(refused)?;
+    println!("password of {email} changed; all their sessions are logged out");
+    store.close().await;
+    Ok(())
+}
+
 async fn hash_password(password: Password) -> Result<String> {
     use argon2::password_hash::{PasswordHasher, SaltString};
     let raw = password.expose().to_owned();

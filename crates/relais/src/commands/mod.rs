@@ -48,6 +48,9 @@ pub async fn run(cli: Cli) -> Result<()> {
             )
             .await
         }
+        Command::User(UserCommand::Password { email, data }) => {
+            admin::user_password(&data, &email).await
+        }
         Command::Token(TokenCommand::Create {
             workspace,
             name,
