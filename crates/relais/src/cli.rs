@@ -162,6 +162,8 @@ pub enum DbCommand {
 pub enum ConfigCommand {
     /// Print a documented default config file.
     Default,
+    /// Print a fresh secret key (base64 of 32 random bytes) for `secret_key` / RELAIS_SECRET_KEY.
+    SecretKey,
 }
 
 #[derive(Subcommand, Debug)]

@@ -45,6 +45,13 @@ allow_private_addresses = false
 # Exact addresses Relais may fetch even with the guard on (a service on your LAN).
 allowed_private_addresses = []
 
+# The key that seals network tokens and passwords stored in the database (base64 of 32 bytes;
+# `relais config secret-key` makes one). Without it, Relais makes `secret.key` beside the
+# SQLite database on first use. Required when several machines share one PostgreSQL.
+# Back it up with the database: without it the sealed secrets cannot be read.
+# RELAIS_SECRET_KEY.
+# secret_key = ""
+
 # Log filter (tracing's EnvFilter syntax). RUST_LOG overrides it.
 log = "info"
 
@@ -73,6 +80,7 @@ pub struct FileConfig {
     pub allow_private_addresses: bool,
     pub allowed_private_addresses: Vec<IpAddr>,
     pub log: String,
+    pub secret_key: Option<String>,
     pub mail: SmtpConfig,
 }
 
@@ -89,6 +97,7 @@ impl Default for FileConfig {
             allow_private_addresses: false,
             allowed_private_addresses: Vec::new(),
             log: "info".into(),
+            secret_key: None,
             mail: SmtpConfig::default(),
         }
     }
@@ -109,6 +118,9 @@ pub fn load(args: &DataArgs) -> Result<FileConfig> {
             v.trim().to_ascii_lowercase().as_str(),
             "1" | "true" | "yes" | "on"
         );
+    }
+    if let Ok(v) = std::env::var("RELAIS_SECRET_KEY") {
+        config.secret_key = Some(v);
     }
     if config.session_days < 1 || config.invitation_days < 1 {
         bail!("session_days and invitation_days must be at least 1 in the config file");

@@ -56,6 +56,12 @@ fn every_command_has_help() {
     ] {
         assert!(serve.contains(flag), "serve --help documents {flag}");
     }
+    let key = relais(&["config", "secret-key"], dir.path());
+    let key = String::from_utf8_lossy(&key.stdout).trim().to_owned();
+    assert!(
+        relais_vault::Vault::from_base64(&key).is_ok(),
+        "a usable key: {key}"
+    );
     let config = relais(&["config", "default"], dir.path());
     assert!(String::from_utf8_lossy(&config.stdout).contains("[mail]"));
 }

@@ -58,6 +58,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             data,
         }) => admin::token_create(&data, &workspace, &name, &role).await,
         Command::Db(DbCommand::Copy { from, to }) => db_copy::run(&from, &to).await,
+        Command::Config(ConfigCommand::SecretKey) => {
+            println!("{}", relais_vault::generate_key()?);
+            Ok(())
+        }
         Command::Config(ConfigCommand::Default) => {
             print!("{}", config::DEFAULT_CONFIG);
             Ok(())
