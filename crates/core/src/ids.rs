@@ -81,6 +81,10 @@ typed_id!(
     /// A background job in the queue.
     JobId
 );
+typed_id!(
+    /// A workspace's account on one network.
+    ChannelId
+);
 
 #[cfg(test)]
 mod tests {

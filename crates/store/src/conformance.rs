@@ -27,7 +27,7 @@ macro_rules! conformance_suite {
             workspaces_and_memberships, renaming_and_finding_by_id, password_change_ends_other_sessions, last_admin_is_protected, workspaces_are_isolated,
             invitations_lifecycle, sessions_expire, api_tokens_lifecycle,
             failed_changes_write_no_audit, audit_log_pages_newest_first, settings_keep_the_first_value,
-            jobs_claim_lease_and_retry, jobs_are_claimed_once_under_contention, table_list_matches_schema);
+            channels_are_named_per_workspace_and_isolated, jobs_claim_lease_and_retry, jobs_are_claimed_once_under_contention, table_list_matches_schema);
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn copy_round_trips() {
@@ -763,6 +763,103 @@ pub async fn audit_log_pages_newest_first(store: Arc<dyn Store>) {
 pub async fn settings_keep_the_first_value(store: Arc<dyn Store>) {
     assert_eq!(store.setting_or_insert("k", "one").await.unwrap(), "one");
     assert_eq!(store.setting_or_insert("k", "two").await.unwrap(), "one");
+}
+
+pub async fn channels_are_named_per_workspace_and_isolated(store: Arc<dyn Store>) {
+    use crate::{ChannelStatus, NewChannel};
+    let a = store
+        .create_workspace(&slug("alpha"), "A", None, audit("workspace.create"))
+        .await
+        .unwrap();
+    let b = store
+        .create_workspace(&slug("bravo"), "B", None, audit("workspace.create"))
+        .await
+        .unwrap();
+    let new = |ws: relais_core::WorkspaceId, name: &str| NewChannel {
+        id: relais_core::ChannelId::new(),
+        workspace_id: ws,
+        network: "bluesky".into(),
+        name: name.into(),
+        settings: serde_json::json!({ "service": "https://pds.example", "handle": "brand.example" }),
+        secrets: [("app_password".to_owned(), "v1.sealed".to_owned())].into(),
+        created_by: None,
+    };
+    let c = store
+        .create_channel(new(a.id, "Bluesky FR"), audit("channel.create"))
+        .await
+        .unwrap();
+    let dup = store
+        .create_channel(new(a.id, "Bluesky FR"), audit("channel.create"))
+        .await;
+    assert!(
+        matches!(dup, Err(StoreError::Conflict(Conflict::ChannelNameTaken))),
+        "{dup:?}"
+    );
+    store
+        .create_channel(new(b.id, "Bluesky FR"), audit("channel.create"))
+        .await
+        .expect("names are per workspace");
+
+    let found = store
+        .channel_by_name(a.id, "Bluesky FR")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((found.id, found.status), (c.id, ChannelStatus::Active));
+    assert_eq!(found.settings["handle"], "brand.example");
+    assert_eq!(found.secrets["app_password"], "v1.sealed");
+    assert!(
+        store.channel(b.id, c.id).await.unwrap().is_none(),
+        "B cannot read A's channel by id"
+    );
+    assert_eq!(store.channels(a.id).await.unwrap().len(), 1);
+
+    store
+        .set_channel_status(
+            a.id,
+            c.id,
+            ChannelStatus::NeedsReconnect,
+            Some("401: token expired"),
+        )
+        .await
+        .unwrap();
+    let broken = store.channel(a.id, c.id).await.unwrap().unwrap();
+    assert_eq!(
+        (broken.status, broken.status_detail.as_deref()),
+        (ChannelStatus::NeedsReconnect, Some("401: token expired"))
+    );
+    store
+        .update_channel_secrets(
+            a.id,
+            c.id,
+            &[("app_password".to_owned(), "v1.new".to_owned())].into(),
+        )
+        .await
+        .unwrap();
+    let fixed = store.channel(a.id, c.id).await.unwrap().unwrap();
+    assert_eq!(
+        (fixed.status, fixed.secrets["app_password"].as_str()),
+        (ChannelStatus::Active, "v1.new")
+    );
+    assert!(
+        store
+            .set_channel_status(b.id, c.id, ChannelStatus::Disabled, None)
+            .await
+            .is_err(),
+        "nor change it"
+    );
+    assert!(
+        store
+            .delete_channel(b.id, c.id, audit("channel.delete"))
+            .await
+            .is_err(),
+        "nor delete it"
+    );
+    store
+        .delete_channel(a.id, c.id, audit("channel.delete"))
+        .await
+        .unwrap();
+    assert!(store.channels(a.id).await.unwrap().is_empty());
 }
 
 fn job(kind: &str, run_at: Timestamp) -> NewJob {

@@ -12,6 +12,8 @@ pub enum Conflict {
     LastAdmin,
     /// The invitation was accepted, revoked or has expired.
     InvitationNotPending,
+    /// Another channel of the workspace has this name.
+    ChannelNameTaken,
     /// Something else unique (should not happen; the message names it).
     Other,
 }
@@ -41,6 +43,7 @@ impl std::fmt::Display for Conflict {
             Conflict::SetupDone => "the first administrator exists already",
             Conflict::LastAdmin => "the workspace would be left without an admin",
             Conflict::InvitationNotPending => "the invitation was used, revoked or has expired",
+            Conflict::ChannelNameTaken => "another channel of this workspace has this name",
             Conflict::Other => "a unique value is already used",
         })
     }
@@ -75,6 +78,10 @@ impl From<StoreError> for DomainError {
                     Conflict::InvitationNotPending => (
                         ErrorCode::InvitationExpired,
                         "this invitation was already used, revoked or has expired; ask for a new one",
+                    ),
+                    Conflict::ChannelNameTaken => (
+                        ErrorCode::NameTaken,
+                        "another channel of this workspace has this name; choose another one",
                     ),
                     Conflict::Other => (
                         ErrorCode::InvalidInput,

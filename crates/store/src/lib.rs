@@ -23,7 +23,8 @@ pub mod conformance;
 use async_trait::async_trait;
 use relais_core::audit::{AuditEvent, AuditRecord};
 use relais_core::{
-    ApiTokenId, AuditId, Email, InvitationId, JobId, Role, Slug, Timestamp, UserId, WorkspaceId,
+    ApiTokenId, AuditId, ChannelId, Email, InvitationId, JobId, Role, Slug, Timestamp, UserId,
+    WorkspaceId,
 };
 
 pub use error::{Conflict, StoreError};
@@ -167,6 +168,37 @@ pub trait Store: Send + Sync + 'static {
         &self,
         workspace: WorkspaceId,
         token: ApiTokenId,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
+
+    // ----- channels -----
+    async fn create_channel(&self, channel: NewChannel, audit: AuditEvent) -> StoreResult<Channel>;
+    async fn channels(&self, workspace: WorkspaceId) -> StoreResult<Vec<Channel>>;
+    async fn channel(&self, workspace: WorkspaceId, id: ChannelId) -> StoreResult<Option<Channel>>;
+    async fn channel_by_name(
+        &self,
+        workspace: WorkspaceId,
+        name: &str,
+    ) -> StoreResult<Option<Channel>>;
+    /// Replaces a channel's sealed secrets (after a token refresh), keeping it active.
+    async fn update_channel_secrets(
+        &self,
+        workspace: WorkspaceId,
+        id: ChannelId,
+        secrets: &std::collections::BTreeMap<String, String>,
+    ) -> StoreResult<()>;
+    /// Records that a channel works, or why it does not.
+    async fn set_channel_status(
+        &self,
+        workspace: WorkspaceId,
+        id: ChannelId,
+        status: ChannelStatus,
+        detail: Option<&str>,
+    ) -> StoreResult<()>;
+    async fn delete_channel(
+        &self,
+        workspace: WorkspaceId,
+        id: ChannelId,
         audit: AuditEvent,
     ) -> StoreResult<()>;
 

@@ -12,11 +12,18 @@ pub(crate) struct Migration {
     pub sql: &'static str,
 }
 
-pub(crate) static MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sql: include_str!("../migrations/0001_foundation.sql"),
-}];
+pub(crate) static MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sql: include_str!("../migrations/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "channels",
+        sql: include_str!("../migrations/0002_channels.sql"),
+    },
+];
 
 pub(crate) const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS relais_migrations (
     version BIGINT PRIMARY KEY,

@@ -180,3 +180,66 @@ pub fn audit_for(
         details: serde_json::Value::Null,
     }
 }
+
+/// A workspace's account on one network.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Channel {
+    pub id: relais_core::ChannelId,
+    pub workspace_id: WorkspaceId,
+    /// `bluesky`, `mastodon`, … (see relais-publish's `Network`).
+    pub network: String,
+    /// Unique in the workspace: what people and `relais post --channel` call it.
+    pub name: String,
+    /// Public settings (service URL, handle…).
+    pub settings: serde_json::Value,
+    /// Field name → value sealed by relais-vault. Never shown.
+    #[serde(skip)]
+    pub secrets: std::collections::BTreeMap<String, String>,
+    pub status: ChannelStatus,
+    /// Why the channel is not active, in words people can act on.
+    pub status_detail: Option<String>,
+    pub created_by: Option<UserId>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelStatus {
+    Active,
+    /// The network refused the credentials: someone must connect it again.
+    NeedsReconnect,
+    /// Turned off by a person.
+    Disabled,
+}
+
+impl ChannelStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelStatus::Active => "active",
+            ChannelStatus::NeedsReconnect => "needs_reconnect",
+            ChannelStatus::Disabled => "disabled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "active" => ChannelStatus::Active,
+            "needs_reconnect" => ChannelStatus::NeedsReconnect,
+            "disabled" => ChannelStatus::Disabled,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct NewChannel {
+    /// Made by the caller, so that secrets can be sealed to this id before the row exists.
+    pub id: relais_core::ChannelId,
+    pub workspace_id: WorkspaceId,
+    pub network: String,
+    pub name: String,
+    pub settings: serde_json::Value,
+    pub secrets: std::collections::BTreeMap<String, String>,
+    pub created_by: Option<UserId>,
+}

@@ -11,6 +11,7 @@
 use async_trait::async_trait;
 use relais_core::audit::{Actor, AuditEvent, AuditRecord};
 use relais_core::{
+    ChannelId,
     ApiTokenId, AuditId, DisplayName, Email, InvitationId, JobId, Role, Slug, Timestamp, UserId,
     WorkspaceId,
 };
@@ -21,6 +22,7 @@ use crate::error::from_sqlx;
 use crate::migrate::{CREATE_MIGRATIONS_TABLE, MIGRATIONS, checksum, statements};
 use crate::tables::{Cell, ColumnKind, TABLES, TableSpec};
 use crate::{
+    Channel, ChannelStatus, NewChannel,
     ApiToken, Conflict, Invitation, Invitee, Job, JobStatus, Member, NewApiToken, NewInvitation,
     NewJob, NewSession, NewUser, Store, StoreError, StoreResult, User, Workspace,
 };
@@ -33,6 +35,7 @@ const WORKSPACE_COLS: &str =
 const INVITATION_COLS: &str = "id, workspace_id, email, role, invited_by, created_at, expires_at, accepted_at, revoked_at";
 const TOKEN_COLS: &str =
     "id, workspace_id, name, role, created_by, created_at, last_used_at, revoked_at";
+const CHANNEL_COLS: &str = "id, workspace_id, network, name, settings, secrets, status, status_detail, created_by, created_at, updated_at";
 const JOB_COLS: &str = "id, workspace_id, kind, payload, status, run_at, attempts, max_attempts, lease_owner, lease_until, last_error";
 
 fn corrupt(what: &str, value: &str) -> StoreError {
@@ -95,6 +98,25 @@ fn token_from(row: &DbRow) -> StoreResult<ApiToken> {
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
         last_used_at: row.try_get::<Option<i64>, _>("last_used_at")?.map(Timestamp::from_millis),
         revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(Timestamp::from_millis),
+    })
+}
+
+fn channel_from(row: &DbRow) -> StoreResult<Channel> {
+    let settings: String = row.try_get("settings")?;
+    let secrets: String = row.try_get("secrets")?;
+    let status: String = row.try_get("status")?;
+    Ok(Channel {
+        id: parse("channel id", row.try_get("id")?)?,
+        workspace_id: parse("workspace id", row.try_get("workspace_id")?)?,
+        network: row.try_get("network")?,
+        name: row.try_get("name")?,
+        settings: serde_json::from_str(&settings).map_err(|_| corrupt("channel settings", &settings))?,
+        secrets: serde_json::from_str(&secrets).map_err(|_| corrupt("channel secrets", "(sealed)"))?,
+        status: ChannelStatus::parse(&status).ok_or_else(|| corrupt("channel status", &status))?,
+        status_detail: row.try_get("status_detail")?,
+        created_by: parse_opt("user id", row.try_get("created_by")?)?,
+        created_at: Timestamp::from_millis(row.try_get("created_at")?),
+        updated_at: Timestamp::from_millis(row.try_get("updated_at")?),
     })
 }
 
@@ -783,6 +805,126 @@ impl Store for SqlStore {
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("this live token".into()));
+        }
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_channel(&self, channel: NewChannel, audit: AuditEvent) -> StoreResult<Channel> {
+        let now = Timestamp::now();
+        let secrets = serde_json::to_string(&channel.secrets).map_err(|e| StoreError::Database(e.to_string()))?;
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO channels (id, workspace_id, network, name, settings, secrets, status, status_detail, created_by, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 'active', NULL, $7, $8, $8)",
+        )
+        .bind(channel.id.to_string())
+        .bind(channel.workspace_id.to_string())
+        .bind(&channel.network)
+        .bind(&channel.name)
+        .bind(channel.settings.to_string())
+        .bind(secrets)
+        .bind(channel.created_by.map(|u| u.to_string()))
+        .bind(now.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| from_sqlx(e, Conflict::ChannelNameTaken))?;
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(Channel {
+            id: channel.id,
+            workspace_id: channel.workspace_id,
+            network: channel.network,
+            name: channel.name,
+            settings: channel.settings,
+            secrets: channel.secrets,
+            status: ChannelStatus::Active,
+            status_detail: None,
+            created_by: channel.created_by,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    async fn channels(&self, workspace: WorkspaceId) -> StoreResult<Vec<Channel>> {
+        let rows = sqlx::query(&format!("SELECT {CHANNEL_COLS} FROM channels WHERE workspace_id = $1 ORDER BY name"))
+            .bind(workspace.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(channel_from).collect()
+    }
+
+    async fn channel(&self, workspace: WorkspaceId, id: ChannelId) -> StoreResult<Option<Channel>> {
+        let row = sqlx::query(&format!("SELECT {CHANNEL_COLS} FROM channels WHERE workspace_id = $1 AND id = $2"))
+            .bind(workspace.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(channel_from).transpose()
+    }
+
+    async fn channel_by_name(&self, workspace: WorkspaceId, name: &str) -> StoreResult<Option<Channel>> {
+        let row = sqlx::query(&format!("SELECT {CHANNEL_COLS} FROM channels WHERE workspace_id = $1 AND name = $2"))
+            .bind(workspace.to_string())
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(channel_from).transpose()
+    }
+
+    async fn update_channel_secrets(
+        &self,
+        workspace: WorkspaceId,
+        id: ChannelId,
+        secrets: &std::collections::BTreeMap<String, String>,
+    ) -> StoreResult<()> {
+        let secrets = serde_json::to_string(secrets).map_err(|e| StoreError::Database(e.to_string()))?;
+        let done = sqlx::query(
+            "UPDATE channels SET secrets = $1, status = 'active', status_detail = NULL, updated_at = $2 WHERE workspace_id = $3 AND id = $4",
+        )
+        .bind(secrets)
+        .bind(Timestamp::now().millis())
+        .bind(workspace.to_string())
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("this channel".into()));
+        }
+        Ok(())
+    }
+
+    async fn set_channel_status(
+        &self,
+        workspace: WorkspaceId,
+        id: ChannelId,
+        status: ChannelStatus,
+        detail: Option<&str>,
+    ) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE channels SET status = $1, status_detail = $2, updated_at = $3 WHERE workspace_id = $4 AND id = $5")
+            .bind(status.as_str())
+            .bind(detail)
+            .bind(Timestamp::now().millis())
+            .bind(workspace.to_string())
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("this channel".into()));
+        }
+        Ok(())
+    }
+
+    async fn delete_channel(&self, workspace: WorkspaceId, id: ChannelId, audit: AuditEvent) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("DELETE FROM channels WHERE workspace_id = $1 AND id = $2")
+            .bind(workspace.to_string())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("this channel".into()));
         }
         insert_audit(&mut tx, &audit).await?;
         tx.commit().await?;

@@ -119,6 +119,22 @@ pub static TABLES: &[TableSpec] = &[
         columns: &[("key", Text), ("value", Text)],
     },
     TableSpec {
+        name: "channels",
+        columns: &[
+            ("id", Text),
+            ("workspace_id", Text),
+            ("network", Text),
+            ("name", Text),
+            ("settings", Text),
+            ("secrets", Text),
+            ("status", Text),
+            ("status_detail", Text),
+            ("created_by", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+    },
+    TableSpec {
         name: "jobs",
         columns: &[
             ("id", Text),
