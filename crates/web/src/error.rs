@@ -62,6 +62,7 @@ pub fn status_for(code: ErrorCode) -> StatusCode {
         ErrorCode::Unauthenticated | ErrorCode::WrongCredentials => StatusCode::UNAUTHORIZED,
         ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::SlugTaken
+        | ErrorCode::NameTaken
         | ErrorCode::EmailTaken
         | ErrorCode::AlreadyMember
         | ErrorCode::LastAdmin
