@@ -1,6 +1,8 @@
 //! Real peers for Relais's tests: a throwaway PostgreSQL cluster, an SMTP sink that speaks the
-//! protocol, and a chromedriver for browser tests. Nothing here is a mock of Relais itself.
+//! protocol, a chromedriver for browser tests, and a local Bluesky server (a real PDS). Nothing
+//! here is a mock of Relais itself.
 
+pub mod bluesky;
 pub mod chromedriver;
 pub mod postgres;
 pub mod smtp;
