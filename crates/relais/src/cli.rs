@@ -44,6 +44,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage channels: a workspace's accounts on the networks.
+    #[command(subcommand)]
+    Channel(ChannelCommand),
     /// Move data between databases.
     #[command(subcommand)]
     Db(DbCommand),
@@ -123,6 +126,41 @@ pub enum UserCommand {
     /// sessions: the way back in for someone locked out.
     Password {
         email: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ChannelCommand {
+    /// Connect a network account to a workspace. Credentials are checked with the network first,
+    /// then stored sealed.
+    #[command(subcommand)]
+    Add(ChannelAdd),
+    /// List a workspace's channels and their state.
+    List {
+        #[arg(long)]
+        workspace: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ChannelAdd {
+    /// A Bluesky account on any PDS; the app password comes from RELAIS_APP_PASSWORD or is asked.
+    Bluesky {
+        #[arg(long)]
+        workspace: String,
+        /// The channel's name in this workspace (what `relais post --channel` uses).
+        #[arg(long)]
+        name: String,
+        /// The PDS, such as https://bsky.social.
+        #[arg(long, default_value = "https://bsky.social")]
+        service: String,
+        /// The account's handle (brand.bsky.social) or DID.
+        #[arg(long)]
+        handle: String,
         #[command(flatten)]
         data: DataArgs,
     },

@@ -343,3 +343,83 @@ fn db_copy_moves_everything_to_postgres_and_back() {
     let missing = relais(&["db", "copy", "--from", "nowhere", "--to", "x"], d);
     assert!(!missing.status.success() && text(&missing).contains("check --from"));
 }
+
+#[test]
+fn channel_add_checks_the_account_on_a_real_pds_and_stores_it_sealed() {
+    let pds = relais_testkit::bluesky::BlueskyPds::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(
+        relais(&["workspace", "add", "acme", "--name", "Acme"], d)
+            .status
+            .success()
+    );
+    let brand = &pds.accounts[0];
+    let app_password = brand.app_password.clone().unwrap();
+    let add = |name: &str, password: &str, allow_private: bool| {
+        Command::new(env!("CARGO_BIN_EXE_relais"))
+            .args([
+                "channel",
+                "add",
+                "bluesky",
+                "--workspace",
+                "acme",
+                "--name",
+                name,
+            ])
+            .args(["--service", &pds.service, "--handle", &brand.handle])
+            .current_dir(d)
+            .env("RELAIS_APP_PASSWORD", password)
+            .env(
+                "RELAIS_ALLOW_PRIVATE_ADDRESSES",
+                if allow_private { "true" } else { "false" },
+            )
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let guarded = add("Bluesky", &app_password, false);
+    assert!(
+        !guarded.status.success(),
+        "loopback is refused unless the config allows it"
+    );
+    assert!(
+        text(&guarded).contains("RELAIS_ALLOW_PRIVATE_ADDRESSES"),
+        "{}",
+        text(&guarded)
+    );
+    let wrong = add("Bluesky", "aaaa-bbbb-cccc-dddd", true);
+    assert!(!wrong.status.success());
+    assert!(text(&wrong).contains("app password"), "{}", text(&wrong));
+    let ok = add("Bluesky", &app_password, true);
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(text(&ok).contains(&format!("@{}", brand.handle)));
+    let dup = add("Bluesky", &app_password, true);
+    assert!(!dup.status.success() && text(&dup).contains("already has a channel"));
+
+    let listed = relais(&["channel", "list", "--workspace", "acme"], d);
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert_eq!(
+        listed.lines().count(),
+        1,
+        "refused attempts stored nothing: {listed}"
+    );
+    assert!(
+        listed.starts_with(&format!("Bluesky\tbluesky\t{}\tactive", brand.handle)),
+        "{listed}"
+    );
+
+    // Sealed at rest: neither the app password nor the session tokens are in the database.
+    let mut db = std::fs::read(d.join("relais-data/relais.db")).unwrap();
+    if let Ok(wal) = std::fs::read(d.join("relais-data/relais.db-wal")) {
+        db.extend(wal);
+    }
+    let contains = |needle: &[u8]| db.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        !contains(app_password.as_bytes()),
+        "the app password is not stored in clear"
+    );
+    assert!(!contains(b"eyJ"), "no JWT is stored in clear");
+    assert!(contains(b"\"app_password\":\"v1."), "but sealed");
+    assert!(d.join("relais-data/secret.key").exists());
+}

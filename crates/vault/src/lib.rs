@@ -171,6 +171,32 @@ impl Vault {
     }
 }
 
+impl Vault {
+    /// Seals every value of a map, each bound to `"{prefix}:{key}"`.
+    pub fn seal_all(
+        &self,
+        prefix: &str,
+        secrets: &std::collections::BTreeMap<String, String>,
+    ) -> Result<std::collections::BTreeMap<String, String>, VaultError> {
+        secrets
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), self.seal(&format!("{prefix}:{k}"), v)?)))
+            .collect()
+    }
+
+    /// Opens every value sealed by [`Vault::seal_all`] with the same prefix.
+    pub fn open_all(
+        &self,
+        prefix: &str,
+        sealed: &std::collections::BTreeMap<String, String>,
+    ) -> Result<std::collections::BTreeMap<String, String>, VaultError> {
+        sealed
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), self.open(&format!("{prefix}:{k}"), v)?)))
+            .collect()
+    }
+}
+
 fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     use std::io::Write;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -219,6 +245,27 @@ mod tests {
             sealed,
             v.seal("channel:1:password", "app-pass-1234").unwrap(),
             "fresh nonce each time"
+        );
+    }
+
+    #[test]
+    fn maps_seal_field_by_field() {
+        let v = vault();
+        let plain: std::collections::BTreeMap<String, String> = [
+            ("app_password".to_owned(), "abcd".to_owned()),
+            ("access_jwt".to_owned(), "ey…".to_owned()),
+        ]
+        .into();
+        let sealed = v.seal_all("channel:1", &plain).unwrap();
+        assert!(sealed.values().all(|s| s.starts_with("v1.")));
+        assert_eq!(v.open_all("channel:1", &sealed).unwrap(), plain);
+        assert!(v.open_all("channel:2", &sealed).is_err());
+        let mut swapped = sealed.clone();
+        let a = sealed["app_password"].clone();
+        swapped.insert("access_jwt".into(), a);
+        assert!(
+            v.open_all("channel:1", &swapped).is_err(),
+            "fields cannot be swapped"
         );
     }
 

@@ -3,6 +3,7 @@
 
 mod admin;
 mod bench;
+mod channel;
 mod db_copy;
 mod serve;
 
@@ -12,8 +13,8 @@ use anyhow::{Context, Result};
 use relais_store::Store;
 
 use crate::cli::{
-    BenchCommand, Cli, Command, ConfigCommand, DataArgs, DbCommand, TokenCommand, UserCommand,
-    WorkspaceCommand,
+    BenchCommand, ChannelAdd, ChannelCommand, Cli, Command, ConfigCommand, DataArgs, DbCommand,
+    TokenCommand, UserCommand, WorkspaceCommand,
 };
 use crate::config::{self, FileConfig};
 
@@ -57,6 +58,16 @@ pub async fn run(cli: Cli) -> Result<()> {
             role,
             data,
         }) => admin::token_create(&data, &workspace, &name, &role).await,
+        Command::Channel(ChannelCommand::Add(ChannelAdd::Bluesky {
+            workspace,
+            name,
+            service,
+            handle,
+            data,
+        })) => channel::add_bluesky(&data, &workspace, &name, &service, &handle).await,
+        Command::Channel(ChannelCommand::List { workspace, data }) => {
+            channel::list(&data, &workspace).await
+        }
         Command::Db(DbCommand::Copy { from, to }) => db_copy::run(&from, &to).await,
         Command::Config(ConfigCommand::SecretKey) => {
             println!("{}", relais_vault::generate_key()?);
@@ -87,4 +98,15 @@ pub async fn open_store(args: &DataArgs, migrate: bool) -> Result<(Arc<dyn Store
         }
     }
     Ok((store, file))
+}
+
+/// The outgoing HTTP client as the config sets it (SSRF guard, allowed private addresses).
+pub fn outbound_client(file: &FileConfig) -> Result<relais_outbound::HttpClient> {
+    Ok(relais_outbound::HttpClient::new(
+        relais_outbound::OutboundConfig {
+            allow_private_addresses: file.allow_private_addresses,
+            allowed_private: file.allowed_private_addresses.clone(),
+            ..Default::default()
+        },
+    )?)
 }

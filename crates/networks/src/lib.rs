@@ -1,0 +1,25 @@
+//! Connectors to the social networks. Each network is a module that implements [`Connector`]:
+//! publish, look a post up again (to reconcile after a crash), delete, read metrics, refresh
+//! credentials. Connectors speak each network's public API through `relais-outbound` (never a
+//! bare HTTP client) and turn its answers into [`NetworkError`]s the scheduler can act on:
+//! retry later, refresh the token, or give up with a reason a person can read.
+
+pub mod bluesky;
+mod connector;
+
+pub use connector::{
+    Connector, Credentials, MediaFile, Metrics, NetworkError, OutgoingPost, PublishedPost,
+    ReplyTarget,
+};
+
+/// The connector for a network name as stored on channels, or `None` for one Relais does not
+/// speak yet.
+pub fn connector_for(
+    network: &str,
+    http: relais_outbound::HttpClient,
+) -> Option<Box<dyn Connector>> {
+    match network {
+        "bluesky" => Some(Box::new(bluesky::Bluesky::new(http))),
+        _ => None,
+    }
+}
