@@ -85,6 +85,18 @@ typed_id!(
     /// A workspace's account on one network.
     ChannelId
 );
+typed_id!(
+    /// A post: one text (or thread) meant for one or more channels.
+    PostId
+);
+typed_id!(
+    /// One post's publication on one channel.
+    TargetId
+);
+typed_id!(
+    /// An image or video in a workspace's media library.
+    MediaId
+);
 
 #[cfg(test)]
 mod tests {

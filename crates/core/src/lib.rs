@@ -11,7 +11,10 @@ pub mod time;
 pub mod validate;
 
 pub use error::{DomainError, ErrorCode};
-pub use ids::{ApiTokenId, AuditId, ChannelId, InvitationId, JobId, UserId, WorkspaceId};
+pub use ids::{
+    ApiTokenId, AuditId, ChannelId, InvitationId, JobId, MediaId, PostId, TargetId, UserId,
+    WorkspaceId,
+};
 pub use role::{Permission, Role};
 pub use time::Timestamp;
 pub use validate::{DisplayName, Email, Password, Slug};

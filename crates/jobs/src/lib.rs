@@ -68,6 +68,15 @@ impl Worker {
         self
     }
 
+    /// How long a claimed job stays this worker's without a heartbeat. The worker renews it
+    /// every third of that while the job runs; a worker that dies loses it after this long.
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease_ms = i64::try_from(lease.as_millis())
+            .unwrap_or(i64::MAX)
+            .max(100);
+        self
+    }
+
     /// Runs one due job if there is one; true if it did.
     pub async fn run_once(&self) -> Result<bool, relais_store::StoreError> {
         let now = Timestamp::now();
@@ -75,7 +84,12 @@ impl Worker {
             return Ok(false);
         };
         let outcome = match self.handlers.get(&job.kind) {
-            Some(h) => h.run(&job, &self.store).await,
+            Some(h) => {
+                let beat = self.heartbeat(job.id);
+                let outcome = h.run(&job, &self.store).await;
+                beat.abort();
+                outcome
+            }
             None => Err(JobError::Permanent(format!(
                 "no handler for job kind `{}` in this Relais",
                 job.kind
@@ -105,6 +119,29 @@ impl Worker {
             }
         }
         Ok(true)
+    }
+
+    /// Keeps the lease of a running job alive until aborted.
+    fn heartbeat(&self, job: relais_core::JobId) -> tokio::task::JoinHandle<()> {
+        let store = self.store.clone();
+        let name = self.name.clone();
+        let lease_ms = self.lease_ms;
+        tokio::spawn(async move {
+            let every = Duration::from_millis(u64::try_from(lease_ms / 3).unwrap_or(1000).max(50));
+            loop {
+                tokio::time::sleep(every).await;
+                let until =
+                    Timestamp::from_millis(Timestamp::now().millis().saturating_add(lease_ms));
+                match store.heartbeat_job(job, &name, until).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(%job, "lost the lease of a running job");
+                        return;
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot renew a job's lease"),
+                }
+            }
+        })
     }
 
     /// Works until `stop` turns true, sleeping `idle` when the queue is empty.

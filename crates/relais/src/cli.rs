@@ -47,6 +47,8 @@ pub enum Command {
     /// Manage channels: a workspace's accounts on the networks.
     #[command(subcommand)]
     Channel(ChannelCommand),
+    /// Publish a post on one or more channels, now or at a planned time.
+    Post(PostArgs),
     /// Move data between databases.
     #[command(subcommand)]
     Db(DbCommand),
@@ -129,6 +131,39 @@ pub enum UserCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct PostArgs {
+    #[arg(long)]
+    pub workspace: String,
+    /// A channel to publish on (by its name in the workspace); repeat for several.
+    #[arg(long = "channel", required = true)]
+    pub channels: Vec<String>,
+    /// The text; repeat to make a thread (each --text is the next post of the chain).
+    #[arg(long = "text", required = true)]
+    pub texts: Vec<String>,
+    /// An image for the first post; repeat for several.
+    #[arg(long = "image")]
+    pub images: Vec<std::path::PathBuf>,
+    /// Alt text of the images, in the same order.
+    #[arg(long = "alt")]
+    pub alts: Vec<String>,
+    /// When to publish: `2026-06-01 09:00` (in --time-zone) or RFC 3339. Default: now.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// The IANA time zone of --at (Europe/Paris…).
+    #[arg(long, default_value = "UTC")]
+    pub time_zone: String,
+    /// Wait until the post is published (print its URL) or has failed (exit non-zero).
+    /// Works the queue meanwhile, so no server needs to run.
+    #[arg(long)]
+    pub wait: bool,
+    /// Give up waiting after this many seconds.
+    #[arg(long, default_value_t = 300)]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 #[derive(Subcommand, Debug)]

@@ -27,7 +27,7 @@ macro_rules! conformance_suite {
             workspaces_and_memberships, renaming_and_finding_by_id, password_change_ends_other_sessions, last_admin_is_protected, workspaces_are_isolated,
             invitations_lifecycle, sessions_expire, api_tokens_lifecycle,
             failed_changes_write_no_audit, audit_log_pages_newest_first, settings_keep_the_first_value,
-            channels_are_named_per_workspace_and_isolated, jobs_claim_lease_and_retry, jobs_are_claimed_once_under_contention, table_list_matches_schema);
+            channels_are_named_per_workspace_and_isolated, posts_targets_and_their_jobs, publication_is_recorded_part_by_part, media_keep_their_bytes, jobs_claim_lease_and_retry, jobs_are_claimed_once_under_contention, table_list_matches_schema);
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn copy_round_trips() {
@@ -862,6 +862,315 @@ pub async fn channels_are_named_per_workspace_and_isolated(store: Arc<dyn Store>
     assert!(store.channels(a.id).await.unwrap().is_empty());
 }
 
+async fn channel_in(
+    store: &Arc<dyn Store>,
+    ws: relais_core::WorkspaceId,
+    name: &str,
+) -> relais_core::ChannelId {
+    let c = crate::NewChannel {
+        id: relais_core::ChannelId::new(),
+        workspace_id: ws,
+        network: "bluesky".into(),
+        name: name.into(),
+        settings: serde_json::json!({}),
+        secrets: Default::default(),
+        created_by: None,
+    };
+    store
+        .create_channel(c, audit("channel.create"))
+        .await
+        .unwrap()
+        .id
+}
+
+fn new_post(ws: relais_core::WorkspaceId, texts: &[&str]) -> crate::NewPost {
+    crate::NewPost {
+        id: relais_core::PostId::new(),
+        workspace_id: ws,
+        author_id: None,
+        author_label: "cli".into(),
+        status: crate::PostStatus::Scheduled,
+        parts: texts
+            .iter()
+            .map(|t| crate::PostPart {
+                text: (*t).to_owned(),
+                media: vec![],
+            })
+            .collect(),
+        scheduled_at: Some(Timestamp::from_millis(1_800_000_000_000)),
+        time_zone: Some("Europe/Paris".into()),
+    }
+}
+
+pub async fn posts_targets_and_their_jobs(store: Arc<dyn Store>) {
+    use crate::{NewTarget, PublishPlan, TargetStatus};
+    let a = store
+        .create_workspace(&slug("alpha"), "A", None, audit("workspace.create"))
+        .await
+        .unwrap();
+    let b = store
+        .create_workspace(&slug("bravo"), "B", None, audit("workspace.create"))
+        .await
+        .unwrap();
+    let c1 = channel_in(&store, a.id, "one").await;
+    let c2 = channel_in(&store, a.id, "two").await;
+    let targets = vec![
+        NewTarget {
+            id: relais_core::TargetId::new(),
+            channel_id: c1,
+            parts: None,
+        },
+        NewTarget {
+            id: relais_core::TargetId::new(),
+            channel_id: c2,
+            parts: Some(vec![crate::PostPart {
+                text: "variante".into(),
+                media: vec![],
+            }]),
+        },
+    ];
+    let plan = PublishPlan {
+        job_kind: "publish.target".into(),
+        run_at: Timestamp::from_millis(1_800_000_000_000),
+        max_attempts: 8,
+    };
+    let (post, made) = store
+        .create_post(
+            new_post(a.id, &["Bonjour 👋"]),
+            targets,
+            Some(plan),
+            audit("post.create"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(made.len(), 2);
+    assert!(made.iter().all(|t| t.status == TargetStatus::Queued));
+    let read = store.post(a.id, post.id).await.unwrap().unwrap();
+    assert_eq!(read.parts[0].text, "Bonjour 👋");
+    assert_eq!(
+        (read.time_zone.as_deref(), read.scheduled_at),
+        (
+            Some("Europe/Paris"),
+            Some(Timestamp::from_millis(1_800_000_000_000))
+        )
+    );
+    let listed = store.targets_of(a.id, post.id).await.unwrap();
+    assert_eq!(
+        listed.iter().filter(|t| t.parts.is_some()).count(),
+        1,
+        "the variant is kept"
+    );
+    assert_eq!(
+        store.job_counts().await.unwrap(),
+        vec![("queued".to_owned(), 2)],
+        "one job per target, made with the post"
+    );
+    let job = store
+        .claim_job("w", Timestamp::from_millis(1_800_000_000_000), 1000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.payload["workspace_id"], serde_json::json!(a.id));
+    assert!(
+        store.post(b.id, post.id).await.unwrap().is_none(),
+        "another workspace sees no post"
+    );
+    assert!(store.targets_of(b.id, post.id).await.unwrap().is_empty());
+    assert!(store.target(b.id, made[0].id).await.unwrap().is_none());
+    assert!(
+        store.begin_target_part(b.id, made[0].id, 0).await.is_err(),
+        "nor touches it"
+    );
+    assert_eq!(store.posts(a.id, 10).await.unwrap().len(), 1);
+
+    // A draft has no jobs and its targets wait.
+    let (_, waiting) = store
+        .create_post(
+            new_post(a.id, &["brouillon"]),
+            vec![NewTarget {
+                id: relais_core::TargetId::new(),
+                channel_id: c1,
+                parts: None,
+            }],
+            None,
+            audit("post.create"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(waiting[0].status, TargetStatus::Waiting);
+    // A post for a channel that does not exist is refused whole: no post, no job.
+    let bad = store
+        .create_post(
+            new_post(a.id, &["x"]),
+            vec![NewTarget {
+                id: relais_core::TargetId::new(),
+                channel_id: relais_core::ChannelId::new(),
+                parts: None,
+            }],
+            Some(PublishPlan {
+                job_kind: "k".into(),
+                run_at: Timestamp::now(),
+                max_attempts: 1,
+            }),
+            audit("post.create"),
+        )
+        .await;
+    assert!(bad.is_err());
+    assert_eq!(store.posts(a.id, 10).await.unwrap().len(), 2);
+}
+
+pub async fn publication_is_recorded_part_by_part(store: Arc<dyn Store>) {
+    use crate::{NewTarget, PostStatus, PublishPlan, PublishedRef, TargetStatus};
+    let a = store
+        .create_workspace(&slug("alpha"), "A", None, audit("workspace.create"))
+        .await
+        .unwrap();
+    let c = channel_in(&store, a.id, "one").await;
+    let c2 = channel_in(&store, a.id, "two").await;
+    let t1 = relais_core::TargetId::new();
+    let t2 = relais_core::TargetId::new();
+    let plan = PublishPlan {
+        job_kind: "publish.target".into(),
+        run_at: Timestamp::now(),
+        max_attempts: 3,
+    };
+    let (post, _) = store
+        .create_post(
+            new_post(a.id, &["1/2", "2/2"]),
+            vec![
+                NewTarget {
+                    id: t1,
+                    channel_id: c,
+                    parts: None,
+                },
+                NewTarget {
+                    id: t2,
+                    channel_id: c2,
+                    parts: None,
+                },
+            ],
+            Some(plan),
+            audit("post.create"),
+        )
+        .await
+        .unwrap();
+    let before = store.begin_target_part(a.id, t1, 0).await.unwrap();
+    assert_eq!(
+        before.in_flight_part, None,
+        "first attempt: nothing was in flight"
+    );
+    // A crash here: the next attempt learns that part 0 may have reached the network.
+    let again = store.begin_target_part(a.id, t1, 0).await.unwrap();
+    assert_eq!(
+        (again.in_flight_part, again.status, again.attempts),
+        (Some(0), TargetStatus::Publishing, 1)
+    );
+    let r = |n: u32| PublishedRef {
+        id: format!("at://x/{n}"),
+        version: Some(format!("cid{n}")),
+        url: format!("https://x/{n}"),
+    };
+    let after = store
+        .record_target_part(a.id, t1, 0, r(0), 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        (after.published.len(), after.status),
+        (1, TargetStatus::Publishing)
+    );
+    let twice = store
+        .record_target_part(a.id, t1, 0, r(9), 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        twice.published,
+        vec![r(0)],
+        "recording a part twice changes nothing"
+    );
+    store.begin_target_part(a.id, t1, 1).await.unwrap();
+    let done = store
+        .record_target_part(a.id, t1, 1, r(1), 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        (done.status, done.url.as_deref(), done.in_flight_part),
+        (TargetStatus::Published, Some("https://x/0"), None)
+    );
+    assert!(done.published_at.is_some());
+    assert_eq!(
+        store.post(a.id, post.id).await.unwrap().unwrap().status,
+        PostStatus::Scheduled,
+        "one target still to go"
+    );
+
+    store
+        .fail_target(a.id, t2, "503 from the network", false)
+        .await
+        .unwrap();
+    let t = store.target(a.id, t2).await.unwrap().unwrap();
+    assert_eq!(
+        (t.status, t.last_error.as_deref()),
+        (TargetStatus::Queued, Some("503 from the network")),
+        "a passing failure keeps it queued"
+    );
+    store
+        .fail_target(a.id, t2, "text too long", true)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.target(a.id, t2).await.unwrap().unwrap().status,
+        TargetStatus::Failed
+    );
+    assert_eq!(
+        store.post(a.id, post.id).await.unwrap().unwrap().status,
+        PostStatus::Failed,
+        "a failed target shows on the post"
+    );
+    let published = store.begin_target_part(a.id, t1, 2).await.unwrap();
+    assert_eq!(published.status, TargetStatus::Published);
+    assert_eq!(
+        store.target(a.id, t1).await.unwrap().unwrap().status,
+        TargetStatus::Published,
+        "a published target is not reopened"
+    );
+}
+
+pub async fn media_keep_their_bytes(store: Arc<dyn Store>) {
+    let a = store
+        .create_workspace(&slug("alpha"), "A", None, audit("workspace.create"))
+        .await
+        .unwrap();
+    let b = store
+        .create_workspace(&slug("bravo"), "B", None, audit("workspace.create"))
+        .await
+        .unwrap();
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    let m = store
+        .create_media(
+            crate::NewMedia {
+                id: relais_core::MediaId::new(),
+                workspace_id: a.id,
+                file_name: "logo.png".into(),
+                mime: "image/png".into(),
+                alt: Some("Le logo".into()),
+                content: bytes.clone(),
+                created_by: None,
+            },
+            audit("media.create"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(m.size, 70_000);
+    assert_eq!(m.sha256.len(), 64);
+    let (read, content) = store.media(a.id, m.id).await.unwrap().unwrap();
+    assert_eq!(
+        (read.mime.as_str(), read.alt.as_deref()),
+        ("image/png", Some("Le logo"))
+    );
+    assert_eq!(content, bytes, "every byte, zeros included");
+    assert!(store.media(b.id, m.id).await.unwrap().is_none());
+}
+
 fn job(kind: &str, run_at: Timestamp) -> NewJob {
     NewJob {
         workspace_id: None,
@@ -1043,6 +1352,20 @@ pub async fn copy_round_trips(from: Arc<dyn Store>, to: Arc<dyn Store>) {
     .await
     .unwrap();
     from.enqueue_job(job("k", Timestamp::now())).await.unwrap();
+    from.create_media(
+        crate::NewMedia {
+            id: relais_core::MediaId::new(),
+            workspace_id: w.id,
+            file_name: "a.bin".into(),
+            mime: "application/octet-stream".into(),
+            alt: None,
+            content: vec![0, 1, 2, 255, 0],
+            created_by: Some(ada),
+        },
+        audit("media.create"),
+    )
+    .await
+    .unwrap();
     assert!(!from.is_empty().await.unwrap());
     assert!(to.is_empty().await.unwrap());
     for table in TABLES {

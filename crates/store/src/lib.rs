@@ -23,8 +23,8 @@ pub mod conformance;
 use async_trait::async_trait;
 use relais_core::audit::{AuditEvent, AuditRecord};
 use relais_core::{
-    ApiTokenId, AuditId, ChannelId, Email, InvitationId, JobId, Role, Slug, Timestamp, UserId,
-    WorkspaceId,
+    ApiTokenId, AuditId, ChannelId, Email, InvitationId, JobId, MediaId, PostId, Role, Slug,
+    TargetId, Timestamp, UserId, WorkspaceId,
 };
 
 pub use error::{Conflict, StoreError};
@@ -200,6 +200,55 @@ pub trait Store: Send + Sync + 'static {
         workspace: WorkspaceId,
         id: ChannelId,
         audit: AuditEvent,
+    ) -> StoreResult<()>;
+
+    // ----- media and posts -----
+    async fn create_media(&self, media: NewMedia, audit: AuditEvent) -> StoreResult<Media>;
+    async fn media(
+        &self,
+        workspace: WorkspaceId,
+        id: MediaId,
+    ) -> StoreResult<Option<(Media, Vec<u8>)>>;
+    /// Creates a post, its targets and (with a plan) one publication job per target, all in one
+    /// transaction: a post is never half-made, nor made without its jobs.
+    async fn create_post(
+        &self,
+        post: NewPost,
+        targets: Vec<NewTarget>,
+        plan: Option<PublishPlan>,
+        audit: AuditEvent,
+    ) -> StoreResult<(Post, Vec<Target>)>;
+    async fn post(&self, workspace: WorkspaceId, id: PostId) -> StoreResult<Option<Post>>;
+    /// Newest first.
+    async fn posts(&self, workspace: WorkspaceId, limit: u32) -> StoreResult<Vec<Post>>;
+    async fn targets_of(&self, workspace: WorkspaceId, post: PostId) -> StoreResult<Vec<Target>>;
+    async fn target(&self, workspace: WorkspaceId, id: TargetId) -> StoreResult<Option<Target>>;
+    /// Records the intent to publish part `part` (before calling the network) and returns the
+    /// target as it was before, whose `in_flight_part` tells whether an earlier attempt at this
+    /// part may have reached the network.
+    async fn begin_target_part(
+        &self,
+        workspace: WorkspaceId,
+        id: TargetId,
+        part: u32,
+    ) -> StoreResult<Target>;
+    /// Records part `part` as published; the target (and its post, when every target is) becomes
+    /// published after its last part. Recording the same part twice changes nothing.
+    async fn record_target_part(
+        &self,
+        workspace: WorkspaceId,
+        id: TargetId,
+        part: u32,
+        published: PublishedRef,
+        total_parts: u32,
+    ) -> StoreResult<Target>;
+    /// Records a failure; a permanent one fails the target and its post.
+    async fn fail_target(
+        &self,
+        workspace: WorkspaceId,
+        id: TargetId,
+        error: &str,
+        permanent: bool,
     ) -> StoreResult<()>;
 
     // ----- audit -----

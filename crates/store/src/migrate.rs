@@ -23,6 +23,11 @@ pub(crate) static MIGRATIONS: &[Migration] = &[
         name: "channels",
         sql: include_str!("../migrations/0002_channels.sql"),
     },
+    Migration {
+        version: 3,
+        name: "posts",
+        sql: include_str!("../migrations/0003_posts.sql"),
+    },
 ];
 
 pub(crate) const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS relais_migrations (

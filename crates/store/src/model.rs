@@ -243,3 +243,159 @@ pub struct NewChannel {
     pub secrets: std::collections::BTreeMap<String, String>,
     pub created_by: Option<UserId>,
 }
+
+/// One post of a thread (or the whole post when it has one part).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PostPart {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub media: Vec<PartMedia>,
+}
+
+/// A media of the library used in a part, with the alt text for this use.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PartMedia {
+    pub id: relais_core::MediaId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alt: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostStatus {
+    Draft,
+    PendingApproval,
+    Scheduled,
+    Published,
+    Failed,
+    Cancelled,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetStatus {
+    /// Waiting for the post to be approved or planned.
+    Waiting,
+    /// A publication job is planned.
+    Queued,
+    /// A part is being published (or was, when a worker died): see `in_flight_part`.
+    Publishing,
+    Published,
+    /// Failed for good; `last_error` says why.
+    Failed,
+    Cancelled,
+}
+
+macro_rules! status_text {
+    ($ty:ty { $($variant:ident => $text:literal),* $(,)? }) => {
+        impl $ty {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),* }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some(Self::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+status_text!(PostStatus {
+    Draft => "draft", PendingApproval => "pending_approval", Scheduled => "scheduled",
+    Published => "published", Failed => "failed", Cancelled => "cancelled",
+});
+status_text!(TargetStatus {
+    Waiting => "waiting", Queued => "queued", Publishing => "publishing",
+    Published => "published", Failed => "failed", Cancelled => "cancelled",
+});
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Post {
+    pub id: relais_core::PostId,
+    pub workspace_id: WorkspaceId,
+    pub author_id: Option<UserId>,
+    pub author_label: String,
+    pub status: PostStatus,
+    pub parts: Vec<PostPart>,
+    /// When to publish (UTC); `None` means as soon as possible.
+    pub scheduled_at: Option<Timestamp>,
+    /// The zone the time was planned in, to show it back as it was written.
+    pub time_zone: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewPost {
+    pub id: relais_core::PostId,
+    pub workspace_id: WorkspaceId,
+    pub author_id: Option<UserId>,
+    pub author_label: String,
+    pub status: PostStatus,
+    pub parts: Vec<PostPart>,
+    pub scheduled_at: Option<Timestamp>,
+    pub time_zone: Option<String>,
+}
+
+/// A part as the network has it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PublishedRef {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    pub url: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub id: relais_core::TargetId,
+    pub post_id: relais_core::PostId,
+    pub workspace_id: WorkspaceId,
+    pub channel_id: relais_core::ChannelId,
+    /// This channel's variant of the post, when it differs.
+    pub parts: Option<Vec<PostPart>>,
+    pub status: TargetStatus,
+    pub published: Vec<PublishedRef>,
+    pub in_flight_part: Option<u32>,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub url: Option<String>,
+    pub published_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewTarget {
+    pub id: relais_core::TargetId,
+    pub channel_id: relais_core::ChannelId,
+    pub parts: Option<Vec<PostPart>>,
+}
+
+/// Jobs to plan with a new post, one per target, in the same transaction.
+#[derive(Clone, Debug)]
+pub struct PublishPlan {
+    pub job_kind: String,
+    pub run_at: Timestamp,
+    pub max_attempts: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Media {
+    pub id: relais_core::MediaId,
+    pub workspace_id: WorkspaceId,
+    pub file_name: String,
+    pub mime: String,
+    pub size: u64,
+    pub sha256: String,
+    pub alt: Option<String>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewMedia {
+    pub id: relais_core::MediaId,
+    pub workspace_id: WorkspaceId,
+    pub file_name: String,
+    pub mime: String,
+    pub alt: Option<String>,
+    pub content: Vec<u8>,
+    pub created_by: Option<UserId>,
+}

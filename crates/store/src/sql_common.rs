@@ -11,7 +11,7 @@
 use async_trait::async_trait;
 use relais_core::audit::{Actor, AuditEvent, AuditRecord};
 use relais_core::{
-    ChannelId,
+    ChannelId, MediaId, PostId, TargetId,
     ApiTokenId, AuditId, DisplayName, Email, InvitationId, JobId, Role, Slug, Timestamp, UserId,
     WorkspaceId,
 };
@@ -22,6 +22,7 @@ use crate::error::from_sqlx;
 use crate::migrate::{CREATE_MIGRATIONS_TABLE, MIGRATIONS, checksum, statements};
 use crate::tables::{Cell, ColumnKind, TABLES, TableSpec};
 use crate::{
+    Media, NewMedia, NewPost, NewTarget, Post, PostPart, PostStatus, PublishPlan, PublishedRef, Target, TargetStatus,
     Channel, ChannelStatus, NewChannel,
     ApiToken, Conflict, Invitation, Invitee, Job, JobStatus, Member, NewApiToken, NewInvitation,
     NewJob, NewSession, NewUser, Store, StoreError, StoreResult, User, Workspace,
@@ -36,6 +37,9 @@ const INVITATION_COLS: &str = "id, workspace_id, email, role, invited_by, create
 const TOKEN_COLS: &str =
     "id, workspace_id, name, role, created_by, created_at, last_used_at, revoked_at";
 const CHANNEL_COLS: &str = "id, workspace_id, network, name, settings, secrets, status, status_detail, created_by, created_at, updated_at";
+const MEDIA_COLS: &str = "id, workspace_id, file_name, mime, size, sha256, alt, created_at";
+const POST_COLS: &str = "id, workspace_id, author_id, author_label, status, parts, scheduled_at, time_zone, created_at, updated_at";
+const TARGET_COLS: &str = "id, post_id, workspace_id, channel_id, parts, status, published, in_flight_part, attempts, last_error, url, published_at";
 const JOB_COLS: &str = "id, workspace_id, kind, payload, status, run_at, attempts, max_attempts, lease_owner, lease_until, last_error";
 
 fn corrupt(what: &str, value: &str) -> StoreError {
@@ -118,6 +122,116 @@ fn channel_from(row: &DbRow) -> StoreResult<Channel> {
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
         updated_at: Timestamp::from_millis(row.try_get("updated_at")?),
     })
+}
+
+fn media_from(row: &DbRow) -> StoreResult<Media> {
+    Ok(Media {
+        id: parse("media id", row.try_get("id")?)?,
+        workspace_id: parse("workspace id", row.try_get("workspace_id")?)?,
+        file_name: row.try_get("file_name")?,
+        mime: row.try_get("mime")?,
+        size: u64::try_from(row.try_get::<i64, _>("size")?).unwrap_or(0),
+        sha256: row.try_get("sha256")?,
+        alt: row.try_get("alt")?,
+        created_at: Timestamp::from_millis(row.try_get("created_at")?),
+    })
+}
+
+fn json_of<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> StoreResult<T> {
+    serde_json::from_str(text).map_err(|_| corrupt(what, text))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Database(e.to_string()))
+}
+
+fn post_from(row: &DbRow) -> StoreResult<Post> {
+    let status: String = row.try_get("status")?;
+    let parts: String = row.try_get("parts")?;
+    Ok(Post {
+        id: parse("post id", row.try_get("id")?)?,
+        workspace_id: parse("workspace id", row.try_get("workspace_id")?)?,
+        author_id: parse_opt("user id", row.try_get("author_id")?)?,
+        author_label: row.try_get("author_label")?,
+        status: PostStatus::parse(&status).ok_or_else(|| corrupt("post status", &status))?,
+        parts: json_of("post parts", &parts)?,
+        scheduled_at: row.try_get::<Option<i64>, _>("scheduled_at")?.map(Timestamp::from_millis),
+        time_zone: row.try_get("time_zone")?,
+        created_at: Timestamp::from_millis(row.try_get("created_at")?),
+        updated_at: Timestamp::from_millis(row.try_get("updated_at")?),
+    })
+}
+
+fn target_from(row: &DbRow) -> StoreResult<Target> {
+    let status: String = row.try_get("status")?;
+    let parts: Option<String> = row.try_get("parts")?;
+    let published: String = row.try_get("published")?;
+    Ok(Target {
+        id: parse("target id", row.try_get("id")?)?,
+        post_id: parse("post id", row.try_get("post_id")?)?,
+        workspace_id: parse("workspace id", row.try_get("workspace_id")?)?,
+        channel_id: parse("channel id", row.try_get("channel_id")?)?,
+        parts: parts.map(|p| json_of::<Vec<PostPart>>("target parts", &p)).transpose()?,
+        status: TargetStatus::parse(&status).ok_or_else(|| corrupt("target status", &status))?,
+        published: json_of("published parts", &published)?,
+        in_flight_part: row.try_get::<Option<i64>, _>("in_flight_part")?.and_then(|p| u32::try_from(p).ok()),
+        attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+        last_error: row.try_get("last_error")?,
+        url: row.try_get("url")?,
+        published_at: row.try_get::<Option<i64>, _>("published_at")?.map(Timestamp::from_millis),
+    })
+}
+
+async fn insert_job(tx: &mut Tx, id: JobId, job: &NewJob) -> StoreResult<()> {
+    let now = Timestamp::now().millis();
+    sqlx::query(
+        "INSERT INTO jobs (id, workspace_id, kind, payload, status, run_at, attempts, max_attempts, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'queued', $5, 0, $6, $7, $7)",
+    )
+    .bind(id.to_string())
+    .bind(job.workspace_id.map(|w| w.to_string()))
+    .bind(&job.kind)
+    .bind(job.payload.to_string())
+    .bind(job.run_at.millis())
+    .bind(i64::from(job.max_attempts.max(1)))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn locked_target(tx: &mut Tx, workspace: WorkspaceId, id: TargetId) -> StoreResult<Target> {
+    let row = sqlx::query(&format!("SELECT {TARGET_COLS} FROM post_targets WHERE workspace_id = $1 AND id = $2"))
+        .bind(workspace.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("this publication".into()))?;
+    target_from(&row)
+}
+
+/// Sets the post's status from its targets': published when all are, failed when one failed.
+async fn settle_post(tx: &mut Tx, post: PostId) -> StoreResult<()> {
+    let statuses: Vec<String> = sqlx::query_scalar("SELECT status FROM post_targets WHERE post_id = $1")
+        .bind(post.to_string())
+        .fetch_all(&mut **tx)
+        .await?;
+    let status = if statuses.iter().any(|s| s == "failed") {
+        Some("failed")
+    } else if !statuses.is_empty() && statuses.iter().all(|s| s == "published") {
+        Some("published")
+    } else {
+        None
+    };
+    if let Some(status) = status {
+        sqlx::query("UPDATE posts SET status = $1, updated_at = $2 WHERE id = $3")
+            .bind(status)
+            .bind(Timestamp::now().millis())
+            .bind(post.to_string())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 fn job_from(row: &DbRow) -> StoreResult<Job> {
@@ -931,6 +1045,245 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn create_media(&self, media: NewMedia, audit: AuditEvent) -> StoreResult<Media> {
+        use sha2::{Digest, Sha256};
+        let sha256: String = Sha256::digest(&media.content).iter().map(|b| format!("{b:02x}")).collect();
+        let created = Media {
+            id: media.id,
+            workspace_id: media.workspace_id,
+            file_name: media.file_name,
+            mime: media.mime,
+            size: media.content.len() as u64,
+            sha256,
+            alt: media.alt,
+            created_at: Timestamp::now(),
+        };
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO media (id, workspace_id, file_name, mime, size, sha256, alt, content, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(created.id.to_string())
+        .bind(created.workspace_id.to_string())
+        .bind(&created.file_name)
+        .bind(&created.mime)
+        .bind(created.size as i64)
+        .bind(&created.sha256)
+        .bind(&created.alt)
+        .bind(media.content)
+        .bind(media.created_by.map(|u| u.to_string()))
+        .bind(created.created_at.millis())
+        .execute(&mut *tx)
+        .await?;
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn media(&self, workspace: WorkspaceId, id: MediaId) -> StoreResult<Option<(Media, Vec<u8>)>> {
+        let row = sqlx::query(&format!("SELECT {MEDIA_COLS}, content FROM media WHERE workspace_id = $1 AND id = $2"))
+            .bind(workspace.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(r) => Ok(Some((media_from(&r)?, r.try_get::<Vec<u8>, _>("content")?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn create_post(
+        &self,
+        post: NewPost,
+        targets: Vec<NewTarget>,
+        plan: Option<PublishPlan>,
+        audit: AuditEvent,
+    ) -> StoreResult<(Post, Vec<Target>)> {
+        let now = Timestamp::now();
+        let created = Post {
+            id: post.id,
+            workspace_id: post.workspace_id,
+            author_id: post.author_id,
+            author_label: post.author_label,
+            status: post.status,
+            parts: post.parts,
+            scheduled_at: post.scheduled_at,
+            time_zone: post.time_zone,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO posts (id, workspace_id, author_id, author_label, status, parts, scheduled_at, time_zone, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        )
+        .bind(created.id.to_string())
+        .bind(created.workspace_id.to_string())
+        .bind(created.author_id.map(|u| u.to_string()))
+        .bind(&created.author_label)
+        .bind(created.status.as_str())
+        .bind(to_json(&created.parts)?)
+        .bind(created.scheduled_at.map(|t| t.millis()))
+        .bind(&created.time_zone)
+        .bind(now.millis())
+        .execute(&mut *tx)
+        .await?;
+        let status = if plan.is_some() { TargetStatus::Queued } else { TargetStatus::Waiting };
+        let mut made = Vec::new();
+        for t in targets {
+            sqlx::query(
+                "INSERT INTO post_targets (id, post_id, workspace_id, channel_id, parts, status, published, in_flight_part, attempts, last_error, url, published_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, '[]', NULL, 0, NULL, NULL, NULL, $7)",
+            )
+            .bind(t.id.to_string())
+            .bind(created.id.to_string())
+            .bind(created.workspace_id.to_string())
+            .bind(t.channel_id.to_string())
+            .bind(t.parts.as_ref().map(to_json).transpose()?)
+            .bind(status.as_str())
+            .bind(now.millis())
+            .execute(&mut *tx)
+            .await?;
+            if let Some(plan) = &plan {
+                let job = NewJob {
+                    workspace_id: Some(created.workspace_id),
+                    kind: plan.job_kind.clone(),
+                    payload: serde_json::json!({ "workspace_id": created.workspace_id, "target_id": t.id }),
+                    run_at: plan.run_at,
+                    max_attempts: plan.max_attempts,
+                };
+                insert_job(&mut tx, JobId::new(), &job).await?;
+            }
+            made.push(Target {
+                id: t.id,
+                post_id: created.id,
+                workspace_id: created.workspace_id,
+                channel_id: t.channel_id,
+                parts: t.parts,
+                status,
+                published: Vec::new(),
+                in_flight_part: None,
+                attempts: 0,
+                last_error: None,
+                url: None,
+                published_at: None,
+            });
+        }
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok((created, made))
+    }
+
+    async fn post(&self, workspace: WorkspaceId, id: PostId) -> StoreResult<Option<Post>> {
+        let row = sqlx::query(&format!("SELECT {POST_COLS} FROM posts WHERE workspace_id = $1 AND id = $2"))
+            .bind(workspace.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(post_from).transpose()
+    }
+
+    async fn posts(&self, workspace: WorkspaceId, limit: u32) -> StoreResult<Vec<Post>> {
+        let rows = sqlx::query(&format!("SELECT {POST_COLS} FROM posts WHERE workspace_id = $1 ORDER BY id DESC LIMIT $2"))
+            .bind(workspace.to_string())
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(post_from).collect()
+    }
+
+    async fn targets_of(&self, workspace: WorkspaceId, post: PostId) -> StoreResult<Vec<Target>> {
+        let rows = sqlx::query(&format!("SELECT {TARGET_COLS} FROM post_targets WHERE workspace_id = $1 AND post_id = $2 ORDER BY id"))
+            .bind(workspace.to_string())
+            .bind(post.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(target_from).collect()
+    }
+
+    async fn target(&self, workspace: WorkspaceId, id: TargetId) -> StoreResult<Option<Target>> {
+        let row = sqlx::query(&format!("SELECT {TARGET_COLS} FROM post_targets WHERE workspace_id = $1 AND id = $2"))
+            .bind(workspace.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(target_from).transpose()
+    }
+
+    async fn begin_target_part(&self, workspace: WorkspaceId, id: TargetId, part: u32) -> StoreResult<Target> {
+        let mut tx = self.write().await?;
+        let before = locked_target(&mut tx, workspace, id).await?;
+        sqlx::query(
+            "UPDATE post_targets SET status = 'publishing', in_flight_part = $1, attempts = attempts + 1, updated_at = $2
+             WHERE id = $3 AND status IN ('queued', 'publishing')",
+        )
+        .bind(i64::from(part))
+        .bind(Timestamp::now().millis())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(before)
+    }
+
+    async fn record_target_part(
+        &self,
+        workspace: WorkspaceId,
+        id: TargetId,
+        part: u32,
+        published: PublishedRef,
+        total_parts: u32,
+    ) -> StoreResult<Target> {
+        let mut tx = self.write().await?;
+        let mut target = locked_target(&mut tx, workspace, id).await?;
+        if target.published.len() == part as usize {
+            target.published.push(published);
+        }
+        let now = Timestamp::now();
+        let done = target.published.len() >= total_parts as usize;
+        if done {
+            target.status = TargetStatus::Published;
+            target.url = target.published.first().map(|p| p.url.clone());
+            target.published_at = Some(now);
+        }
+        target.in_flight_part = None;
+        sqlx::query(
+            "UPDATE post_targets SET published = $1, in_flight_part = NULL, status = $2, url = $3, published_at = $4, last_error = NULL, updated_at = $5
+             WHERE id = $6",
+        )
+        .bind(to_json(&target.published)?)
+        .bind(target.status.as_str())
+        .bind(&target.url)
+        .bind(target.published_at.map(|t| t.millis()))
+        .bind(now.millis())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if done {
+            settle_post(&mut tx, target.post_id).await?;
+        }
+        tx.commit().await?;
+        Ok(target)
+    }
+
+    async fn fail_target(&self, workspace: WorkspaceId, id: TargetId, error: &str, permanent: bool) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let target = locked_target(&mut tx, workspace, id).await?;
+        let status = if permanent { TargetStatus::Failed } else { target.status };
+        sqlx::query("UPDATE post_targets SET status = $1, last_error = $2, updated_at = $3 WHERE id = $4")
+            .bind(status.as_str())
+            .bind(error)
+            .bind(Timestamp::now().millis())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if permanent {
+            settle_post(&mut tx, target.post_id).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn record_audit(&self, audit: AuditEvent) -> StoreResult<()> {
         let mut tx = self.write().await?;
         insert_audit(&mut tx, &audit).await?;
@@ -976,20 +1329,9 @@ impl Store for SqlStore {
 
     async fn enqueue_job(&self, job: NewJob) -> StoreResult<JobId> {
         let id = JobId::new();
-        let now = Timestamp::now().millis();
-        sqlx::query(
-            "INSERT INTO jobs (id, workspace_id, kind, payload, status, run_at, attempts, max_attempts, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, 'queued', $5, 0, $6, $7, $7)",
-        )
-        .bind(id.to_string())
-        .bind(job.workspace_id.map(|w| w.to_string()))
-        .bind(&job.kind)
-        .bind(job.payload.to_string())
-        .bind(job.run_at.millis())
-        .bind(i64::from(job.max_attempts.max(1)))
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
+        let mut tx = self.write().await?;
+        insert_job(&mut tx, id, &job).await?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -1105,6 +1447,7 @@ impl Store for SqlStore {
                             ColumnKind::Text => row.try_get::<Option<String>, _>(i)?.map_or(Cell::Null, Cell::Text),
                             ColumnKind::Int => row.try_get::<Option<i64>, _>(i)?.map_or(Cell::Null, Cell::Int),
                             ColumnKind::Bool => row.try_get::<Option<bool>, _>(i)?.map_or(Cell::Null, Cell::Bool),
+                            ColumnKind::Bytes => row.try_get::<Option<Vec<u8>>, _>(i)?.map_or(Cell::Null, Cell::Bytes),
                         })
                     })
                     .collect()
@@ -1122,6 +1465,8 @@ impl Store for SqlStore {
                     (_, Cell::Text(s)) => q.bind(s),
                     (_, Cell::Int(n)) => q.bind(n),
                     (_, Cell::Bool(b)) => q.bind(b),
+                    (_, Cell::Bytes(b)) => q.bind(b),
+                    (ColumnKind::Bytes, Cell::Null) => q.bind(None::<Vec<u8>>),
                     (ColumnKind::Text, Cell::Null) => q.bind(None::<String>),
                     (ColumnKind::Int, Cell::Null) => q.bind(None::<i64>),
                     (ColumnKind::Bool, Cell::Null) => q.bind(None::<bool>),

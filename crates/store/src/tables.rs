@@ -11,6 +11,7 @@ pub enum ColumnKind {
     Text,
     Int,
     Bool,
+    Bytes,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +20,7 @@ pub enum Cell {
     Text(String),
     Int(i64),
     Bool(bool),
+    Bytes(Vec<u8>),
 }
 
 #[derive(Debug)]
@@ -27,7 +29,7 @@ pub struct TableSpec {
     pub columns: &'static [(&'static str, ColumnKind)],
 }
 
-use ColumnKind::{Bool, Int, Text};
+use ColumnKind::{Bool, Bytes, Int, Text};
 
 /// Every table, parents before children, so that rows can be loaded in this order.
 pub static TABLES: &[TableSpec] = &[
@@ -131,6 +133,54 @@ pub static TABLES: &[TableSpec] = &[
             ("status_detail", Text),
             ("created_by", Text),
             ("created_at", Int),
+            ("updated_at", Int),
+        ],
+    },
+    TableSpec {
+        name: "media",
+        columns: &[
+            ("id", Text),
+            ("workspace_id", Text),
+            ("file_name", Text),
+            ("mime", Text),
+            ("size", Int),
+            ("sha256", Text),
+            ("alt", Text),
+            ("content", Bytes),
+            ("created_by", Text),
+            ("created_at", Int),
+        ],
+    },
+    TableSpec {
+        name: "posts",
+        columns: &[
+            ("id", Text),
+            ("workspace_id", Text),
+            ("author_id", Text),
+            ("author_label", Text),
+            ("status", Text),
+            ("parts", Text),
+            ("scheduled_at", Int),
+            ("time_zone", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+    },
+    TableSpec {
+        name: "post_targets",
+        columns: &[
+            ("id", Text),
+            ("post_id", Text),
+            ("workspace_id", Text),
+            ("channel_id", Text),
+            ("parts", Text),
+            ("status", Text),
+            ("published", Text),
+            ("in_flight_part", Int),
+            ("attempts", Int),
+            ("last_error", Text),
+            ("url", Text),
+            ("published_at", Int),
             ("updated_at", Int),
         ],
     },

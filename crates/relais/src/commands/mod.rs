@@ -5,6 +5,7 @@ mod admin;
 mod bench;
 mod channel;
 mod db_copy;
+mod post;
 mod serve;
 
 use std::sync::Arc;
@@ -68,6 +69,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Channel(ChannelCommand::List { workspace, data }) => {
             channel::list(&data, &workspace).await
         }
+        Command::Post(args) => post::run(args).await,
         Command::Db(DbCommand::Copy { from, to }) => db_copy::run(&from, &to).await,
         Command::Config(ConfigCommand::SecretKey) => {
             println!("{}", relais_vault::generate_key()?);
@@ -109,4 +111,30 @@ pub fn outbound_client(file: &FileConfig) -> Result<relais_outbound::HttpClient>
             ..Default::default()
         },
     )?)
+}
+
+/// A worker with every capability's job handlers, as `serve` and `post --wait` run it.
+/// `RELAIS_JOB_LEASE_MS` shortens the lease (tests that kill workers on purpose use it).
+pub fn worker(
+    store: Arc<dyn Store>,
+    args: &DataArgs,
+    file: &FileConfig,
+    name: String,
+) -> Result<relais_jobs::Worker> {
+    let vault = channel::vault(args, file)?;
+    let mut worker = relais_jobs::Worker::new(store, name);
+    worker.register(
+        relais_publisher::PUBLISH_JOB,
+        Arc::new(relais_publisher::PublishTarget::new(
+            outbound_client(file)?,
+            vault,
+        )),
+    );
+    if let Some(ms) = std::env::var("RELAIS_JOB_LEASE_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        worker = worker.with_lease(std::time::Duration::from_millis(ms));
+    }
+    Ok(worker)
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use relais_core::Timestamp;
-use relais_jobs::{PURGE_SESSIONS, Worker};
+use relais_jobs::PURGE_SESSIONS;
 use relais_store::NewJob;
 use relais_web::{AppState, WebConfig};
 use tokio::sync::watch;
@@ -35,9 +35,8 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             .await
             .context("cannot plan the housekeeping job")?;
         let name = format!("{}-{}", hostname(), std::process::id());
-        Some(tokio::spawn(
-            Worker::new(store.clone(), name).run(stop_rx.clone()),
-        ))
+        let worker = super::worker(store.clone(), &args.data, &file, name)?;
+        Some(tokio::spawn(worker.run(stop_rx.clone())))
     };
 
     if args.no_web {

@@ -1,0 +1,3 @@
+//! Planning: when a post goes out. Pure: "now" is always a parameter.
+
+pub mod time;

@@ -1,0 +1,322 @@
+//! Publishing from the command line against a real local Bluesky PDS: `relais post --wait`,
+//! its refusals, and the exactly-once promise under SIGKILL: 200 posts while the worker process
+//! is killed at random moments and restarted, after which every post exists once on the PDS.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use relais_testkit::bluesky::BlueskyPds;
+
+fn relais(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args(args)
+        .current_dir(dir)
+        .env("RELAIS_ALLOW_PRIVATE_ADDRESSES", "true")
+        .env_remove("RELAIS_DATABASE_URL")
+        .env_remove("RELAIS_DATA_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A data directory with workspace `acme` and a Bluesky channel `bsky` on the local PDS.
+fn setup(pds: &BlueskyPds, d: &Path) {
+    assert!(
+        relais(&["workspace", "add", "acme", "--name", "Acme"], d)
+            .status
+            .success()
+    );
+    let brand = &pds.accounts[0];
+    let add = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args([
+            "channel",
+            "add",
+            "bluesky",
+            "--workspace",
+            "acme",
+            "--name",
+            "bsky",
+        ])
+        .args(["--service", &pds.service, "--handle", &brand.handle])
+        .current_dir(d)
+        .env("RELAIS_ALLOW_PRIVATE_ADDRESSES", "true")
+        .env("RELAIS_APP_PASSWORD", brand.app_password.clone().unwrap())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(add.status.success(), "{}", text(&add));
+}
+
+/// Every post text in the brand's repository, read straight from the PDS.
+fn texts_on_pds(pds: &BlueskyPds) -> Vec<String> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut url = format!(
+                "{}/xrpc/com.atproto.repo.listRecords?repo={}&collection=app.bsky.feed.post&limit=100",
+                pds.service, pds.accounts[0].did
+            );
+            if let Some(c) = &cursor {
+                url.push_str(&format!("&cursor={c}"));
+            }
+            let page: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+            let records = page["records"].as_array().cloned().unwrap_or_default();
+            out.extend(records.iter().map(|r| r["value"]["text"].as_str().unwrap_or_default().to_owned()));
+            cursor = page["cursor"].as_str().map(str::to_owned);
+            if records.is_empty() || cursor.is_none() {
+                return out;
+            }
+        }
+    })
+}
+
+#[test]
+fn post_wait_publishes_and_refusals_say_what_to_change() {
+    let pds = BlueskyPds::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(&pds, d);
+
+    let image = d.join("logo.png");
+    std::fs::write(
+        &image,
+        include_bytes!("../../networks/tests/fixtures/blue-8x8.png"),
+    )
+    .unwrap();
+    let ok = relais(
+        &[
+            "post",
+            "--workspace",
+            "acme",
+            "--channel",
+            "bsky",
+            "--text",
+            "Bonjour 👋 #Relais",
+            "--text",
+            "la suite du fil",
+            "--image",
+            image.to_str().unwrap(),
+            "--alt",
+            "Un carré bleu",
+            "--wait",
+            "--timeout",
+            "60",
+        ],
+        d,
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+    let url = String::from_utf8_lossy(&ok.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("bsky: ").map(str::to_owned))
+        .unwrap();
+    assert!(url.contains("/post/"), "the URL is printed: {url}");
+    let on_pds = texts_on_pds(&pds);
+    assert!(
+        on_pds.contains(&"Bonjour 👋 #Relais".to_owned())
+            && on_pds.contains(&"la suite du fil".to_owned())
+    );
+
+    let long = "a".repeat(301);
+    let refused = relais(
+        &[
+            "post",
+            "--workspace",
+            "acme",
+            "--channel",
+            "bsky",
+            "--text",
+            &long,
+        ],
+        d,
+    );
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains("300"),
+        "names the limit: {}",
+        text(&refused)
+    );
+    let unknown = relais(
+        &[
+            "post",
+            "--workspace",
+            "acme",
+            "--channel",
+            "nope",
+            "--text",
+            "x",
+        ],
+        d,
+    );
+    assert!(!unknown.status.success() && text(&unknown).contains("relais channel list"));
+    let past = relais(
+        &[
+            "post",
+            "--workspace",
+            "acme",
+            "--channel",
+            "bsky",
+            "--text",
+            "x",
+            "--at",
+            "2020-01-01 09:00",
+        ],
+        d,
+    );
+    assert!(!past.status.success() && text(&past).contains("in the past"));
+    let skipped = relais(
+        &[
+            "post",
+            "--workspace",
+            "acme",
+            "--channel",
+            "bsky",
+            "--text",
+            "x",
+            "--at",
+            "2030-03-31 02:30",
+            "--time-zone",
+            "Europe/Paris",
+        ],
+        d,
+    );
+    assert!(
+        !skipped.status.success() && text(&skipped).contains("clocks jump forward"),
+        "{}",
+        text(&skipped)
+    );
+    let later = relais(
+        &[
+            "post",
+            "--workspace",
+            "acme",
+            "--channel",
+            "bsky",
+            "--text",
+            "plus tard",
+            "--at",
+            "2030-07-01 09:00",
+            "--time-zone",
+            "Europe/Paris",
+        ],
+        d,
+    );
+    assert!(later.status.success());
+    assert!(
+        text(&later).contains("2030-07-01 09:00 +02:00"),
+        "shown in the zone it was planned in: {}",
+        text(&later)
+    );
+    assert_eq!(
+        texts_on_pds(&pds)
+            .iter()
+            .filter(|t| *t == "plus tard")
+            .count(),
+        0,
+        "not before its time"
+    );
+}
+
+#[test]
+fn two_hundred_posts_survive_random_sigkills_exactly_once() {
+    let pds = BlueskyPds::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(&pds, d);
+    const N: usize = 200;
+    // Queue the posts through the CLI, without waiting: they wait for the worker below.
+    for i in 0..N {
+        let o = relais(
+            &[
+                "post",
+                "--workspace",
+                "acme",
+                "--channel",
+                "bsky",
+                "--text",
+                &format!("crash test {i}"),
+            ],
+            d,
+        );
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    // Run the worker, killing it with SIGKILL at random moments, until nothing is left.
+    let mut rng: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut kills = 0;
+    let deadline = Instant::now() + Duration::from_secs(240);
+    loop {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_relais"))
+            .args(["serve", "--no-web"])
+            .current_dir(d)
+            .env("RELAIS_ALLOW_PRIVATE_ADDRESSES", "true")
+            .env("RELAIS_JOB_LEASE_MS", "1500")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let alive = Duration::from_millis(150 + rng % 900);
+        std::thread::sleep(alive);
+        let published = texts_on_pds(&pds).len();
+        if published >= N || Instant::now() > deadline {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            let _ = child.wait();
+            if published >= N {
+                break;
+            }
+            panic!("only {published} of {N} published before the deadline");
+        }
+        child.kill().unwrap(); // SIGKILL: no chance to tidy up.
+        child.wait().unwrap();
+        kills += 1;
+    }
+    // Let a last clean worker settle whatever the last kill interrupted, then count.
+    let settle = relais(
+        &[
+            "post",
+            "--workspace",
+            "acme",
+            "--channel",
+            "bsky",
+            "--text",
+            "fin",
+            "--wait",
+            "--timeout",
+            "60",
+        ],
+        d,
+    );
+    assert!(settle.status.success(), "{}", text(&settle));
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for t in texts_on_pds(&pds) {
+        *seen.entry(t).or_default() += 1;
+    }
+    for i in 0..N {
+        let n = seen.get(&format!("crash test {i}")).copied().unwrap_or(0);
+        assert_eq!(
+            n, 1,
+            "post {i} is on the PDS {n} times (after {kills} kills)"
+        );
+    }
+    assert!(
+        kills >= 3,
+        "the worker was killed {kills} times: the test must really interrupt it"
+    );
+}
