@@ -320,3 +320,121 @@ fn two_hundred_posts_survive_random_sigkills_exactly_once() {
         "the worker was killed {kills} times: the test must really interrupt it"
     );
 }
+
+#[test]
+fn two_workers_on_one_postgresql_share_the_queue_without_duplicates() {
+    let pds = BlueskyPds::start();
+    let pg = relais_testkit::postgres::fresh_database();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = String::from_utf8(relais(&["config", "secret-key"], d).stdout)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let on_pg = |args: &[&str], extra: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_relais"));
+        c.args(args)
+            .args(["--database-url", &pg])
+            .current_dir(d)
+            .env("RELAIS_ALLOW_PRIVATE_ADDRESSES", "true")
+            .env("RELAIS_SECRET_KEY", &key)
+            .stdin(Stdio::null());
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        c
+    };
+    // Without the key, PostgreSQL installs are told to set one.
+    let no_key = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args(["serve", "--no-web", "--database-url", &pg])
+        .current_dir(d)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        !no_key.status.success() && text(&no_key).contains("RELAIS_SECRET_KEY"),
+        "{}",
+        text(&no_key)
+    );
+
+    assert!(
+        on_pg(&["workspace", "add", "acme", "--name", "Acme"], &[])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let brand = &pds.accounts[0];
+    let app = brand.app_password.clone().unwrap();
+    let added = on_pg(
+        &[
+            "channel",
+            "add",
+            "bluesky",
+            "--workspace",
+            "acme",
+            "--name",
+            "bsky",
+            "--service",
+            &pds.service,
+            "--handle",
+            &brand.handle,
+        ],
+        &[("RELAIS_APP_PASSWORD", &app)],
+    )
+    .output()
+    .unwrap();
+    assert!(added.status.success(), "{}", text(&added));
+    const N: usize = 60;
+    for i in 0..N {
+        let o = on_pg(
+            &[
+                "post",
+                "--workspace",
+                "acme",
+                "--channel",
+                "bsky",
+                "--text",
+                &format!("shared {i}"),
+            ],
+            &[],
+        )
+        .output()
+        .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let mut workers: Vec<_> = (0..2)
+        .map(|_| {
+            on_pg(&["serve", "--no-web"], &[("RUST_LOG", "warn")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while texts_on_pds(&pds)
+        .iter()
+        .filter(|t| t.starts_with("shared "))
+        .count()
+        < N
+    {
+        assert!(Instant::now() < deadline, "not all published in time");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    for w in &mut workers {
+        let _ = Command::new("kill")
+            .args(["-TERM", &w.id().to_string()])
+            .status();
+        let _ = w.wait();
+    }
+    let texts = texts_on_pds(&pds);
+    for i in 0..N {
+        let n = texts
+            .iter()
+            .filter(|t| **t == format!("shared {i}"))
+            .count();
+        assert_eq!(n, 1, "post {i} published {n} times by two workers");
+    }
+}
