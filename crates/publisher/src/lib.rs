@@ -28,6 +28,11 @@ use relais_vault::Vault;
 pub const PUBLISH_JOB: &str = "publish.target";
 /// Attempts before a publication fails for good (retries back off exponentially).
 pub const PUBLISH_ATTEMPTS: u32 = 8;
+/// The job kind of a metrics reading of a published target.
+pub const METRICS_JOB: &str = "publish.metrics";
+
+mod metrics;
+pub use metrics::{PollMetrics, next_reading};
 
 pub struct PublishTarget {
     http: HttpClient,
@@ -217,7 +222,14 @@ impl PublishTarget {
                     .map_err(stop_for)?,
             };
             store
-                .record_target_part(ws, target.id, index, to_ref(&done), total)
+                .record_target_part(
+                    ws,
+                    target.id,
+                    index,
+                    to_ref(&done),
+                    total,
+                    Some(metrics::first_reading(ws, target.id)),
+                )
                 .await?;
             published.push(done);
         }

@@ -1071,7 +1071,7 @@ pub async fn publication_is_recorded_part_by_part(store: Arc<dyn Store>) {
         url: format!("https://x/{n}"),
     };
     let after = store
-        .record_target_part(a.id, t1, 0, r(0), 2)
+        .record_target_part(a.id, t1, 0, r(0), 2, None)
         .await
         .unwrap();
     assert_eq!(
@@ -1079,7 +1079,7 @@ pub async fn publication_is_recorded_part_by_part(store: Arc<dyn Store>) {
         (1, TargetStatus::Publishing)
     );
     let twice = store
-        .record_target_part(a.id, t1, 0, r(9), 2)
+        .record_target_part(a.id, t1, 0, r(9), 2, None)
         .await
         .unwrap();
     assert_eq!(
@@ -1088,10 +1088,48 @@ pub async fn publication_is_recorded_part_by_part(store: Arc<dyn Store>) {
         "recording a part twice changes nothing"
     );
     store.begin_target_part(a.id, t1, 1).await.unwrap();
+    let metrics_job = crate::NewJob {
+        workspace_id: Some(a.id),
+        kind: "publish.metrics".into(),
+        payload: serde_json::json!({ "target_id": t1 }),
+        run_at: Timestamp::now(),
+        max_attempts: 3,
+    };
     let done = store
-        .record_target_part(a.id, t1, 1, r(1), 2)
+        .record_target_part(a.id, t1, 1, r(1), 2, Some(metrics_job.clone()))
         .await
         .unwrap();
+    let again = store
+        .record_target_part(a.id, t1, 1, r(1), 2, Some(metrics_job))
+        .await
+        .unwrap();
+    assert_eq!(again.published.len(), 2);
+    let counts = store.job_counts().await.unwrap();
+    assert!(
+        counts.contains(&("queued".to_owned(), 3)),
+        "two publication jobs and one metrics job, not two: {counts:?}"
+    );
+    let sample = |at: i64, likes: Option<u64>| crate::MetricsSample {
+        at: Timestamp::from_millis(at),
+        likes,
+        reposts: Some(2),
+        replies: None,
+        quotes: None,
+        views: None,
+    };
+    store
+        .record_metrics(a.id, t1, sample(2_000, Some(5)))
+        .await
+        .unwrap();
+    store
+        .record_metrics(a.id, t1, sample(1_000, None))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.metrics_of(a.id, t1).await.unwrap(),
+        vec![sample(1_000, None), sample(2_000, Some(5))],
+        "oldest first, unknown stays unknown"
+    );
     assert_eq!(
         (done.status, done.url.as_deref(), done.in_flight_part),
         (TargetStatus::Published, Some("https://x/0"), None)

@@ -233,7 +233,8 @@ pub trait Store: Send + Sync + 'static {
         part: u32,
     ) -> StoreResult<Target>;
     /// Records part `part` as published; the target (and its post, when every target is) becomes
-    /// published after its last part. Recording the same part twice changes nothing.
+    /// published after its last part, and `then` (the first metrics reading, say) is queued in
+    /// the same transaction. Recording the same part twice changes nothing.
     async fn record_target_part(
         &self,
         workspace: WorkspaceId,
@@ -241,7 +242,21 @@ pub trait Store: Send + Sync + 'static {
         part: u32,
         published: PublishedRef,
         total_parts: u32,
+        then: Option<NewJob>,
     ) -> StoreResult<Target>;
+    /// Adds a metrics reading to a target's time series.
+    async fn record_metrics(
+        &self,
+        workspace: WorkspaceId,
+        target: TargetId,
+        sample: MetricsSample,
+    ) -> StoreResult<()>;
+    /// A target's readings, oldest first.
+    async fn metrics_of(
+        &self,
+        workspace: WorkspaceId,
+        target: TargetId,
+    ) -> StoreResult<Vec<MetricsSample>>;
     /// Records a failure; a permanent one fails the target and its post.
     async fn fail_target(
         &self,

@@ -28,6 +28,11 @@ pub(crate) static MIGRATIONS: &[Migration] = &[
         name: "posts",
         sql: include_str!("../migrations/0003_posts.sql"),
     },
+    Migration {
+        version: 4,
+        name: "post_metrics",
+        sql: include_str!("../migrations/0004_post_metrics.sql"),
+    },
 ];
 
 pub(crate) const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS relais_migrations (

@@ -399,3 +399,14 @@ pub struct NewMedia {
     pub content: Vec<u8>,
     pub created_by: Option<UserId>,
 }
+
+/// One reading of a published post's counts. `None`: the network does not give that count.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MetricsSample {
+    pub at: Timestamp,
+    pub likes: Option<u64>,
+    pub reposts: Option<u64>,
+    pub replies: Option<u64>,
+    pub quotes: Option<u64>,
+    pub views: Option<u64>,
+}

@@ -22,6 +22,7 @@ use crate::error::from_sqlx;
 use crate::migrate::{CREATE_MIGRATIONS_TABLE, MIGRATIONS, checksum, statements};
 use crate::tables::{Cell, ColumnKind, TABLES, TableSpec};
 use crate::{
+    MetricsSample,
     Media, NewMedia, NewPost, NewTarget, Post, PostPart, PostStatus, PublishPlan, PublishedRef, Target, TargetStatus,
     Channel, ChannelStatus, NewChannel,
     ApiToken, Conflict, Invitation, Invitee, Job, JobStatus, Member, NewApiToken, NewInvitation,
@@ -1233,14 +1234,22 @@ impl Store for SqlStore {
         part: u32,
         published: PublishedRef,
         total_parts: u32,
+        then: Option<NewJob>,
     ) -> StoreResult<Target> {
         let mut tx = self.write().await?;
         let mut target = locked_target(&mut tx, workspace, id).await?;
+        let was_published = target.status == TargetStatus::Published;
         if target.published.len() == part as usize {
             target.published.push(published);
         }
         let now = Timestamp::now();
         let done = target.published.len() >= total_parts as usize;
+        if done
+            && !was_published
+            && let Some(job) = &then
+        {
+            insert_job(&mut tx, JobId::new(), job).await?;
+        }
         if done {
             target.status = TargetStatus::Published;
             target.url = target.published.first().map(|p| p.url.clone());
@@ -1264,6 +1273,51 @@ impl Store for SqlStore {
         }
         tx.commit().await?;
         Ok(target)
+    }
+
+    async fn record_metrics(&self, workspace: WorkspaceId, target: TargetId, sample: MetricsSample) -> StoreResult<()> {
+        let n = |v: Option<u64>| v.map(|x| i64::try_from(x).unwrap_or(i64::MAX));
+        sqlx::query(
+            "INSERT INTO post_metrics (id, workspace_id, target_id, at, likes, reposts, replies, quotes, views)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(JobId::new().to_string())
+        .bind(workspace.to_string())
+        .bind(target.to_string())
+        .bind(sample.at.millis())
+        .bind(n(sample.likes))
+        .bind(n(sample.reposts))
+        .bind(n(sample.replies))
+        .bind(n(sample.quotes))
+        .bind(n(sample.views))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn metrics_of(&self, workspace: WorkspaceId, target: TargetId) -> StoreResult<Vec<MetricsSample>> {
+        let rows = sqlx::query(
+            "SELECT at, likes, reposts, replies, quotes, views FROM post_metrics WHERE workspace_id = $1 AND target_id = $2 ORDER BY at, id",
+        )
+        .bind(workspace.to_string())
+        .bind(target.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let n = |r: &DbRow, k: &str| -> StoreResult<Option<u64>> {
+            Ok(r.try_get::<Option<i64>, _>(k)?.map(|v| u64::try_from(v).unwrap_or(0)))
+        };
+        rows.iter()
+            .map(|r| {
+                Ok(MetricsSample {
+                    at: Timestamp::from_millis(r.try_get("at")?),
+                    likes: n(r, "likes")?,
+                    reposts: n(r, "reposts")?,
+                    replies: n(r, "replies")?,
+                    quotes: n(r, "quotes")?,
+                    views: n(r, "views")?,
+                })
+            })
+            .collect()
     }
 
     async fn fail_target(&self, workspace: WorkspaceId, id: TargetId, error: &str, permanent: bool) -> StoreResult<()> {

@@ -185,6 +185,20 @@ pub static TABLES: &[TableSpec] = &[
         ],
     },
     TableSpec {
+        name: "post_metrics",
+        columns: &[
+            ("id", Text),
+            ("workspace_id", Text),
+            ("target_id", Text),
+            ("at", Int),
+            ("likes", Int),
+            ("reposts", Int),
+            ("replies", Int),
+            ("quotes", Int),
+            ("views", Int),
+        ],
+    },
+    TableSpec {
         name: "jobs",
         columns: &[
             ("id", Text),

@@ -122,13 +122,18 @@ pub fn worker(
     name: String,
 ) -> Result<relais_jobs::Worker> {
     let vault = channel::vault(args, file)?;
+    let http = outbound_client(file)?;
     let mut worker = relais_jobs::Worker::new(store, name);
     worker.register(
         relais_publisher::PUBLISH_JOB,
         Arc::new(relais_publisher::PublishTarget::new(
-            outbound_client(file)?,
-            vault,
+            http.clone(),
+            vault.clone(),
         )),
+    );
+    worker.register(
+        relais_publisher::METRICS_JOB,
+        Arc::new(relais_publisher::PollMetrics::new(http, vault)),
     );
     if let Some(ms) = std::env::var("RELAIS_JOB_LEASE_MS")
         .ok()
