@@ -49,6 +49,9 @@ pub enum Command {
     Channel(ChannelCommand),
     /// Publish a post on one or more channels, now or at a planned time.
     Post(PostArgs),
+    /// Plan posts in bulk.
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
     /// Move data between databases.
     #[command(subcommand)]
     Db(DbCommand),
@@ -164,6 +167,23 @@ pub struct PostArgs {
     pub timeout: u64,
     #[command(flatten)]
     pub data: DataArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ScheduleCommand {
+    /// Queue every row of a CSV file (columns: channel, text, and optionally at, time_zone,
+    /// image, alt; `,` or `;` separated). Rows that cannot be queued are reported with their
+    /// line and reason; the others are queued.
+    Import {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        workspace: String,
+        /// The time zone of rows that give none.
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -1,3 +1,4 @@
 //! Planning: when a post goes out. Pure: "now" is always a parameter.
 
+pub mod import;
 pub mod time;

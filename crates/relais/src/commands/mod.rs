@@ -6,6 +6,7 @@ mod bench;
 mod channel;
 mod db_copy;
 mod post;
+mod schedule;
 mod serve;
 
 use std::sync::Arc;
@@ -70,6 +71,12 @@ pub async fn run(cli: Cli) -> Result<()> {
             channel::list(&data, &workspace).await
         }
         Command::Post(args) => post::run(args).await,
+        Command::Schedule(crate::cli::ScheduleCommand::Import {
+            file,
+            workspace,
+            time_zone,
+            data,
+        }) => schedule::import(&data, &file, &workspace, &time_zone).await,
         Command::Db(DbCommand::Copy { from, to }) => db_copy::run(&from, &to).await,
         Command::Config(ConfigCommand::SecretKey) => {
             println!("{}", relais_vault::generate_key()?);

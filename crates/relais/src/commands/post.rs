@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use relais_core::audit::{Actor, AuditEvent};
 use relais_core::{MediaId, PostId, Slug, TargetId, Timestamp};
 use relais_publish::plan::time;
@@ -40,15 +40,15 @@ struct Image {
     alt: Option<String>,
 }
 
-fn read_images(args: &PostArgs) -> Result<Vec<Image>> {
-    args.images
+fn read_images(paths: &[std::path::PathBuf], alts: &[String]) -> Result<Vec<Image>, String> {
+    paths
         .iter()
         .enumerate()
         .map(|(i, path)| {
             let bytes = std::fs::read(path)
-                .with_context(|| format!("cannot read the image {}", path.display()))?;
+                .map_err(|e| format!("cannot read the image {}: {e}", path.display()))?;
             let mime = sniff_image(&bytes).ok_or_else(|| {
-                anyhow!("{} is not a PNG, JPEG, GIF or WebP image", path.display())
+                format!("{} is not a PNG, JPEG, GIF or WebP image", path.display())
             })?;
             let name = path
                 .file_name()
@@ -58,7 +58,7 @@ fn read_images(args: &PostArgs) -> Result<Vec<Image>> {
                 name,
                 mime,
                 bytes,
-                alt: args.alts.get(i).cloned().filter(|a| !a.trim().is_empty()),
+                alt: alts.get(i).cloned().filter(|a| !a.trim().is_empty()),
             })
         })
         .collect()
@@ -104,40 +104,89 @@ fn problems(channels: &[Channel], texts: &[String], images: &[Image]) -> Vec<Str
     out
 }
 
-pub async fn run(args: PostArgs) -> Result<()> {
-    let at = match &args.at {
-        Some(written) => Some(time::resolve_future(
-            written,
-            &args.time_zone,
-            Timestamp::now().millis(),
-        )?),
-        None => None,
-    };
-    if args.alts.len() > args.images.len() {
-        bail!("there are more --alt than --image; give one alt text per image, in the same order");
-    }
-    let images = read_images(&args)?;
-    let (store, file) = open_store(&args.data, true).await?;
-    let slug = Slug::parse(&args.workspace).map_err(|e| anyhow!("{}", e.message))?;
-    let ws = store
-        .workspace_by_slug(&slug)
-        .await?
-        .ok_or_else(|| anyhow!("no workspace `{slug}`; list them with `relais workspace list`"))?;
-    let mut channels = Vec::new();
-    for name in &args.channels {
-        let c = store.channel_by_name(ws.id, name).await?.ok_or_else(|| {
-            anyhow!("no channel `{name}` in {slug}; list them with `relais channel list --workspace {slug}`")
-        })?;
-        channels.push(c);
-    }
-    let refused = problems(&channels, &args.texts, &images);
-    if !refused.is_empty() {
-        for p in &refused {
-            eprintln!("refused: {p}");
-        }
-        bail!("the post was not queued; change what is said above and try again");
-    }
+/// What to queue: one post, its channels (by name), its parts and first part's images.
+pub(super) struct Request<'a> {
+    pub channels: &'a [String],
+    pub texts: &'a [String],
+    pub images: &'a [std::path::PathBuf],
+    pub alts: &'a [String],
+    pub at: Option<&'a str>,
+    pub time_zone: &'a str,
+}
 
+/// Checks a post against each channel's rules and queues it; `Err` lists every reason it was
+/// refused, in words that say what to change. Nothing is stored for a refused post.
+pub(super) async fn queue(
+    store: &dyn Store,
+    ws: &relais_store::Workspace,
+    req: &Request<'_>,
+) -> Result<
+    (
+        relais_store::Post,
+        Vec<relais_store::Target>,
+        Vec<Channel>,
+        Timestamp,
+    ),
+    Vec<String>,
+> {
+    let mut reasons = Vec::new();
+    let at = match req.at {
+        Some(written) => {
+            match time::resolve_future(written, req.time_zone, Timestamp::now().millis()) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    reasons.push(e.to_string());
+                    None
+                }
+            }
+        }
+        None => {
+            if let Err(e) = time::zone(req.time_zone) {
+                reasons.push(e.to_string());
+            }
+            None
+        }
+    };
+    if req.alts.len() > req.images.len() {
+        reasons.push(
+            "there are more alt texts than images; give one alt text per image, in the same order"
+                .into(),
+        );
+    }
+    let images = read_images(req.images, req.alts).unwrap_or_else(|e| {
+        reasons.push(e);
+        Vec::new()
+    });
+    let mut channels = Vec::new();
+    for name in req.channels {
+        match store.channel_by_name(ws.id, name).await {
+            Ok(Some(c)) => channels.push(c),
+            Ok(None) => reasons.push(format!(
+                "no channel `{name}` in {}; list them with `relais channel list --workspace {}`",
+                ws.slug, ws.slug
+            )),
+            Err(e) => reasons.push(format!("the database failed: {e}")),
+        }
+    }
+    reasons.extend(problems(&channels, req.texts, &images));
+    if !reasons.is_empty() {
+        return Err(reasons);
+    }
+    let stored = store_post(store, ws, &channels, req.texts, images, at, req.time_zone).await;
+    stored
+        .map(|(post, targets, run_at)| (post, targets, channels, run_at))
+        .map_err(|e| vec![format!("the database failed: {e}")])
+}
+
+async fn store_post(
+    store: &dyn Store,
+    ws: &relais_store::Workspace,
+    channels: &[Channel],
+    texts: &[String],
+    images: Vec<Image>,
+    at: Option<i64>,
+    time_zone: &str,
+) -> Result<(relais_store::Post, Vec<relais_store::Target>, Timestamp), relais_store::StoreError> {
     let actor = Actor::cli();
     let mut media = Vec::new();
     for img in images {
@@ -166,8 +215,7 @@ pub async fn run(args: PostArgs) -> Result<()> {
             alt: img.alt,
         });
     }
-    let parts: Vec<PostPart> = args
-        .texts
+    let parts: Vec<PostPart> = texts
         .iter()
         .enumerate()
         .map(|(i, t)| PostPart {
@@ -187,6 +235,7 @@ pub async fn run(args: PostArgs) -> Result<()> {
     let run_at = at
         .map(Timestamp::from_millis)
         .unwrap_or_else(Timestamp::now);
+    let names: Vec<&str> = channels.iter().map(|c| c.name.as_str()).collect();
     let (post, made) = store
         .create_post(
             NewPost {
@@ -197,7 +246,7 @@ pub async fn run(args: PostArgs) -> Result<()> {
                 status: PostStatus::Scheduled,
                 parts,
                 scheduled_at: at.map(Timestamp::from_millis),
-                time_zone: Some(args.time_zone.clone()),
+                time_zone: Some(time_zone.to_owned()),
             },
             targets,
             Some(PublishPlan {
@@ -210,10 +259,41 @@ pub async fn run(args: PostArgs) -> Result<()> {
                 actor,
                 action: "post.create".into(),
                 target: post_id.to_string(),
-                details: serde_json::json!({ "channels": args.channels, "at": at }),
+                details: serde_json::json!({ "channels": names, "at": at }),
             },
         )
         .await?;
+    Ok((post, made, run_at))
+}
+
+pub(super) async fn workspace(store: &dyn Store, slug: &str) -> Result<relais_store::Workspace> {
+    let slug = Slug::parse(slug).map_err(|e| anyhow!("{}", e.message))?;
+    store
+        .workspace_by_slug(&slug)
+        .await?
+        .ok_or_else(|| anyhow!("no workspace `{slug}`; list them with `relais workspace list`"))
+}
+
+pub async fn run(args: PostArgs) -> Result<()> {
+    let (store, file) = open_store(&args.data, true).await?;
+    let ws = workspace(store.as_ref(), &args.workspace).await?;
+    let request = Request {
+        channels: &args.channels,
+        texts: &args.texts,
+        images: &args.images,
+        alts: &args.alts,
+        at: args.at.as_deref(),
+        time_zone: &args.time_zone,
+    };
+    let (post, made, channels, run_at) = match queue(store.as_ref(), &ws, &request).await {
+        Ok(q) => q,
+        Err(reasons) => {
+            for r in &reasons {
+                eprintln!("refused: {r}");
+            }
+            bail!("the post was not queued; change what is said above and try again");
+        }
+    };
     println!(
         "post {} queued for {} on {}",
         post.id,
