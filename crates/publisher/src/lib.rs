@@ -31,6 +31,7 @@ pub const PUBLISH_ATTEMPTS: u32 = 8;
 /// The job kind of a metrics reading of a published target.
 pub const METRICS_JOB: &str = "publish.metrics";
 
+pub mod compose;
 mod metrics;
 pub use metrics::{PollMetrics, next_reading};
 

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use relais_publish::plan::{import, time};
 
 use super::open_store;
-use super::post::{Request, queue, workspace};
+use super::post::{queue, read_images, workspace};
 use crate::cli::DataArgs;
 
 pub async fn import(data: &DataArgs, file: &Path, ws: &str, default_zone: &str) -> Result<()> {
@@ -38,16 +38,19 @@ pub async fn import(data: &DataArgs, file: &Path, ws: &str, default_zone: &str) 
             .time_zone
             .clone()
             .unwrap_or_else(|| default_zone.to_owned());
-        let request = Request {
-            channels: &row.channels,
-            texts: &row.texts,
-            images: &images,
-            alts: &alts,
-            at: row.at.as_deref(),
-            time_zone: &zone,
-        };
-        match queue(store.as_ref(), &ws, &request).await {
-            Ok((post, _, _, run_at)) => {
+        let uploads = read_images(&images, &alts);
+        match queue(
+            store.as_ref(),
+            &ws,
+            &row.channels,
+            &row.texts,
+            uploads,
+            row.at.as_deref(),
+            &zone,
+        )
+        .await
+        {
+            Ok(relais_publisher::compose::Submitted { post, run_at, .. }) => {
                 queued += 1;
                 println!(
                     "line {}: queued post {} for {}",
