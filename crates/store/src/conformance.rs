@@ -27,7 +27,7 @@ macro_rules! conformance_suite {
             workspaces_and_memberships, renaming_and_finding_by_id, password_change_ends_other_sessions, last_admin_is_protected, workspaces_are_isolated,
             invitations_lifecycle, sessions_expire, api_tokens_lifecycle,
             failed_changes_write_no_audit, audit_log_pages_newest_first, settings_keep_the_first_value,
-            channels_are_named_per_workspace_and_isolated, posts_targets_and_their_jobs, publication_is_recorded_part_by_part, media_keep_their_bytes, jobs_claim_lease_and_retry, jobs_are_claimed_once_under_contention, table_list_matches_schema);
+            channels_are_named_per_workspace_and_isolated, posts_targets_and_their_jobs, publication_is_recorded_part_by_part, media_keep_their_bytes, approval_queues_or_cancels_once, jobs_claim_lease_and_retry, jobs_are_claimed_once_under_contention, table_list_matches_schema);
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn copy_round_trips() {
@@ -1170,6 +1170,89 @@ pub async fn publication_is_recorded_part_by_part(store: Arc<dyn Store>) {
         store.target(a.id, t1).await.unwrap().unwrap().status,
         TargetStatus::Published,
         "a published target is not reopened"
+    );
+}
+
+pub async fn approval_queues_or_cancels_once(store: Arc<dyn Store>) {
+    use crate::{NewTarget, PostStatus, PublishPlan, TargetStatus};
+    let a = store
+        .create_workspace(&slug("alpha"), "A", None, audit("workspace.create"))
+        .await
+        .unwrap();
+    let b = store
+        .create_workspace(&slug("bravo"), "B", None, audit("workspace.create"))
+        .await
+        .unwrap();
+    let c = channel_in(&store, a.id, "one").await;
+    let pending = |ws| crate::NewPost {
+        status: PostStatus::PendingApproval,
+        ..new_post(ws, &["à valider"])
+    };
+    let target = || {
+        vec![NewTarget {
+            id: relais_core::TargetId::new(),
+            channel_id: c,
+            parts: None,
+        }]
+    };
+    let (p1, _) = store
+        .create_post(pending(a.id), target(), None, audit("post.create"))
+        .await
+        .unwrap();
+    assert!(
+        store.job_counts().await.unwrap().is_empty(),
+        "nothing goes before approval"
+    );
+    let plan = || PublishPlan {
+        job_kind: "publish.target".into(),
+        run_at: Timestamp::now(),
+        max_attempts: 3,
+    };
+    assert!(
+        store
+            .decide_post(b.id, p1.id, Some(plan()), audit("post.approve"))
+            .await
+            .is_err(),
+        "not from another workspace"
+    );
+    let approved = store
+        .decide_post(a.id, p1.id, Some(plan()), audit("post.approve"))
+        .await
+        .unwrap();
+    assert_eq!(approved.status, PostStatus::Scheduled);
+    assert_eq!(
+        store.targets_of(a.id, p1.id).await.unwrap()[0].status,
+        TargetStatus::Queued
+    );
+    assert_eq!(
+        store.job_counts().await.unwrap(),
+        vec![("queued".to_owned(), 1)]
+    );
+    let twice = store
+        .decide_post(a.id, p1.id, Some(plan()), audit("post.approve"))
+        .await;
+    assert!(
+        matches!(twice, Err(StoreError::NotFound(_))),
+        "decided once only"
+    );
+    assert_eq!(
+        store.job_counts().await.unwrap(),
+        vec![("queued".to_owned(), 1)],
+        "no second job"
+    );
+
+    let (p2, _) = store
+        .create_post(pending(a.id), target(), None, audit("post.create"))
+        .await
+        .unwrap();
+    let refused = store
+        .decide_post(a.id, p2.id, None, audit("post.refuse"))
+        .await
+        .unwrap();
+    assert_eq!(refused.status, PostStatus::Cancelled);
+    assert_eq!(
+        store.targets_of(a.id, p2.id).await.unwrap()[0].status,
+        TargetStatus::Cancelled
     );
 }
 

@@ -219,6 +219,16 @@ pub trait Store: Send + Sync + 'static {
         audit: AuditEvent,
     ) -> StoreResult<(Post, Vec<Target>)>;
     async fn post(&self, workspace: WorkspaceId, id: PostId) -> StoreResult<Option<Post>>;
+    /// An editor's decision on a post waiting for approval: approved, it is queued with `plan`
+    /// (targets and jobs in the same transaction); refused, it is cancelled. Fails with
+    /// `NotFound` when the post is not waiting for approval (decided already, say).
+    async fn decide_post(
+        &self,
+        workspace: WorkspaceId,
+        id: PostId,
+        approved: Option<PublishPlan>,
+        audit: AuditEvent,
+    ) -> StoreResult<Post>;
     /// Newest first.
     async fn posts(&self, workspace: WorkspaceId, limit: u32) -> StoreResult<Vec<Post>>;
     async fn targets_of(&self, workspace: WorkspaceId, post: PostId) -> StoreResult<Vec<Target>>;

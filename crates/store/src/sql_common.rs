@@ -1184,6 +1184,57 @@ impl Store for SqlStore {
         row.as_ref().map(post_from).transpose()
     }
 
+    async fn decide_post(
+        &self,
+        workspace: WorkspaceId,
+        id: PostId,
+        approved: Option<PublishPlan>,
+        audit: AuditEvent,
+    ) -> StoreResult<Post> {
+        let mut tx = self.write().await?;
+        let (status, target_status) = if approved.is_some() { ("scheduled", "queued") } else { ("cancelled", "cancelled") };
+        let now = Timestamp::now().millis();
+        let done = sqlx::query("UPDATE posts SET status = $1, updated_at = $2 WHERE workspace_id = $3 AND id = $4 AND status = 'pending_approval'")
+            .bind(status)
+            .bind(now)
+            .bind(workspace.to_string())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::NotFound("this post waiting for approval".into()));
+        }
+        let targets: Vec<String> = sqlx::query_scalar("SELECT id FROM post_targets WHERE post_id = $1 AND status = 'waiting'")
+            .bind(id.to_string())
+            .fetch_all(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE post_targets SET status = $1, updated_at = $2 WHERE post_id = $3 AND status = 'waiting'")
+            .bind(target_status)
+            .bind(now)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if let Some(plan) = &approved {
+            for t in targets {
+                let job = NewJob {
+                    workspace_id: Some(workspace),
+                    kind: plan.job_kind.clone(),
+                    payload: serde_json::json!({ "workspace_id": workspace, "target_id": t }),
+                    run_at: plan.run_at,
+                    max_attempts: plan.max_attempts,
+                };
+                insert_job(&mut tx, JobId::new(), &job).await?;
+            }
+        }
+        insert_audit(&mut tx, &audit).await?;
+        let row = sqlx::query(&format!("SELECT {POST_COLS} FROM posts WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        post_from(&row)
+    }
+
     async fn posts(&self, workspace: WorkspaceId, limit: u32) -> StoreResult<Vec<Post>> {
         let rows = sqlx::query(&format!("SELECT {POST_COLS} FROM posts WHERE workspace_id = $1 ORDER BY id DESC LIMIT $2"))
             .bind(workspace.to_string())
