@@ -6,6 +6,9 @@
 
 pub mod bluesky;
 mod connector;
+pub mod mastodon;
+pub mod webhook;
+pub mod wordpress;
 
 pub use connector::{
     Connector, Credentials, MediaFile, Metrics, NetworkError, OutgoingPost, PublishedPost,
@@ -20,6 +23,9 @@ pub fn connector_for(
 ) -> Option<Box<dyn Connector>> {
     match network {
         "bluesky" => Some(Box::new(bluesky::Bluesky::new(http))),
+        "mastodon" => Some(Box::new(mastodon::Mastodon::new(http))),
+        "webhook" => Some(Box::new(webhook::Webhook::new(http))),
+        "wordpress" => Some(Box::new(wordpress::WordPress::new(http))),
         _ => None,
     }
 }

@@ -4,6 +4,8 @@
 
 pub mod bluesky;
 pub mod chromedriver;
+pub mod mastodon;
+pub mod mock_http;
 pub mod postgres;
 pub mod smtp;
 

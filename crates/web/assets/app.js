@@ -14,3 +14,49 @@ document.addEventListener("focusin", function (event) {
     event.target.select();
   }
 });
+
+// The composer's live checks: as the text or the channels change, ask the server how each
+// chosen network counts the text, and show the count and any problem before anything is sent.
+(function () {
+  var form = document.getElementById("composer");
+  if (!form) { return; }
+  var timer = null;
+  function chosen() {
+    var names = [];
+    form.querySelectorAll("input[name=channel]:checked").forEach(function (box) { names.push(box.value); });
+    return names;
+  }
+  function show(results) {
+    var list = document.getElementById("live-problems");
+    list.textContent = "";
+    form.querySelectorAll("output.count").forEach(function (out) { out.textContent = ""; out.classList.remove("over"); });
+    results.forEach(function (r) {
+      var out = form.querySelector('output.count[data-channel="' + CSS.escape(r.channel) + '"]');
+      if (out && r.limit !== null) {
+        out.textContent = r.used + " / " + r.limit;
+        if (r.over) { out.classList.add("over"); }
+      }
+      r.problems.forEach(function (p) {
+        var item = document.createElement("li");
+        item.textContent = p;
+        list.appendChild(item);
+      });
+    });
+  }
+  function check() {
+    var token = form.querySelector("input[name=csrf]").value;
+    fetch(form.getAttribute("data-check"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": token },
+      body: JSON.stringify({ channels: chosen(), text: form.querySelector("textarea[name=text]").value })
+    }).then(function (answer) { return answer.ok ? answer.json() : []; }).then(show).catch(function () {});
+  }
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(check, 250);
+  }
+  form.addEventListener("input", later);
+  form.addEventListener("change", later);
+  check();
+})();

@@ -22,7 +22,7 @@ use axum::routing::{get, post};
 
 pub use state::{AppState, WebConfig};
 
-use pages::{account, audit, join, members, session, setup, tokens, workspaces};
+use pages::{account, audit, channels, join, members, publish, session, setup, tokens, workspaces};
 
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
@@ -43,6 +43,24 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/invite/{token}", get(join::show).post(join::accept))
         .route("/w/{slug}", get(workspaces::home))
+        .route(
+            "/w/{slug}/publish",
+            get(publish::show).post(publish::submit),
+        )
+        .route("/w/{slug}/publish/check", post(publish::check))
+        .route(
+            "/w/{slug}/publish/posts/{id}/approve",
+            post(publish::approve),
+        )
+        .route("/w/{slug}/publish/posts/{id}/refuse", post(publish::refuse))
+        .route(
+            "/w/{slug}/publish/channels",
+            get(channels::show).post(channels::add),
+        )
+        .route(
+            "/w/{slug}/publish/channels/{id}/remove",
+            post(channels::remove),
+        )
         .route("/w/{slug}/settings", get(members::show))
         .route("/w/{slug}/settings/rename", post(members::rename))
         .route("/w/{slug}/settings/invitations", post(members::invite))

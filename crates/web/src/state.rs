@@ -24,6 +24,8 @@ pub struct WebConfig {
     pub invitation_days: i64,
     /// The outgoing HTTP client's settings (SSRF guard, time-outs, size cap).
     pub outbound: OutboundConfig,
+    /// The key that seals network credentials; without it, channels cannot be connected here.
+    pub vault: Option<relais_vault::Vault>,
 }
 
 impl Default for WebConfig {
@@ -34,6 +36,7 @@ impl Default for WebConfig {
             session_days: 14,
             invitation_days: 7,
             outbound: OutboundConfig::default(),
+            vault: None,
         }
     }
 }

@@ -165,7 +165,7 @@ pub fn parse(input: &str) -> Result<Vec<Result<ImportRow, RowError>>, FileError>
 }
 
 /// Splits a text on lines holding only `---` into the parts of a thread.
-fn split_thread(text: &str) -> Vec<String> {
+pub fn split_thread(text: &str) -> Vec<String> {
     let mut parts = vec![String::new()];
     for line in text.lines() {
         if line.trim() == "---" {

@@ -71,6 +71,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
                 ),
                 ..Default::default()
             },
+            vault: super::channel::vault(&args.data, &file).ok(),
         };
         let state = AppState::new(store.clone(), config, mailer)
             .await

@@ -3,8 +3,10 @@
 
 pub mod account;
 pub mod audit;
+pub mod channels;
 pub mod join;
 pub mod members;
+pub mod publish;
 pub mod session;
 pub mod setup;
 pub mod tokens;
