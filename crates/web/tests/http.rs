@@ -124,6 +124,7 @@ async fn every_workspace_route_checks_the_role_and_the_workspace() {
         "/audience",
         "/reports",
         "/settings",
+        "/publish/channels",
     ] {
         routes.push((
             "GET",

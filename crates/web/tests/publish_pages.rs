@@ -1,0 +1,318 @@
+//! The Publish and Channels pages over HTTP: the composer as each role (queued for editors,
+//! waiting for approval for contributors, refused for analysts), approval, refusals in the
+//! page's language, live checks, and connecting channels safely.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::*;
+use relais_core::{ChannelId, Role};
+use relais_store::{NewChannel, Workspace};
+
+struct Fixture {
+    app: App,
+    ws: Workspace,
+}
+
+async fn fixture(vault: bool) -> Fixture {
+    let config = relais_web::WebConfig {
+        public_url: "http://relais.test".into(),
+        vault: vault.then(|| relais_vault::Vault::from_bytes(&[3u8; 32])),
+        ..Default::default()
+    };
+    let app = app_with_config(None, config).await;
+    let ws = add_workspace(&app, "alpha").await;
+    for role in Role::ALL {
+        let id = add_user(
+            &app,
+            &format!("{}@alpha.test", role.as_str()),
+            role == Role::Admin,
+        )
+        .await;
+        add_member(&app, &ws, id, role).await;
+    }
+    let channel = NewChannel {
+        id: ChannelId::new(),
+        workspace_id: ws.id,
+        network: "bluesky".into(),
+        name: "Bluesky FR".into(),
+        settings: serde_json::json!({ "service": "https://pds.example", "handle": "brand.example" }),
+        secrets: Default::default(),
+        created_by: None,
+    };
+    app.store
+        .create_channel(channel, cli_audit("channel.create"))
+        .await
+        .unwrap();
+    Fixture { app, ws }
+}
+
+async fn as_role(f: &Fixture, role: Role) -> Browser {
+    let mut b = Browser::new(&f.app);
+    b.login(&format!("{}@alpha.test", role.as_str())).await;
+    b.get("/w/alpha/publish").await;
+    b
+}
+
+fn queued_jobs(counts: &[(String, u64)]) -> u64 {
+    counts
+        .iter()
+        .find(|(s, _)| s == "queued")
+        .map_or(0, |(_, n)| *n)
+}
+
+#[tokio::test]
+async fn editors_queue_contributors_wait_for_approval_analysts_only_read() {
+    let f = fixture(false).await;
+    let form = [
+        ("channel", "Bluesky FR"),
+        ("text", "Bonjour à tous\n---\nla suite"),
+        ("at", ""),
+        ("time_zone", "Europe/Paris"),
+    ];
+    let mut editor = as_role(&f, Role::Editor).await;
+    let a = editor.post("/w/alpha/publish", &form).await;
+    assert_eq!(
+        a.location.as_deref(),
+        Some("/w/alpha/publish?done=queued"),
+        "{}",
+        a.body
+    );
+    assert_eq!(queued_jobs(&f.app.store.job_counts().await.unwrap()), 1);
+    let posts = f.app.store.posts(f.ws.id, 10).await.unwrap();
+    assert_eq!(posts[0].parts.len(), 2, "--- made a thread");
+
+    let mut contributor = as_role(&f, Role::Contributor).await;
+    let page = contributor.get("/w/alpha/publish").await;
+    assert!(
+        page.body.contains("Send for approval"),
+        "the button says what will happen"
+    );
+    let a = contributor
+        .post(
+            "/w/alpha/publish",
+            &[
+                ("channel", "Bluesky FR"),
+                ("text", "Mon idée"),
+                ("time_zone", "UTC"),
+            ],
+        )
+        .await;
+    assert_eq!(a.location.as_deref(), Some("/w/alpha/publish?done=pending"));
+    assert_eq!(
+        queued_jobs(&f.app.store.job_counts().await.unwrap()),
+        1,
+        "nothing goes out before approval"
+    );
+    let pending = f
+        .app
+        .store
+        .posts(f.ws.id, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.parts[0].text == "Mon idée")
+        .unwrap();
+    let approve = format!("/w/alpha/publish/posts/{}/approve", pending.id);
+    assert_eq!(
+        contributor.post(&approve, &[]).await.status,
+        StatusCode::FORBIDDEN,
+        "a contributor cannot approve"
+    );
+
+    let mut analyst = as_role(&f, Role::Analyst).await;
+    assert!(
+        !analyst
+            .get("/w/alpha/publish")
+            .await
+            .body
+            .contains("id=\"composer\"")
+    );
+    assert_eq!(
+        analyst.post("/w/alpha/publish", &form).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let page = editor.get("/w/alpha/publish").await;
+    assert!(
+        page.body.contains(&approve),
+        "editors see the approval buttons"
+    );
+    assert_eq!(
+        editor.post(&approve, &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        queued_jobs(&f.app.store.job_counts().await.unwrap()),
+        2,
+        "approved: queued with its job"
+    );
+    assert_eq!(
+        editor.post(&approve, &[]).await.status,
+        StatusCode::NOT_FOUND,
+        "decided once"
+    );
+    let log = f
+        .app
+        .store
+        .audit_log(Some(f.ws.id), None, 20)
+        .await
+        .unwrap();
+    assert!(log.iter().any(|r| r.event.action == "post.approve" && r.event.actor.label == "editor@alpha.test"));
+}
+
+#[tokio::test]
+async fn refusals_are_in_the_page_language_and_keep_what_was_typed() {
+    let f = fixture(false).await;
+    let mut editor = as_role(&f, Role::Editor).await;
+    editor
+        .post("/lang", &[("lang", "fr"), ("next", "/w/alpha/publish")])
+        .await;
+    editor.get("/w/alpha/publish").await;
+    let long = "é".repeat(301);
+    let a = editor
+        .post(
+            "/w/alpha/publish",
+            &[
+                ("channel", "Bluesky FR"),
+                ("text", &long),
+                ("at", "2020-01-01T09:00"),
+                ("time_zone", "Europe/Paris"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        a.body.contains("Non programmé"),
+        "{}",
+        &a.body[..2000.min(a.body.len())]
+    );
+    assert!(a.body.contains("est passé"), "the time, in French");
+    assert!(a.body.contains("300"), "the network's limit is named");
+    assert!(a.body.contains(&long), "the text typed is kept");
+    let none = editor
+        .post(
+            "/w/alpha/publish",
+            &[("text", "sans canal"), ("time_zone", "UTC")],
+        )
+        .await;
+    assert!(none.body.contains("choisissez au moins un canal"));
+    assert!(
+        f.app.store.posts(f.ws.id, 10).await.unwrap().is_empty(),
+        "nothing stored"
+    );
+}
+
+#[tokio::test]
+async fn live_checks_count_as_the_network_does() {
+    let f = fixture(false).await;
+    let mut editor = as_role(&f, Role::Editor).await;
+    let token = editor.csrf.clone().unwrap();
+    let cookies = editor
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let body = serde_json::json!({ "channels": ["Bluesky FR", "unknown"], "text": format!("{} 👨‍👩‍👧", "a".repeat(10)) });
+    let request = |token: &str| {
+        Request::post("/w/alpha/publish/check")
+            .header("cookie", cookies.clone())
+            .header("x-csrf-token", token)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let a = editor.send(request(&token)).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let results = a.json();
+    assert_eq!(
+        results.as_array().unwrap().len(),
+        1,
+        "unknown channels are skipped"
+    );
+    assert_eq!(
+        results[0]["used"], 12,
+        "ten letters, a space and one family emoji: 12 graphemes"
+    );
+    assert_eq!(results[0]["limit"], 300);
+    assert_eq!(results[0]["over"], false);
+    assert_eq!(
+        editor.send(request("forged")).await.status,
+        StatusCode::FORBIDDEN,
+        "CSRF applies to JSON too"
+    );
+}
+
+#[tokio::test]
+async fn channels_are_managed_by_managers_and_guarded() {
+    let f = fixture(true).await;
+    let mut analyst = as_role(&f, Role::Analyst).await;
+    let page = analyst.get("/w/alpha/publish/channels").await;
+    assert!(
+        page.body.contains("Bluesky FR") && !page.body.contains("channel-connect"),
+        "analysts see, without the form"
+    );
+    let form = [
+        ("name", "Second"),
+        ("service", "http://127.0.0.1:9/"),
+        ("handle", "brand.test"),
+        ("app_password", "abcd-efgh"),
+    ];
+    assert_eq!(
+        analyst
+            .post("/w/alpha/publish/channels", &form)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    let mut manager = as_role(&f, Role::Manager).await;
+    manager.get("/w/alpha/publish/channels").await;
+    let guarded = manager.post("/w/alpha/publish/channels", &form).await;
+    assert_eq!(guarded.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        guarded.body.contains("RELAIS_ALLOW_PRIVATE_ADDRESSES"),
+        "the SSRF guard explains itself"
+    );
+    assert!(
+        !guarded.body.contains("abcd-efgh"),
+        "the password is never echoed back"
+    );
+    let bad = manager
+        .post(
+            "/w/alpha/publish/channels",
+            &[
+                ("name", "X"),
+                ("service", "ftp://x"),
+                ("handle", "h"),
+                ("app_password", "p"),
+            ],
+        )
+        .await;
+    assert!(bad.body.contains("https://bsky.social"));
+    assert_eq!(
+        f.app.store.channels(f.ws.id).await.unwrap().len(),
+        1,
+        "nothing stored on refusal"
+    );
+
+    let id = f.app.store.channels(f.ws.id).await.unwrap()[0].id;
+    let a = manager
+        .post(&format!("/w/alpha/publish/channels/{id}/remove"), &[])
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert!(f.app.store.channels(f.ws.id).await.unwrap().is_empty());
+
+    let without_key = fixture(false).await;
+    let mut m2 = as_role(&without_key, Role::Manager).await;
+    assert!(
+        m2.get("/w/alpha/publish/channels")
+            .await
+            .body
+            .contains("RELAIS_SECRET_KEY"),
+        "says how to enable it"
+    );
+}
