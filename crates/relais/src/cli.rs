@@ -219,6 +219,49 @@ pub enum ChannelAdd {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// A Mastodon account on any instance; the access token (scopes read and write) comes from
+    /// RELAIS_ACCESS_TOKEN or is asked.
+    Mastodon {
+        #[arg(long)]
+        workspace: String,
+        #[arg(long)]
+        name: String,
+        /// The instance, such as https://mastodon.social.
+        #[arg(long)]
+        instance: String,
+        /// public, unlisted, private or direct.
+        #[arg(long, default_value = "public")]
+        visibility: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// The brand's WordPress blog; the application password comes from RELAIS_APP_PASSWORD or
+    /// is asked.
+    Wordpress {
+        #[arg(long)]
+        workspace: String,
+        #[arg(long)]
+        name: String,
+        /// The site's address, such as https://blog.example.org.
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// A signed outgoing webhook; the HMAC secret comes from RELAIS_WEBHOOK_SECRET, or a new one
+    /// is made and printed once.
+    Webhook {
+        #[arg(long)]
+        workspace: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        url: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]

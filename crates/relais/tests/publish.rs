@@ -438,3 +438,113 @@ fn two_workers_on_one_postgresql_share_the_queue_without_duplicates() {
         assert_eq!(n, 1, "post {i} published {n} times by two workers");
     }
 }
+
+#[test]
+fn a_signed_webhook_channel_receives_each_post_once() {
+    use std::sync::{Arc, Mutex};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    type Received = Arc<Mutex<Vec<(axum::http::HeaderMap, Vec<u8>)>>>;
+    let received: Received = Arc::default();
+    let sink = received.clone();
+    let router = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let sink = sink.clone();
+                async move {
+                    sink.lock().unwrap().push((headers, body.to_vec()));
+                    axum::Json(
+                        serde_json::json!({ "id": "r-1", "url": "https://receiver.example/r-1" }),
+                    )
+                }
+            },
+        ),
+    );
+    let server = rt.block_on(relais_testkit::mock_http::MockHttp::start(router));
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(
+        relais(&["workspace", "add", "acme", "--name", "Acme"], d)
+            .status
+            .success()
+    );
+    let added = relais(
+        &[
+            "channel",
+            "add",
+            "webhook",
+            "--workspace",
+            "acme",
+            "--name",
+            "hook",
+            "--url",
+            &server.url("/hook"),
+        ],
+        d,
+    );
+    assert!(added.status.success(), "{}", text(&added));
+    let secret = String::from_utf8_lossy(&added.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert_eq!(
+        received.lock().unwrap().len(),
+        1,
+        "connecting pings the receiver"
+    );
+
+    let sent = relais(
+        &[
+            "post",
+            "--workspace",
+            "acme",
+            "--channel",
+            "hook",
+            "--text",
+            "Pour le CRM",
+            "--wait",
+            "--timeout",
+            "30",
+        ],
+        d,
+    );
+    assert!(sent.status.success(), "{}", text(&sent));
+    assert!(
+        text(&sent).contains("hook: https://receiver.example/r-1"),
+        "{}",
+        text(&sent)
+    );
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 2, "the ping, then the post once");
+    let (headers, body) = &got[1];
+    let header = |k: &str| {
+        headers
+            .get(k)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(
+        relais_networks::webhook::verify_signature(
+            secret.as_bytes(),
+            &header("x-relais-timestamp"),
+            body,
+            &header("x-relais-signature"),
+            now
+        ),
+        "the receiver can check the signature with the secret it was given"
+    );
+    assert!(
+        !header("idempotency-key").is_empty(),
+        "and dedupe on the idempotency key"
+    );
+    let payload: serde_json::Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(payload["text"], "Pour le CRM");
+    drop(server);
+}

@@ -11,7 +11,7 @@ use relais_store::{DatabaseLocation, NewChannel, Store, StoreError, Workspace};
 use relais_vault::Vault;
 
 use super::open_store;
-use crate::cli::DataArgs;
+use crate::cli::{ChannelAdd, DataArgs};
 use crate::config::{self, FileConfig};
 
 async fn workspace(store: &dyn Store, slug: &str) -> Result<Workspace> {
@@ -34,38 +34,142 @@ pub fn vault(args: &DataArgs, file: &FileConfig) -> Result<Vault> {
     )?)
 }
 
-fn app_password() -> Result<String> {
-    match std::env::var("RELAIS_APP_PASSWORD") {
+/// A secret from the environment, or asked on the terminal.
+fn secret_from(var: &str, prompt: &str, help: &str) -> Result<String> {
+    match std::env::var(var) {
         Ok(p) if !p.trim().is_empty() => Ok(p.trim().to_owned()),
-        _ if std::io::stdin().is_terminal() => Ok(rpassword::prompt_password("App password: ")
-            .context("cannot read the app password")?
+        _ if std::io::stdin().is_terminal() => Ok(rpassword::prompt_password(prompt)
+            .context("cannot read the secret")?
             .trim()
             .to_owned()),
-        _ => bail!(
-            "no app password: set RELAIS_APP_PASSWORD (create one in Bluesky's settings, under App passwords), or run the command in a terminal to be asked"
-        ),
+        _ => bail!("no {help}: set {var}, or run the command in a terminal to be asked"),
     }
 }
 
-pub async fn add_bluesky(
+fn checked_url(url: &str, example: &str) -> Result<String> {
+    let url = url.trim().trim_end_matches('/');
+    url::Url::parse(url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .ok_or_else(|| anyhow!("`{url}` is not a web address; write it as {example}"))?;
+    Ok(url.to_owned())
+}
+
+pub async fn add(add: ChannelAdd) -> Result<()> {
+    let (network, data, ws, name, settings, secrets) = match add {
+        ChannelAdd::Bluesky {
+            workspace,
+            name,
+            service,
+            handle,
+            data,
+        } => {
+            let service = checked_url(&service, "https://bsky.social")?;
+            let handle = handle.trim().trim_start_matches('@').to_owned();
+            let password = secret_from(
+                "RELAIS_APP_PASSWORD",
+                "App password: ",
+                "app password (create one in Bluesky's settings, under App passwords)",
+            )?;
+            let settings = serde_json::json!({ "service": service, "handle": handle });
+            (
+                "bluesky",
+                data,
+                workspace,
+                name,
+                settings,
+                vec![("app_password", password)],
+            )
+        }
+        ChannelAdd::Mastodon {
+            workspace,
+            name,
+            instance,
+            visibility,
+            data,
+        } => {
+            let instance = checked_url(&instance, "https://mastodon.social")?;
+            let token = secret_from(
+                "RELAIS_ACCESS_TOKEN",
+                "Access token: ",
+                "access token (in Mastodon: Preferences, Development, New application, with read and write)",
+            )?;
+            let settings = serde_json::json!({ "instance": instance, "visibility": visibility });
+            (
+                "mastodon",
+                data,
+                workspace,
+                name,
+                settings,
+                vec![("access_token", token)],
+            )
+        }
+        ChannelAdd::Wordpress {
+            workspace,
+            name,
+            site,
+            username,
+            data,
+        } => {
+            let site = checked_url(&site, "https://blog.example.org")?;
+            let password = secret_from(
+                "RELAIS_APP_PASSWORD",
+                "Application password: ",
+                "application password (in WordPress: Users, Profile, Application Passwords)",
+            )?;
+            let settings = serde_json::json!({ "site": site, "username": username.trim() });
+            (
+                "wordpress",
+                data,
+                workspace,
+                name,
+                settings,
+                vec![("application_password", password)],
+            )
+        }
+        ChannelAdd::Webhook {
+            workspace,
+            name,
+            url,
+            data,
+        } => {
+            let url = checked_url(&url, "https://hooks.example.org/relais")?;
+            let secret = match std::env::var("RELAIS_WEBHOOK_SECRET") {
+                Ok(s) if !s.trim().is_empty() => s.trim().to_owned(),
+                _ => {
+                    let made = relais_vault::generate_key()?;
+                    eprintln!(
+                        "the webhook's signing secret (give it to the receiver; it is shown once):"
+                    );
+                    println!("{made}");
+                    made
+                }
+            };
+            (
+                "webhook",
+                data,
+                workspace,
+                name,
+                serde_json::json!({ "url": url }),
+                vec![("secret", secret)],
+            )
+        }
+    };
+    connect(network, &data, &ws, &name, settings, secrets).await
+}
+
+async fn connect(
+    network: &str,
     data: &DataArgs,
     ws: &str,
     name: &str,
-    service: &str,
-    handle: &str,
+    settings: serde_json::Value,
+    secrets: Vec<(&str, String)>,
 ) -> Result<()> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         bail!("a channel name needs 1 to 100 characters");
     }
-    let service = service.trim().trim_end_matches('/');
-    url::Url::parse(service)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https"))
-        .ok_or_else(|| {
-            anyhow!("`{service}` is not a service URL; write it as https://bsky.social")
-        })?;
-    let handle = handle.trim().trim_start_matches('@');
     let (store, file) = open_store(data, true).await?;
     let workspace = workspace(store.as_ref(), ws).await?;
     if store.channel_by_name(workspace.id, name).await?.is_some() {
@@ -76,24 +180,27 @@ pub async fn add_bluesky(
     }
     let vault = vault(data, &file)?;
     let mut creds = Credentials {
-        settings: serde_json::json!({ "service": service, "handle": handle }),
-        secrets: [("app_password".to_owned(), app_password()?)].into(),
+        settings,
+        secrets: secrets
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
         changed: false,
     };
     let http = super::outbound_client(&file)?;
-    let connector = connector_for("bluesky", http)
-        .ok_or_else(|| anyhow!("this Relais has no Bluesky connector"))?;
+    let connector = connector_for(network, http)
+        .ok_or_else(|| anyhow!("this Relais has no {network} connector"))?;
     let account = match connector.verify(&mut creds).await {
         Ok(a) => a,
         Err(NetworkError::Misconfigured(m)) => bail!("{m}"),
-        Err(e) => bail!("Bluesky refused the connection: {e}"),
+        Err(e) => bail!("{network} refused the connection: {e}"),
     };
     let id = ChannelId::new();
     let sealed = vault.seal_all(&format!("channel:{id}"), &creds.secrets)?;
     let channel = NewChannel {
         id,
         workspace_id: workspace.id,
-        network: "bluesky".into(),
+        network: network.into(),
         name: name.to_owned(),
         settings: creds.settings.clone(),
         secrets: sealed,
@@ -104,13 +211,20 @@ pub async fn add_bluesky(
         actor: Actor::cli(),
         action: "channel.create".into(),
         target: name.to_owned(),
-        details: serde_json::json!({ "network": "bluesky", "account": account, "service": service }),
+        details: serde_json::json!({ "network": network, "account": account }),
     };
     match store.create_channel(channel, audit).await {
-        Ok(c) => println!(
-            "channel `{}` connected to Bluesky as @{account} ({})",
-            c.name, c.id
-        ),
+        Ok(c) => {
+            let who = if network == "bluesky" {
+                format!("@{account}")
+            } else {
+                account
+            };
+            println!(
+                "channel `{}` connected to {network} as {who} ({})",
+                c.name, c.id
+            )
+        }
         Err(StoreError::Conflict(_)) => {
             bail!("the workspace already has a channel named `{name}`; choose another name")
         }

@@ -15,8 +15,8 @@ use anyhow::{Context, Result};
 use relais_store::Store;
 
 use crate::cli::{
-    BenchCommand, ChannelAdd, ChannelCommand, Cli, Command, ConfigCommand, DataArgs, DbCommand,
-    TokenCommand, UserCommand, WorkspaceCommand,
+    BenchCommand, ChannelCommand, Cli, Command, ConfigCommand, DataArgs, DbCommand, TokenCommand,
+    UserCommand, WorkspaceCommand,
 };
 use crate::config::{self, FileConfig};
 
@@ -60,13 +60,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             role,
             data,
         }) => admin::token_create(&data, &workspace, &name, &role).await,
-        Command::Channel(ChannelCommand::Add(ChannelAdd::Bluesky {
-            workspace,
-            name,
-            service,
-            handle,
-            data,
-        })) => channel::add_bluesky(&data, &workspace, &name, &service, &handle).await,
+        Command::Channel(ChannelCommand::Add(add)) => channel::add(add).await,
         Command::Channel(ChannelCommand::List { workspace, data }) => {
             channel::list(&data, &workspace).await
         }
