@@ -44,6 +44,7 @@ pub struct Worker {
     name: String,
     lease_ms: i64,
     idle: Duration,
+    concurrency: usize,
 }
 
 impl Worker {
@@ -54,6 +55,7 @@ impl Worker {
             name: name.into(),
             lease_ms: 60_000,
             idle: Duration::from_secs(1),
+            concurrency: 1,
         };
         w.register(PURGE_SESSIONS, Arc::new(PurgeSessions));
         w
@@ -65,6 +67,13 @@ impl Worker {
 
     pub fn with_idle(mut self, idle: Duration) -> Self {
         self.idle = idle;
+        self
+    }
+
+    /// How many jobs this worker runs at once. Jobs mostly wait on networks, so a few dozen
+    /// share one process well; each claims its own job, so none is run twice.
+    pub fn with_concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.clamp(1, 1024);
         self
     }
 
@@ -144,9 +153,20 @@ impl Worker {
         })
     }
 
-    /// Works until `stop` turns true, sleeping `idle` when the queue is empty.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        tracing::info!(worker = %self.name, "worker started");
+    /// Works until `stop` turns true, `concurrency` jobs at a time, each loop sleeping `idle`
+    /// when the queue is empty.
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        tracing::info!(worker = %self.name, concurrency = self.concurrency, "worker started");
+        let me = Arc::new(self);
+        let mut loops = tokio::task::JoinSet::new();
+        for _ in 0..me.concurrency {
+            loops.spawn(Arc::clone(&me).work(stop.clone()));
+        }
+        while loops.join_next().await.is_some() {}
+        tracing::info!(worker = %me.name, "worker stopped");
+    }
+
+    async fn work(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         loop {
             if *stop.borrow() {
                 break;
@@ -165,7 +185,6 @@ impl Worker {
                 }
             }
         }
-        tracing::info!(worker = %self.name, "worker stopped");
     }
 }
 

@@ -134,3 +134,62 @@ async fn purge_job_removes_expired_sessions_and_reschedules_itself() {
     );
     assert!(!w.run_once().await.unwrap(), "and not due before an hour");
 }
+
+/// Four jobs that can only finish together: they need four running at once.
+struct Rendezvous(Arc<tokio::sync::Barrier>);
+
+#[async_trait]
+impl JobHandler for Rendezvous {
+    async fn run(&self, _: &Job, _: &Arc<dyn Store>) -> Result<(), JobError> {
+        self.0.wait().await;
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_concurrent_worker_runs_several_jobs_at_once_each_once() {
+    let s = store().await;
+    let mut w = Worker::new(s.clone(), "w")
+        .with_concurrency(4)
+        .with_idle(std::time::Duration::from_millis(20));
+    w.register(
+        "meet",
+        Arc::new(Rendezvous(Arc::new(tokio::sync::Barrier::new(4)))),
+    );
+    let mut ids = Vec::new();
+    for _ in 0..8 {
+        ids.push(
+            s.enqueue_job(job("meet", serde_json::Value::Null, 1))
+                .await
+                .unwrap(),
+        );
+    }
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(w.run(stop_rx));
+    // Generous: the point is that it finishes at all (one at a time, it never could).
+    let all_done = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        loop {
+            let mut done = 0;
+            for id in &ids {
+                if s.job(*id).await.unwrap().unwrap().status == JobStatus::Done {
+                    done += 1;
+                }
+            }
+            if done == ids.len() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    stop_tx.send(true).unwrap();
+    running.await.unwrap();
+    assert!(all_done.is_ok(), "four jobs ran at once");
+    for id in ids {
+        assert_eq!(
+            s.job(id).await.unwrap().unwrap().attempts,
+            1,
+            "each job ran once"
+        );
+    }
+}

@@ -52,6 +52,10 @@ allowed_private_addresses = []
 # RELAIS_SECRET_KEY.
 # secret_key = ""
 
+# How many background jobs (publications, metrics readings…) each Relais process runs at once.
+# They mostly wait on the networks, so a few dozen are cheap. RELAIS_WORKER_CONCURRENCY.
+worker_concurrency = 16
+
 # Log filter (tracing's EnvFilter syntax). RUST_LOG overrides it.
 log = "info"
 
@@ -81,6 +85,7 @@ pub struct FileConfig {
     pub allowed_private_addresses: Vec<IpAddr>,
     pub log: String,
     pub secret_key: Option<String>,
+    pub worker_concurrency: usize,
     pub mail: SmtpConfig,
 }
 
@@ -98,6 +103,7 @@ impl Default for FileConfig {
             allowed_private_addresses: Vec::new(),
             log: "info".into(),
             secret_key: None,
+            worker_concurrency: 16,
             mail: SmtpConfig::default(),
         }
     }
@@ -118,6 +124,12 @@ pub fn load(args: &DataArgs) -> Result<FileConfig> {
             v.trim().to_ascii_lowercase().as_str(),
             "1" | "true" | "yes" | "on"
         );
+    }
+    if let Some(n) = std::env::var("RELAIS_WORKER_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    {
+        config.worker_concurrency = n;
     }
     if let Ok(v) = std::env::var("RELAIS_SECRET_KEY") {
         config.secret_key = Some(v);

@@ -136,6 +136,7 @@ pub fn worker(
         relais_publisher::METRICS_JOB,
         Arc::new(relais_publisher::PollMetrics::new(http, vault)),
     );
+    worker = worker.with_concurrency(file.worker_concurrency);
     if let Some(ms) = std::env::var("RELAIS_JOB_LEASE_MS")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
