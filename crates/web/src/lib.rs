@@ -49,6 +49,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/w/{slug}/publish/check", post(publish::check))
         .route(
+            "/w/{slug}/publish/calendar-link",
+            post(publish::calendar_link),
+        )
+        .route(
             "/w/{slug}/publish/posts/{id}/approve",
             post(publish::approve),
         )

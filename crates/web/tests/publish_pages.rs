@@ -316,3 +316,73 @@ async fn channels_are_managed_by_managers_and_guarded() {
         "says how to enable it"
     );
 }
+
+#[tokio::test]
+async fn the_calendar_feed_opens_with_its_link_only() {
+    let f = fixture(false).await;
+    let mut editor = as_role(&f, Role::Editor).await;
+    editor
+        .post(
+            "/w/alpha/publish",
+            &[
+                ("channel", "Bluesky FR"),
+                ("text", "Soldes d’été ; -50 %"),
+                ("at", "2030-07-01T09:00"),
+                ("time_zone", "Europe/Paris"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        editor
+            .post("/w/alpha/publish/calendar-link", &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "editors cannot make tokens"
+    );
+    let mut manager = as_role(&f, Role::Manager).await;
+    let page = manager.post("/w/alpha/publish/calendar-link", &[]).await;
+    let at = page
+        .body
+        .find("http://relais.test/api/v1/calendar.ics?token=")
+        .expect("the link is shown");
+    let link: String = page.body[at..].chars().take_while(|c| *c != '"').collect();
+    let path = link.trim_start_matches("http://relais.test");
+    let feed = api(&f.app, "GET", path, None, None).await;
+    assert_eq!(feed.status, StatusCode::OK);
+    assert!(
+        feed.headers
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    assert!(
+        feed.body.contains("SUMMARY:Soldes d’été \\; -50 %"),
+        "{}",
+        feed.body
+    );
+    assert!(
+        feed.body.contains("DTSTART:20300701T070000Z"),
+        "09:00 in Paris in summer"
+    );
+    assert_eq!(
+        api(
+            &f.app,
+            "GET",
+            "/api/v1/calendar.ics?token=rls_wrong",
+            None,
+            None
+        )
+        .await
+        .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        api(&f.app, "GET", "/api/v1/calendar.ics", None, None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}

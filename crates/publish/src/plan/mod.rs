@@ -1,4 +1,5 @@
 //! Planning: when a post goes out. Pure: "now" is always a parameter.
 
+pub mod ics;
 pub mod import;
 pub mod time;

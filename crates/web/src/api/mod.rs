@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/members", get(members))
         .route("/api/v1/invitations", post(invite))
         .route("/api/v1/audit-log", get(audit_log))
+        .route("/api/v1/calendar.ics", get(calendar))
 }
 
 pub struct ApiError(StatusCode, ErrorCode, String);
@@ -279,4 +280,88 @@ async fn audit_log(
         }))
         .collect();
     Ok(Json(json!({ "entries": entries })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CalendarQuery {
+    token: String,
+}
+
+/// The workspace's publishing calendar for calendar apps, which cannot send headers: the token
+/// comes in the query. Any live token of the workspace opens it (its role only needs to read).
+async fn calendar(
+    State(state): State<AppState>,
+    Query(q): Query<CalendarQuery>,
+) -> Result<Response, ApiError> {
+    let refused = || {
+        ApiError(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthenticated,
+            "add ?token=rls_… (make a calendar link on the Publish page)".into(),
+        )
+    };
+    let token = state
+        .store
+        .use_api_token(&secret::hash_secret(q.token.trim()), Timestamp::now())
+        .await?
+        .ok_or_else(refused)?;
+    let ws = state
+        .store
+        .workspace_by_id(token.workspace_id)
+        .await?
+        .ok_or_else(refused)?;
+    let channels = state.store.channels(ws.id).await?;
+    let name_of = |id| {
+        channels
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.name.clone())
+            .unwrap_or_default()
+    };
+    let mut events = Vec::new();
+    for post in state.store.posts(ws.id, 500).await? {
+        if matches!(post.status, relais_store::PostStatus::Cancelled) {
+            continue;
+        }
+        let targets = state.store.targets_of(ws.id, post.id).await?;
+        let start = targets
+            .iter()
+            .filter_map(|t| t.published_at)
+            .min()
+            .or(post.scheduled_at)
+            .unwrap_or(post.created_at);
+        let text = post
+            .parts
+            .first()
+            .map(|p| p.text.clone())
+            .unwrap_or_default();
+        let summary: String = text
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(80)
+            .collect();
+        let lines: Vec<String> = targets
+            .iter()
+            .map(|t| format!("{}: {}", name_of(t.channel_id), t.status.as_str()))
+            .collect();
+        events.push(relais_publish::plan::ics::Event {
+            uid: format!("{}@relais", post.id),
+            start_ms: start.millis(),
+            summary,
+            description: format!("{text}\n\n{}", lines.join("\n")),
+            url: targets.iter().find_map(|t| t.url.clone()),
+        });
+    }
+    let body = relais_publish::plan::ics::calendar(&ws.name, &events, Timestamp::now().millis());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (header::CACHE_CONTROL, "private, max-age=300"),
+        ],
+        body,
+    )
+        .into_response())
 }

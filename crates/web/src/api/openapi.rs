@@ -11,6 +11,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/members"),
     ("post", "/api/v1/invitations"),
     ("get", "/api/v1/audit-log"),
+    ("get", "/api/v1/calendar.ics"),
 ];
 
 fn error_response(description: &str) -> Value {
@@ -72,6 +73,14 @@ pub fn spec() -> Value {
                     "403": error_response("The token's role may not invite, or not with this role"),
                     "409": error_response("Already a member"),
                     "422": error_response("Invalid e-mail or role")
+                } } },
+            "/api/v1/calendar.ics": { "get": {
+                "summary": "The publishing calendar as iCalendar, for calendar apps (the token goes in the query)",
+                "security": [],
+                "parameters": [{ "name": "token", "in": "query", "required": true, "schema": { "type": "string" }, "description": "A live API token of the workspace" }],
+                "responses": {
+                    "200": { "description": "An iCalendar feed, one event per post", "content": { "text/calendar": {} } },
+                    "401": error_response("Missing, unknown or revoked token")
                 } } },
             "/api/v1/audit-log": { "get": {
                 "summary": "The workspace's audit log, newest first (manager or admin token)",

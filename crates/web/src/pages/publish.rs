@@ -57,6 +57,8 @@ struct PublishPage {
     text: String,
     at: String,
     time_zone: String,
+    can_link: bool,
+    calendar_link: Option<String>,
 }
 
 /// What was typed, kept when the post is refused so nothing has to be typed again.
@@ -66,6 +68,7 @@ struct Typed {
     text: String,
     at: String,
     time_zone: String,
+    calendar_link: Option<String>,
 }
 
 async fn page(
@@ -143,6 +146,8 @@ async fn page(
         } else {
             typed.time_zone
         },
+        can_link: access.role.allows(Permission::ManageTokens),
+        calendar_link: typed.calendar_link,
     })
 }
 
@@ -193,6 +198,7 @@ pub async fn submit(
         text: get("text"),
         at: get("at"),
         time_zone: get("time_zone"),
+        calendar_link: None,
     };
     let needs_approval = !access.role.allows(Permission::Publish);
     let author = Author {
@@ -336,4 +342,50 @@ pub async fn check(
         }));
     }
     Ok(Json(out).into_response())
+}
+
+/// Makes a read-only API token named "calendar" and shows the feed's address once.
+pub async fn calendar_link(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let access = enter_workspace(&state, &ctx, &slug).await?;
+    access.require(Permission::ManageTokens)?;
+    let token = crate::auth::secret::new_secret(crate::pages::tokens::TOKEN_PREFIX);
+    state
+        .store
+        .create_api_token(
+            relais_store::NewApiToken {
+                workspace_id: access.workspace.id,
+                name: "calendar".into(),
+                role: relais_core::Role::Analyst,
+                token_hash: crate::auth::secret::hash_secret(&token),
+                created_by: Some(access.user.id),
+            },
+            AuditEvent {
+                workspace_id: Some(access.workspace.id),
+                actor: access.actor(&ctx),
+                action: "token.create".into(),
+                target: "calendar".into(),
+                details: serde_json::json!({ "role": "analyst", "for": "calendar feed" }),
+            },
+        )
+        .await?;
+    let link = format!(
+        "{}/api/v1/calendar.ics?token={token}",
+        state.config.public_url.trim_end_matches('/')
+    );
+    page(
+        &state,
+        &ctx,
+        &access,
+        None,
+        Vec::new(),
+        Typed {
+            calendar_link: Some(link),
+            ..Typed::default()
+        },
+    )
+    .await
 }
