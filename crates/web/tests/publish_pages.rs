@@ -17,12 +17,19 @@ struct Fixture {
 }
 
 async fn fixture(vault: bool) -> Fixture {
+    fixture_with_mail(vault, None).await
+}
+
+async fn fixture_with_mail(
+    vault: bool,
+    mailer: Option<std::sync::Arc<dyn relais_mail::Mailer>>,
+) -> Fixture {
     let config = relais_web::WebConfig {
         public_url: "http://relais.test".into(),
         vault: vault.then(|| relais_vault::Vault::from_bytes(&[3u8; 32])),
         ..Default::default()
     };
-    let app = app_with_config(None, config).await;
+    let app = app_with_config(mailer, config).await;
     let ws = add_workspace(&app, "alpha").await;
     for role in Role::ALL {
         let id = add_user(
@@ -385,4 +392,127 @@ async fn the_calendar_feed_opens_with_its_link_only() {
             .status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+#[tokio::test]
+async fn approval_is_asked_of_editors_and_the_decision_told_to_the_author_by_mail() {
+    let sink = relais_testkit::smtp::SmtpSink::start().await;
+    let mailer = relais_mail::SmtpMailer::new(&relais_mail::SmtpConfig {
+        host: "127.0.0.1".into(),
+        port: sink.port,
+        security: relais_mail::Security::None,
+        from: "Relais <relais@relais.test>".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let f = fixture_with_mail(false, Some(std::sync::Arc::new(mailer))).await;
+    let contributor_id = f
+        .app
+        .store
+        .members(f.ws.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.role == Role::Contributor)
+        .unwrap()
+        .user
+        .id;
+    f.app
+        .store
+        .set_user_locale(contributor_id, Some("fr"))
+        .await
+        .unwrap();
+    let mut contributor = as_role(&f, Role::Contributor).await;
+    contributor
+        .post(
+            "/w/alpha/publish",
+            &[
+                ("channel", "Bluesky FR"),
+                ("text", "Idée de post"),
+                ("time_zone", "UTC"),
+            ],
+        )
+        .await;
+    let wait_for = |n: usize| {
+        let sink = sink.clone();
+        async move {
+            for _ in 0..200 {
+                if sink.messages().len() >= n {
+                    return sink.messages();
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            sink.messages()
+        }
+    };
+    let asked = wait_for(3).await;
+    let mut to: Vec<String> = asked.iter().flat_map(|m| m.to.clone()).collect();
+    to.sort();
+    assert_eq!(
+        to,
+        [
+            "admin@alpha.test",
+            "editor@alpha.test",
+            "manager@alpha.test"
+        ],
+        "those who may approve"
+    );
+    let body = decoded(&asked[0].data);
+    assert!(
+        body.contains("Idée de post") && body.contains("http://relais.test/w/alpha/publish"),
+        "{body}"
+    );
+
+    let post = f.app.store.posts(f.ws.id, 1).await.unwrap().remove(0);
+    let mut editor = as_role(&f, Role::Editor).await;
+    editor
+        .post(&format!("/w/alpha/publish/posts/{}/refuse", post.id), &[])
+        .await;
+    let all = wait_for(4).await;
+    let told = all
+        .iter()
+        .find(|m| m.to == ["contributor@alpha.test"])
+        .expect("the author is told");
+    let body = decoded(&told.data);
+    assert!(
+        body.contains("a refusé votre publication"),
+        "in the author's language: {body}"
+    );
+}
+
+/// The text of a mail as sent: its body decoded from quoted-printable or base64.
+fn decoded(message: &str) -> String {
+    let (headers, body) = message.split_once("\n\n").unwrap_or((message, ""));
+    let headers = headers.to_ascii_lowercase();
+    if headers.contains("content-transfer-encoding: base64") {
+        use base64::Engine;
+        let compact: String = body.split_whitespace().collect();
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(compact)
+            .unwrap_or_default();
+        return String::from_utf8_lossy(&raw).into_owned();
+    }
+    if headers.contains("content-transfer-encoding: quoted-printable") {
+        let joined = body.replace("=\r\n", "").replace("=\n", "");
+        let bytes = joined.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
+            match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+                (b'=', Some(b)) => {
+                    out.push(b);
+                    i += 3;
+                }
+                (c, _) => {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        }
+        return String::from_utf8_lossy(&out).into_owned();
+    }
+    body.to_owned()
 }

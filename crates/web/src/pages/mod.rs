@@ -6,6 +6,7 @@ pub mod audit;
 pub mod channels;
 pub mod join;
 pub mod members;
+pub mod notify;
 pub mod publish;
 pub mod session;
 pub mod setup;

@@ -218,11 +218,22 @@ pub async fn submit(
         },
     };
     match compose::submit(state.store.as_ref(), &access.workspace, &author, request).await {
-        Ok(_) => Ok(see_other(&format!(
-            "/w/{}/publish?done={}",
-            access.workspace.slug,
-            if needs_approval { "pending" } else { "queued" }
-        ))),
+        Ok(submitted) => {
+            if needs_approval {
+                super::notify::approval_asked(
+                    &state,
+                    &access.workspace,
+                    &submitted.post,
+                    access.user.name.as_str(),
+                )
+                .await;
+            }
+            Ok(see_other(&format!(
+                "/w/{}/publish?done={}",
+                access.workspace.slug,
+                if needs_approval { "pending" } else { "queued" }
+            )))
+        }
         Err(refusals) => {
             let words: Vec<String> = refusals
                 .into_iter()
@@ -262,10 +273,18 @@ async fn decide(state: &AppState, ctx: &Ctx, slug: &str, id: &str, approve: bool
         details: serde_json::json!({ "author": post.author_label }),
     };
     let plan = approve.then(|| compose::publish_plan(run_at));
-    state
+    let decided = state
         .store
         .decide_post(access.workspace.id, id, plan, event)
         .await?;
+    super::notify::decision(
+        state,
+        &access.workspace,
+        &decided,
+        approve,
+        access.user.email.as_str(),
+    )
+    .await;
     Ok(see_other(&format!("/w/{}/publish", access.workspace.slug)))
 }
 
