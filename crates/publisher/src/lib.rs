@@ -38,11 +38,86 @@ pub use metrics::{PollMetrics, next_reading};
 pub struct PublishTarget {
     http: HttpClient,
     vault: Vault,
+    mailer: Option<Arc<dyn relais_mail::Mailer>>,
+    public_url: String,
 }
 
 impl PublishTarget {
     pub fn new(http: HttpClient, vault: Vault) -> Self {
-        Self { http, vault }
+        Self {
+            http,
+            vault,
+            mailer: None,
+            public_url: String::new(),
+        }
+    }
+
+    /// Mails the author of a post that failed for good (with the reason), linking to `public_url`.
+    pub fn with_mailer(
+        mut self,
+        mailer: Option<Arc<dyn relais_mail::Mailer>>,
+        public_url: &str,
+    ) -> Self {
+        self.mailer = mailer;
+        self.public_url = public_url.trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// Tells the post's author that a publication failed for good. Best effort.
+    async fn tell_failure(
+        &self,
+        store: &Arc<dyn Store>,
+        ws: WorkspaceId,
+        target: TargetId,
+        reason: &str,
+    ) {
+        let Some(mailer) = &self.mailer else { return };
+        let Ok(Some(t)) = store.target(ws, target).await else {
+            return;
+        };
+        let Ok(Some(post)) = store.post(ws, t.post_id).await else {
+            return;
+        };
+        let Some(author) = post.author_id else { return };
+        let (Ok(Some(user)), Ok(Some(workspace)), Ok(channel)) = (
+            store.user_by_id(author).await,
+            store.workspace_by_id(ws).await,
+            store.channel(ws, t.channel_id).await,
+        ) else {
+            return;
+        };
+        let channel = channel.map(|c| c.name).unwrap_or_default();
+        let excerpt: String = post
+            .parts
+            .first()
+            .map(|p| p.text.chars().take(280).collect())
+            .unwrap_or_default();
+        let link = format!("{}/w/{}/publish", self.public_url, workspace.slug);
+        let (subject, text) = if user.locale.as_deref() == Some("fr") {
+            (
+                format!("Échec de publication sur {channel}"),
+                format!(
+                    "Votre publication n’a pas pu partir sur {channel} ({}) :\n\n{excerpt}\n\nRaison : {reason}\n\nCorrigez ce qui est dit, puis proposez-la de nouveau : {link}\n",
+                    workspace.name
+                ),
+            )
+        } else {
+            (
+                format!("Publication failed on {channel}"),
+                format!(
+                    "Your post could not go out on {channel} ({}):\n\n{excerpt}\n\nReason: {reason}\n\nFix what is said, then post it again: {link}\n",
+                    workspace.name
+                ),
+            )
+        };
+        let mail = relais_mail::Mail {
+            to: user.email.to_string(),
+            subject,
+            text,
+        };
+        if let Err(e) = mailer.send(mail).await {
+            tracing::warn!(error = %e, "failure mail not sent");
+        }
     }
 }
 
@@ -344,6 +419,9 @@ impl JobHandler for PublishTarget {
                 };
                 if let Err(e) = store.fail_target(ws, id, &reason, permanent).await {
                     tracing::warn!(error = %e, "cannot record the failure on the publication");
+                }
+                if permanent {
+                    self.tell_failure(store, ws, id, &reason).await;
                 }
                 match stop.retry_at {
                     Some(at) if !last_attempt => Err(JobError::Retry { reason, at }),

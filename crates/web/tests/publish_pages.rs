@@ -516,3 +516,113 @@ fn decoded(message: &str) -> String {
     }
     body.to_owned()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_by_the_network_fails_the_post_and_mails_its_author() {
+    // A receiver that refuses every post for good, as a network refuses a too-long text.
+    let router = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(|| async {
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                axum::Json(serde_json::json!({ "error": "text too long for the receiver" })),
+            )
+        }),
+    );
+    let receiver = relais_testkit::mock_http::MockHttp::start(router).await;
+    let sink = relais_testkit::smtp::SmtpSink::start().await;
+    let smtp = relais_mail::SmtpConfig {
+        host: "127.0.0.1".into(),
+        port: sink.port,
+        security: relais_mail::Security::None,
+        from: "Relais <relais@relais.test>".into(),
+        ..Default::default()
+    };
+    let f = fixture(true).await;
+    let vault = relais_vault::Vault::from_bytes(&[3u8; 32]);
+    let id = ChannelId::new();
+    let secrets = vault
+        .seal_all(
+            &format!("channel:{id}"),
+            &[("secret".to_owned(), "s3cret".to_owned())].into(),
+        )
+        .unwrap();
+    let hook = NewChannel {
+        id,
+        workspace_id: f.ws.id,
+        network: "webhook".into(),
+        name: "CRM".into(),
+        settings: serde_json::json!({ "url": receiver.url("/hook") }),
+        secrets,
+        created_by: None,
+    };
+    f.app
+        .store
+        .create_channel(hook, cli_audit("channel.create"))
+        .await
+        .unwrap();
+    let mut editor = as_role(&f, Role::Editor).await;
+    let a = editor
+        .post(
+            "/w/alpha/publish",
+            &[
+                ("channel", "CRM"),
+                ("text", "Pour le CRM"),
+                ("time_zone", "UTC"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+
+    let http = relais_outbound::HttpClient::new(relais_outbound::OutboundConfig {
+        allow_private_addresses: true,
+        ..Default::default()
+    })
+    .unwrap();
+    let mailer: Option<std::sync::Arc<dyn relais_mail::Mailer>> = Some(std::sync::Arc::new(
+        relais_mail::SmtpMailer::new(&smtp).unwrap(),
+    ));
+    let mut worker = relais_jobs::Worker::new(f.app.store.clone(), "test");
+    worker.register(
+        relais_publisher::PUBLISH_JOB,
+        std::sync::Arc::new(
+            relais_publisher::PublishTarget::new(http, vault)
+                .with_mailer(mailer, "http://relais.test"),
+        ),
+    );
+    while worker.run_once().await.unwrap() {}
+
+    let post = f.app.store.posts(f.ws.id, 1).await.unwrap().remove(0);
+    assert_eq!(
+        post.status,
+        relais_store::PostStatus::Failed,
+        "a refusal for good fails the post"
+    );
+    let target = f
+        .app
+        .store
+        .targets_of(f.ws.id, post.id)
+        .await
+        .unwrap()
+        .remove(0);
+    assert!(
+        target
+            .last_error
+            .unwrap()
+            .contains("text too long for the receiver"),
+        "with the network's reason"
+    );
+    let page = editor.get("/w/alpha/publish").await;
+    assert!(
+        page.body.contains("text too long for the receiver"),
+        "shown on the post"
+    );
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, ["editor@alpha.test"]);
+    let body = decoded(&mails[0].data);
+    assert!(
+        body.contains("text too long for the receiver") && body.contains("Pour le CRM"),
+        "{body}"
+    );
+}

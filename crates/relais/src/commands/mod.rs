@@ -127,10 +127,12 @@ pub fn worker(
     let mut worker = relais_jobs::Worker::new(store, name);
     worker.register(
         relais_publisher::PUBLISH_JOB,
-        Arc::new(relais_publisher::PublishTarget::new(
-            http.clone(),
-            vault.clone(),
-        )),
+        Arc::new(
+            relais_publisher::PublishTarget::new(http.clone(), vault.clone()).with_mailer(
+                relais_mail::SmtpMailer::shared(&file.mail)?,
+                &public_url_of(file),
+            ),
+        ),
     );
     worker.register(
         relais_publisher::METRICS_JOB,
@@ -144,4 +146,11 @@ pub fn worker(
         worker = worker.with_lease(std::time::Duration::from_millis(ms));
     }
     Ok(worker)
+}
+
+/// The address people reach Relais at, for links in mails sent by workers.
+pub fn public_url_of(file: &FileConfig) -> String {
+    file.public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", file.listen))
 }
