@@ -27,7 +27,7 @@ macro_rules! conformance_suite {
             workspaces_and_memberships, renaming_and_finding_by_id, password_change_ends_other_sessions, last_admin_is_protected, workspaces_are_isolated,
             invitations_lifecycle, sessions_expire, api_tokens_lifecycle,
             failed_changes_write_no_audit, audit_log_pages_newest_first, settings_keep_the_first_value,
-            channels_are_named_per_workspace_and_isolated, posts_targets_and_their_jobs, publication_is_recorded_part_by_part, media_keep_their_bytes, approval_queues_or_cancels_once, jobs_claim_lease_and_retry, jobs_are_claimed_once_under_contention, table_list_matches_schema);
+            channels_are_named_per_workspace_and_isolated, posts_targets_and_their_jobs, publication_is_recorded_part_by_part, media_keep_their_bytes, approval_queues_or_cancels_once, rescheduling_moves_the_jobs_too, jobs_claim_lease_and_retry, jobs_are_claimed_once_under_contention, table_list_matches_schema);
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn copy_round_trips() {
@@ -1254,6 +1254,92 @@ pub async fn approval_queues_or_cancels_once(store: Arc<dyn Store>) {
         store.targets_of(a.id, p2.id).await.unwrap()[0].status,
         TargetStatus::Cancelled
     );
+}
+
+pub async fn rescheduling_moves_the_jobs_too(store: Arc<dyn Store>) {
+    use crate::{NewTarget, PublishPlan};
+    let a = store
+        .create_workspace(&slug("alpha"), "A", None, audit("workspace.create"))
+        .await
+        .unwrap();
+    let b = store
+        .create_workspace(&slug("bravo"), "B", None, audit("workspace.create"))
+        .await
+        .unwrap();
+    let c = channel_in(&store, a.id, "one").await;
+    let t = relais_core::TargetId::new();
+    let plan = PublishPlan {
+        job_kind: "publish.target".into(),
+        run_at: Timestamp::from_millis(1_900_000_000_000),
+        max_attempts: 3,
+    };
+    let (post, _) = store
+        .create_post(
+            new_post(a.id, &["à déplacer"]),
+            vec![NewTarget {
+                id: t,
+                channel_id: c,
+                parts: None,
+            }],
+            Some(plan),
+            audit("post.create"),
+        )
+        .await
+        .unwrap();
+    let other = store
+        .create_post(
+            new_post(a.id, &["reste"]),
+            vec![NewTarget {
+                id: relais_core::TargetId::new(),
+                channel_id: c,
+                parts: None,
+            }],
+            Some(PublishPlan {
+                job_kind: "publish.target".into(),
+                run_at: Timestamp::from_millis(1_900_000_000_000),
+                max_attempts: 3,
+            }),
+            audit("post.create"),
+        )
+        .await
+        .unwrap();
+    let earlier = Timestamp::from_millis(1_850_000_000_000);
+    assert!(
+        store
+            .reschedule_post(b.id, post.id, earlier, audit("post.move"))
+            .await
+            .is_err(),
+        "not from another workspace"
+    );
+    let moved = store
+        .reschedule_post(a.id, post.id, earlier, audit("post.move"))
+        .await
+        .unwrap();
+    assert_eq!(moved.scheduled_at, Some(earlier));
+    let job = store
+        .claim_job("w", earlier, 1000)
+        .await
+        .unwrap()
+        .expect("its job moved earlier with it");
+    assert_eq!(job.payload["target_id"], serde_json::json!(t));
+    assert!(
+        store.claim_job("w", earlier, 1000).await.unwrap().is_none(),
+        "the other post's job did not move"
+    );
+    store.begin_target_part(a.id, t, 0).await.unwrap();
+    let late = store
+        .reschedule_post(
+            a.id,
+            post.id,
+            Timestamp::from_millis(1_950_000_000_000),
+            audit("post.move"),
+        )
+        .await;
+    assert!(
+        matches!(late, Err(StoreError::NotFound(_))),
+        "a post being published stays where it is"
+    );
+    let _ = other;
 }
 
 pub async fn media_keep_their_bytes(store: Arc<dyn Store>) {

@@ -229,6 +229,15 @@ pub trait Store: Send + Sync + 'static {
         approved: Option<PublishPlan>,
         audit: AuditEvent,
     ) -> StoreResult<Post>;
+    /// Moves a post not yet gone to another time, with its queued publication jobs. Refused
+    /// (`NotFound`) once any of its targets has started publishing.
+    async fn reschedule_post(
+        &self,
+        workspace: WorkspaceId,
+        id: PostId,
+        at: Timestamp,
+        audit: AuditEvent,
+    ) -> StoreResult<Post>;
     /// Newest first.
     async fn posts(&self, workspace: WorkspaceId, limit: u32) -> StoreResult<Vec<Post>>;
     async fn targets_of(&self, workspace: WorkspaceId, post: PostId) -> StoreResult<Vec<Target>>;

@@ -1235,6 +1235,51 @@ impl Store for SqlStore {
         post_from(&row)
     }
 
+    async fn reschedule_post(&self, workspace: WorkspaceId, id: PostId, at: Timestamp, audit: AuditEvent) -> StoreResult<Post> {
+        let mut tx = self.write().await?;
+        let started: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM post_targets WHERE workspace_id = $1 AND post_id = $2 AND status NOT IN ('waiting', 'queued')",
+        )
+        .bind(workspace.to_string())
+        .bind(id.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        let now = Timestamp::now().millis();
+        let done = sqlx::query(
+            "UPDATE posts SET scheduled_at = $1, updated_at = $2
+             WHERE workspace_id = $3 AND id = $4 AND status IN ('scheduled', 'pending_approval', 'draft')",
+        )
+        .bind(at.millis())
+        .bind(now)
+        .bind(workspace.to_string())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if started > 0 || done.rows_affected() != 1 {
+            return Err(StoreError::NotFound("this post, not yet published,".into()));
+        }
+        let targets: Vec<String> = sqlx::query_scalar("SELECT id FROM post_targets WHERE post_id = $1")
+            .bind(id.to_string())
+            .fetch_all(&mut *tx)
+            .await?;
+        for t in targets {
+            // Target ids are UUIDs: a payload holding one names that target and no other.
+            sqlx::query("UPDATE jobs SET run_at = $1, updated_at = $2 WHERE status = 'queued' AND payload LIKE $3")
+                .bind(at.millis())
+                .bind(now)
+                .bind(format!("%\"target_id\":\"{t}\"%"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        insert_audit(&mut tx, &audit).await?;
+        let row = sqlx::query(&format!("SELECT {POST_COLS} FROM posts WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        post_from(&row)
+    }
+
     async fn posts(&self, workspace: WorkspaceId, limit: u32) -> StoreResult<Vec<Post>> {
         let rows = sqlx::query(&format!("SELECT {POST_COLS} FROM posts WHERE workspace_id = $1 ORDER BY id DESC LIMIT $2"))
             .bind(workspace.to_string())
