@@ -60,3 +60,40 @@ document.addEventListener("focusin", function (event) {
   form.addEventListener("change", later);
   check();
 })();
+
+// The calendar: drag a planned post onto another day to move it there (it keeps its time of
+// day). Without a pointer, each post's "Move" form does the same.
+(function () {
+  var table = document.querySelector("table.calendar");
+  if (!table) { return; }
+  var token = table.getAttribute("data-csrf");
+  var dragged = null;
+  table.addEventListener("dragstart", function (event) {
+    var post = event.target.closest && event.target.closest("[data-move]");
+    if (!post) { return; }
+    dragged = post.getAttribute("data-move");
+    event.dataTransfer.setData("text/plain", dragged);
+  });
+  table.addEventListener("dragover", function (event) {
+    var cell = event.target.closest && event.target.closest("td[data-day]");
+    if (cell && dragged) { event.preventDefault(); cell.classList.add("drop"); }
+  });
+  table.addEventListener("dragleave", function (event) {
+    var cell = event.target.closest && event.target.closest("td[data-day]");
+    if (cell) { cell.classList.remove("drop"); }
+  });
+  table.addEventListener("drop", function (event) {
+    var cell = event.target.closest && event.target.closest("td[data-day]");
+    if (!cell || !dragged) { return; }
+    event.preventDefault();
+    var body = new URLSearchParams();
+    body.set("day", cell.getAttribute("data-day"));
+    fetch(dragged, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": token },
+      body: body.toString()
+    }).then(function () { window.location.reload(); });
+    dragged = null;
+  });
+})();

@@ -52,6 +52,11 @@ pub fn router(state: AppState) -> Router {
             "/w/{slug}/publish/calendar-link",
             post(publish::calendar_link),
         )
+        .route("/w/{slug}/publish/calendar", get(pages::calendar::show))
+        .route(
+            "/w/{slug}/publish/posts/{id}/move",
+            post(pages::calendar::move_post),
+        )
         .route(
             "/w/{slug}/publish/posts/{id}/approve",
             post(publish::approve),

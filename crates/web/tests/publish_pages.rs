@@ -626,3 +626,74 @@ async fn a_refusal_by_the_network_fails_the_post_and_mails_its_author() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn the_calendar_shows_posts_on_their_day_and_moves_them_keeping_the_hour() {
+    let f = fixture(false).await;
+    let mut editor = as_role(&f, Role::Editor).await;
+    let a = editor
+        .post(
+            "/w/alpha/publish",
+            &[
+                ("channel", "Bluesky FR"),
+                ("text", "Rentrée"),
+                ("at", "2030-03-29T09:00"),
+                ("time_zone", "Europe/Paris"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    let week = editor
+        .get("/w/alpha/publish/calendar?view=week&date=2030-03-27&tz=Europe/Paris")
+        .await;
+    assert_eq!(week.status, StatusCode::OK);
+    let cell = week
+        .body
+        .find("data-day=\"2030-03-29\"")
+        .expect("the day is in the week");
+    let next_cell = week.body[cell..]
+        .find("data-day=\"2030-03-30\"")
+        .map_or(week.body.len(), |i| cell + i);
+    assert!(
+        week.body[cell..next_cell].contains("Rentrée"),
+        "the post is on its day"
+    );
+    assert!(week.body[cell..next_cell].contains("09:00"));
+    let month = editor
+        .get("/w/alpha/publish/calendar?view=month&date=2030-03-01&tz=Europe/Paris")
+        .await;
+    assert!(
+        month.body.contains("Rentrée") && month.body.contains("data-day=\"2030-02-25\""),
+        "whole weeks around March"
+    );
+
+    let post = f.app.store.posts(f.ws.id, 1).await.unwrap().remove(0);
+    let move_url = format!("/w/alpha/publish/posts/{}/move", post.id);
+    assert!(week.body.contains(&move_url), "editors may move it");
+    let mut analyst = as_role(&f, Role::Analyst).await;
+    assert!(
+        !analyst
+            .get("/w/alpha/publish/calendar?date=2030-03-27")
+            .await
+            .body
+            .contains(&move_url)
+    );
+    assert_eq!(
+        analyst
+            .post(&move_url, &[("day", "2030-04-02")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // From winter time to summer time: still 09:00 on the wall in Paris.
+    let moved = editor.post(&move_url, &[("day", "2030-04-02")]).await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
+    let after = f.app.store.post(f.ws.id, post.id).await.unwrap().unwrap();
+    let shown =
+        relais_publish::plan::time::show(after.scheduled_at.unwrap().millis(), "Europe/Paris");
+    assert_eq!(shown, "2030-04-02 09:00 +02:00");
+    let past = editor.post(&move_url, &[("day", "2020-01-01")]).await;
+    assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(past.body.contains("in the past"));
+}
