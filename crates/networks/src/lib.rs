@@ -9,6 +9,7 @@ mod connector;
 pub mod mastodon;
 pub mod webhook;
 pub mod wordpress;
+pub mod x;
 
 pub use connector::{
     Connector, Credentials, MediaFile, Metrics, NetworkError, OutgoingPost, PublishedPost,
@@ -26,6 +27,7 @@ pub fn connector_for(
         "mastodon" => Some(Box::new(mastodon::Mastodon::new(http))),
         "webhook" => Some(Box::new(webhook::Webhook::new(http))),
         "wordpress" => Some(Box::new(wordpress::WordPress::new(http))),
+        "x" => Some(Box::new(x::X::new(http))),
         _ => None,
     }
 }

@@ -15,7 +15,9 @@ pub fn week_of(day: NaiveDate) -> [NaiveDate; 7] {
 /// the week of the last day.
 pub fn month_of(day: NaiveDate) -> Vec<[NaiveDate; 7]> {
     let first = day.with_day(1).unwrap_or(day);
-    let next_month = first.checked_add_months(chrono::Months::new(1)).unwrap_or(first);
+    let next_month = first
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(first);
     let last = next_month - Duration::days(1);
     let mut weeks = Vec::new();
     let mut monday = week_of(first)[0];
@@ -43,7 +45,10 @@ pub fn same_time_on(ms: i64, zone: &str, day: NaiveDate) -> Result<i64, time::Ti
         Ok(tz) => t.with_timezone(&tz).time(),
         Err(_) => t.time(),
     };
-    time::resolve(&format!("{} {}", day.format("%Y-%m-%d"), local.format("%H:%M:%S")), zone)
+    time::resolve(
+        &format!("{} {}", day.format("%Y-%m-%d"), local.format("%H:%M:%S")),
+        zone,
+    )
 }
 
 #[cfg(test)]
@@ -59,7 +64,11 @@ mod tests {
         let w = week_of(d("2026-11-26"));
         assert_eq!((w[0], w[6]), (d("2026-11-23"), d("2026-11-29")));
         assert_eq!(week_of(d("2026-11-23"))[0], d("2026-11-23"));
-        assert_eq!(week_of(d("2026-11-29"))[0], d("2026-11-23"), "Sunday ends the week");
+        assert_eq!(
+            week_of(d("2026-11-29"))[0],
+            d("2026-11-23"),
+            "Sunday ends the week"
+        );
     }
 
     #[test]
@@ -74,7 +83,13 @@ mod tests {
             let grid = month_of(d(month));
             let first = d(month).with_day(1).unwrap_or_default();
             assert!(grid[0].contains(&first), "{month}");
-            assert!(grid.iter().flatten().filter(|x| x.month() == first.month()).count() >= 28);
+            assert!(
+                grid.iter()
+                    .flatten()
+                    .filter(|x| x.month() == first.month())
+                    .count()
+                    >= 28
+            );
         }
     }
 

@@ -99,7 +99,10 @@ mod tests {
             assert!(l.len() <= 75, "folded: {l:?}");
         }
         let unfolded = ics.replace("\r\n ", "");
-        assert!(unfolded.contains(&format!("DESCRIPTION:{}", "é".repeat(60))), "folding never splits a character");
+        assert!(
+            unfolded.contains(&format!("DESCRIPTION:{}", "é".repeat(60))),
+            "folding never splits a character"
+        );
         assert!(ics.ends_with("END:VCALENDAR\r\n"));
     }
 }

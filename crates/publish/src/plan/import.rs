@@ -75,6 +75,10 @@ fn column_of(header: &str) -> Option<&'static str> {
 /// Reads the file: `Err` when it cannot be read at all, else one result per row.
 pub fn parse(input: &str) -> Result<Vec<Result<ImportRow, RowError>>, FileError> {
     let input = input.strip_prefix('\u{feff}').unwrap_or(input);
+    // Old spreadsheets end lines with a lone CR: make every line end one LF, so that rows and
+    // the line numbers in the report are what a person sees in an editor.
+    let normalised = input.replace("\r\n", "\n").replace('\r', "\n");
+    let input = normalised.as_str();
     let first_line = input
         .lines()
         .find(|l| !l.trim().is_empty())
@@ -229,6 +233,16 @@ mod tests {
             (r.texts[0].as_str(), r.image.as_deref(), r.alt.as_deref()),
             ("a, b", Some("logo.png"), Some("Le logo"))
         );
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines_too() {
+        let rows = parse("channel,text\rbsky,un\rbsky,deux\r").unwrap();
+        let lines: Vec<u64> = rows
+            .iter()
+            .map(|r| r.as_ref().map_or(0, |r| r.line))
+            .collect();
+        assert_eq!(lines, [2, 3]);
     }
 
     #[test]

@@ -1,0 +1,337 @@
+//! OAuth 2.0 Authorization Code with PKCE (RFC 7636) as X implements it for user context:
+//! the address a person is sent to, and the token endpoint's two grants.
+//!
+//! 1. [`pkce_pair`] makes a verifier (kept server-side with the `state`) and its S256
+//!    challenge; [`authorize_url`] sends the person to X with the challenge.
+//! 2. X redirects back with `code` and `state`; [`exchange_code`] trades the code and the
+//!    verifier for [`Tokens`].
+//! 3. [`refresh`] trades the refresh token for new tokens when the access token (2 hours) has
+//!    expired. X rotates refresh tokens: the answer's replaces the one sent, which no longer
+//!    works.
+//!
+//! A public client (no secret) sends `client_id` in the form; a confidential client
+//! authenticates with HTTP Basic (`client_id:client_secret`) instead, as X's documentation
+//! shows.
+
+use std::time::Duration;
+
+use base64::Engine;
+use relais_outbound::HttpClient;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::api;
+use crate::NetworkError;
+
+/// Where X asks the person for their consent.
+pub const AUTHORIZE_URL: &str = "https://x.com/i/oauth2/authorize";
+/// X's token endpoint.
+pub const TOKEN_URL: &str = "https://api.x.com/2/oauth2/token";
+/// What Relais needs: read and write posts, know the account, stay connected (refresh tokens),
+/// and upload images.
+pub const SCOPES: [&str; 5] = [
+    "tweet.read",
+    "tweet.write",
+    "users.read",
+    "offline.access",
+    "media.write",
+];
+/// Random bytes behind a verifier: 48 make 64 base64url characters (RFC 7636 asks for 43 to
+/// 128 unreserved characters).
+const VERIFIER_BYTES: usize = 48;
+
+/// What the token endpoint gives.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Tokens {
+    pub access_token: String,
+    /// Present when the `offline.access` scope was granted; replaces the previous one.
+    pub refresh_token: Option<String>,
+    /// How long the access token lasts from now (X: two hours).
+    pub expires_in: Option<Duration>,
+    /// When the access token expires, in milliseconds since the Unix epoch, counted from the
+    /// moment the answer arrived.
+    pub expires_at_ms: Option<i64>,
+    /// The scopes granted, space-separated.
+    pub scope: Option<String>,
+}
+
+/// Tokens are secrets: never printed.
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("expires_in", &self.expires_in)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A new PKCE pair: `(verifier, challenge)`. The verifier is 64 characters of base64url (all
+/// unreserved) from the operating system's random generator; the challenge is its S256
+/// transform, [`pkce_challenge`].
+pub fn pkce_pair() -> (String, String) {
+    let verifier = random_token(VERIFIER_BYTES);
+    let challenge = pkce_challenge(&verifier);
+    (verifier, challenge)
+}
+
+/// The S256 challenge of `verifier`: base64url without padding of its SHA-256.
+pub fn pkce_challenge(verifier: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// A random value for the `state` parameter (32 bytes, base64url).
+pub fn random_state() -> String {
+    random_token(32)
+}
+
+fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).expect("the operating system's random generator must work");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// The address to send a person to: `auth_base` (normally [`AUTHORIZE_URL`]) with
+/// `response_type=code`, `client_id`, `redirect_uri`, `scope` (space-separated), `state`,
+/// `code_challenge` and `code_challenge_method=S256`, each percent-encoded (a space as `%20`).
+pub fn authorize_url(
+    auth_base: &str,
+    client_id: &str,
+    redirect_uri: &str,
+    scopes: &[&str],
+    state: &str,
+    challenge: &str,
+) -> String {
+    let scope = scopes.join(" ");
+    let params = [
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", redirect_uri),
+        ("scope", scope.as_str()),
+        ("state", state),
+        ("code_challenge", challenge),
+        ("code_challenge_method", "S256"),
+    ];
+    let query = params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let separator = if auth_base.contains('?') { '&' } else { '?' };
+    format!("{auth_base}{separator}{query}")
+}
+
+/// Percent-encoding of everything but the unreserved characters (RFC 3986 §2.3).
+fn encode(value: &str) -> String {
+    // `byte_serialize` keeps `*-._` and alphanumerics, and writes a space as `+` (a literal
+    // `+` comes out as `%2B`, so the swap below is exact).
+    url::form_urlencoded::byte_serialize(value.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+        .replace('*', "%2A")
+}
+
+/// Trades an authorization code (and the verifier of the challenge sent with it) for tokens.
+/// `client_secret` is for confidential clients; `redirect_uri` must be the one given to
+/// [`authorize_url`].
+///
+/// A code X refuses (expired, used, or a verifier that does not match: 400 or 401) is
+/// [`NetworkError::Unauthorized`].
+pub async fn exchange_code(
+    http: &HttpClient,
+    token_url: &str,
+    client_id: &str,
+    client_secret: Option<&str>,
+    code: &str,
+    verifier: &str,
+    redirect_uri: &str,
+) -> Result<Tokens, NetworkError> {
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", redirect_uri),
+        ("code_verifier", verifier),
+    ];
+    token_request(
+        http,
+        token_url,
+        client_id,
+        client_secret,
+        &form,
+        "the authorization code",
+    )
+    .await
+}
+
+/// Trades the refresh token for new tokens. The answer's refresh token replaces the one sent
+/// (X rotates them): store it, or the channel cannot be refreshed again.
+///
+/// A refresh token X refuses (revoked, already used, or the app's credentials wrong: 400 or
+/// 401) is [`NetworkError::Unauthorized`]: the channel must be connected again.
+pub async fn refresh(
+    http: &HttpClient,
+    token_url: &str,
+    client_id: &str,
+    client_secret: Option<&str>,
+    refresh_token: &str,
+) -> Result<Tokens, NetworkError> {
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token),
+    ];
+    token_request(
+        http,
+        token_url,
+        client_id,
+        client_secret,
+        &form,
+        "the refresh token",
+    )
+    .await
+}
+
+async fn token_request(
+    http: &HttpClient,
+    token_url: &str,
+    client_id: &str,
+    client_secret: Option<&str>,
+    form: &[(&str, &str)],
+    what: &str,
+) -> Result<Tokens, NetworkError> {
+    if client_id.trim().is_empty() {
+        return Err(NetworkError::Misconfigured(
+            "the X channel has no OAuth client id (client_id); connect it again".into(),
+        ));
+    }
+    let mut fields: Vec<(&str, &str)> = form.to_vec();
+    let mut request = http
+        .post(token_url)
+        .map_err(api::transport)?
+        .header("accept", "application/json");
+    match client_secret.filter(|s| !s.is_empty()) {
+        Some(secret) => request = request.basic_auth(client_id, Some(secret)),
+        None => fields.push(("client_id", client_id)),
+    }
+    let response = http
+        .fetch(request.form(&fields))
+        .await
+        .map_err(api::transport)?;
+    let failure = match api::answer(
+        response.status,
+        &response.headers,
+        &response.body,
+        "the token request",
+    )? {
+        Ok(reply) => return tokens_of(&reply.body, chrono::Utc::now().timestamp_millis()),
+        Err(f) => f,
+    };
+    Err(match failure.status {
+        400 | 401 | 403 => NetworkError::Unauthorized(format!(
+            "X refused {what} ({}): connect the channel again",
+            failure.detail()
+        )),
+        _ => failure.into_network_error(),
+    })
+}
+
+/// The tokens in a token endpoint's answer received at `now_ms`.
+fn tokens_of(body: &Value, now_ms: i64) -> Result<Tokens, NetworkError> {
+    let text = |k: &str| {
+        body.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let access_token = text("access_token").ok_or_else(|| {
+        NetworkError::Transient("X's token endpoint answered without an access token".into())
+    })?;
+    let expires_in = body
+        .get("expires_in")
+        .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
+        .map(Duration::from_secs);
+    Ok(Tokens {
+        access_token,
+        refresh_token: text("refresh_token"),
+        expires_at_ms: expires_in
+            .map(|d| now_ms.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))),
+        expires_in,
+        scope: text("scope"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_rfc_7636_example_challenge() {
+        assert_eq!(
+            pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+
+    #[test]
+    fn verifiers_are_long_unreserved_and_fresh() {
+        let (v, c) = pkce_pair();
+        assert!((43..=128).contains(&v.len()), "{}", v.len());
+        assert!(
+            v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        );
+        assert_eq!(c, pkce_challenge(&v));
+        assert_ne!(pkce_pair().0, v);
+        assert_ne!(random_state(), random_state());
+    }
+
+    #[test]
+    fn authorize_url_encodes_every_parameter() {
+        let url = authorize_url(
+            AUTHORIZE_URL,
+            "cl id",
+            "https://relais.example/oauth/x/callback?w=a b",
+            &SCOPES,
+            "st+ate/=",
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        );
+        assert_eq!(
+            url,
+            "https://x.com/i/oauth2/authorize?response_type=code&client_id=cl%20id\
+             &redirect_uri=https%3A%2F%2Frelais.example%2Foauth%2Fx%2Fcallback%3Fw%3Da%20b\
+             &scope=tweet.read%20tweet.write%20users.read%20offline.access%20media.write\
+             &state=st%2Bate%2F%3D\
+             &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM\
+             &code_challenge_method=S256"
+        );
+        assert!(
+            authorize_url("https://a.example/auth?x=1", "c", "r", &[], "s", "c")
+                .starts_with("https://a.example/auth?x=1&response_type=code&")
+        );
+    }
+
+    #[test]
+    fn token_answers_are_read() {
+        let t = tokens_of(
+            &json!({ "token_type": "bearer", "expires_in": 7200, "access_token": "secret-at",
+                     "scope": "tweet.read offline.access", "refresh_token": "secret-rt" }),
+            1_000,
+        )
+        .expect("tokens");
+        assert_eq!(t.access_token, "secret-at");
+        assert_eq!(t.refresh_token.as_deref(), Some("secret-rt"));
+        assert_eq!(t.expires_in, Some(Duration::from_secs(7200)));
+        assert_eq!(t.expires_at_ms, Some(7_201_000));
+        assert_eq!(t.scope.as_deref(), Some("tweet.read offline.access"));
+        assert!(
+            !format!("{t:?}").contains("secret"),
+            "tokens are not printed"
+        );
+        let t = tokens_of(&json!({ "access_token": "at" }), 0).expect("tokens");
+        assert_eq!((t.refresh_token, t.expires_in), (None, None));
+        assert!(matches!(
+            tokens_of(&json!({ "token_type": "bearer" }), 0),
+            Err(NetworkError::Transient(_))
+        ));
+    }
+}
