@@ -307,6 +307,10 @@ pub enum BenchCommand {
     /// Requests per second and latency of Relais's HTTP stack, beside nginx serving the same
     /// bytes on this machine in the same run (needs nginx installed; uses a throwaway database).
     Http(BenchHttpArgs),
+    /// Publications per second and how late they go out (100 000 posts due in one minute, a
+    /// receiver answering after 50 ms), on SQLite and PostgreSQL, beside a bare loop of HTTP
+    /// clients sending the same posts with no queue or database, in the same run.
+    Publish(BenchPublishArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -326,4 +330,35 @@ pub struct BenchHttpArgs {
     /// The nginx program. Default: /usr/sbin/nginx, then `nginx` on the PATH.
     #[arg(long)]
     pub nginx: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BenchPublishArgs {
+    /// Posts to publish (one webhook channel each), due evenly over `--spread` seconds.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub posts: u32,
+    /// Jobs the worker runs at once (worker_concurrency), and clients of the peer. Default 128:
+    /// the smallest power of two at which even the peer can publish 100 000 posts a minute
+    /// against a 50 ms receiver (64 in flight carry at most 1 280 a second).
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub concurrency: u32,
+    /// Seconds over which the posts are due (0: all at the same instant).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(0..=3600))]
+    pub spread: u32,
+    /// Which database to measure Relais on.
+    #[arg(long, value_enum, default_value_t = BenchBackend::Both)]
+    pub backend: BenchBackend,
+    /// Print one JSON object per database (one per line) instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// An empty PostgreSQL database to use. Default: a throwaway cluster (needs initdb).
+    #[arg(long, env = "RELAIS_BENCH_POSTGRES_URL", hide_env_values = true)]
+    pub postgres_url: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BenchBackend {
+    Sqlite,
+    Postgres,
+    Both,
 }

@@ -81,6 +81,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Bench(BenchCommand::Http(args)) => bench::http(args).await,
+        Command::Bench(BenchCommand::Publish(args)) => bench::publish(args).await,
     }
 }
 

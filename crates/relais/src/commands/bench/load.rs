@@ -112,7 +112,7 @@ fn thread_cpu_time() -> Option<Duration> {
 
 /// utime + stime from a `stat` line: the 14th and 15th fields, counted after the command name,
 /// which is in parentheses and may itself hold spaces or parentheses.
-fn cpu_ticks(stat: &str) -> Option<u64> {
+pub(super) fn cpu_ticks(stat: &str) -> Option<u64> {
     let (_, after_name) = stat.rsplit_once(')')?;
     let mut fields = after_name.split_whitespace().skip(11);
     let utime: u64 = fields.next()?.parse().ok()?;

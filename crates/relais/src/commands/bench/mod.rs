@@ -5,9 +5,14 @@
 //! with one database round-trip, a full templated page — against nginx serving the same bytes
 //! from files. The two servers take turns (nginx, Relais, Relais, nginx, …) with the same load
 //! generator, so that a drift of the machine's speed falls on both.
+//!
+//! `relais bench publish` measures how many scheduled posts the queue, the store and the worker
+//! publish a second, and how late, against a bare loop of HTTP clients sending the same posts
+//! to the same receiver with no queue or database (see [`publish`]).
 
 mod load;
 mod nginx;
+mod publish;
 mod relais_server;
 mod report;
 mod response;
@@ -22,6 +27,7 @@ use serde_json::json;
 use crate::cli::BenchHttpArgs;
 use load::{LoadSpec, fetch, run_on_own_thread};
 use nginx::NginxPeer;
+pub use publish::run as publish;
 use relais_server::RelaisServer;
 use report::{Machine, RouteFigures, RunFigures, Summary};
 

@@ -199,7 +199,7 @@ impl RouteFigures {
 }
 
 /// `12 345`: thousands apart, so that figures of different sizes read at a glance.
-fn thousands(v: f64) -> String {
+pub fn thousands(v: f64) -> String {
     let digits = format!("{:.0}", v.max(0.0));
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
