@@ -39,6 +39,10 @@ pub struct MediaFile {
     pub mime: String,
     pub bytes: Vec<u8>,
     pub alt: Option<String>,
+    /// Where the network may fetch the file itself, for networks that take media only by
+    /// address (Instagram, Threads): a secret, unguessable address served by Relais under its
+    /// public URL. `None` when Relais has no public address.
+    pub public_url: Option<String>,
 }
 
 /// The post a reply goes under, as the network knows it.

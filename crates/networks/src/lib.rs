@@ -2,14 +2,20 @@
 //! publish, look a post up again (to reconcile after a crash), delete, read metrics, refresh
 //! credentials. Connectors speak each network's public API through `relais-outbound` (never a
 //! bare HTTP client) and turn its answers into [`NetworkError`]s the scheduler can act on:
-//! retry later, refresh the token, or give up with a reason a person can read.
+//! retry later, refresh the token, or give up with a reason a person can read. Networks whose
+//! accounts are connected by OAuth also implement [`oauth::OAuthFlow`].
 
 pub mod bluesky;
 mod connector;
+pub mod linkedin;
 pub mod mastodon;
+pub mod meta;
+pub mod oauth;
+pub mod threads;
 pub mod webhook;
 pub mod wordpress;
 pub mod x;
+pub mod youtube;
 
 pub use connector::{
     Connector, Credentials, MediaFile, Metrics, NetworkError, OutgoingPost, PublishedPost,
@@ -28,6 +34,15 @@ pub fn connector_for(
         "webhook" => Some(Box::new(webhook::Webhook::new(http))),
         "wordpress" => Some(Box::new(wordpress::WordPress::new(http))),
         "x" => Some(Box::new(x::X::new(http))),
+        _ => None,
+    }
+}
+
+/// How accounts of a network are connected through OAuth, or `None` for a network whose
+/// channels take a password or a key instead (Bluesky, Mastodon, WordPress, webhooks).
+pub fn oauth_flow_for(network: &str) -> Option<Box<dyn oauth::OAuthFlow>> {
+    match network {
+        "x" => Some(Box::new(x::XFlow)),
         _ => None,
     }
 }

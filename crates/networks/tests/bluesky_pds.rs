@@ -151,6 +151,7 @@ async fn publishes_rich_text_images_and_threads_exactly_once() {
         mime: "image/png".into(),
         bytes: PNG.to_vec(),
         alt: Some("Le logo, bleu sur blanc".into()),
+        public_url: None,
     });
     let img = bsky.publish(&mut brand, &with_image).await.unwrap();
     let stored = record(&pds, &img.id).await;
@@ -221,6 +222,7 @@ async fn refused_credentials_and_oversized_images_say_what_to_do() {
         mime: "image/jpeg".into(),
         bytes: vec![0; 1_000_001],
         alt: None,
+        public_url: None,
     });
     let err = bsky.publish(&mut brand, &big).await.unwrap_err();
     assert!(

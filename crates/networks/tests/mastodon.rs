@@ -76,6 +76,7 @@ fn with_image(mut p: OutgoingPost, alt: &str) -> OutgoingPost {
         mime: "image/png".into(),
         bytes: PNG.to_vec(),
         alt: Some(alt.to_owned()),
+        public_url: None,
     });
     p
 }
@@ -479,6 +480,7 @@ async fn refusals_limits_and_failures_map_to_what_the_scheduler_does() {
                     mime: "application/pdf".into(),
                     bytes: b"%PDF".to_vec(),
                     alt: None,
+                    public_url: None,
                 }],
                 ..post("un PDF", "pdf")
             },

@@ -197,6 +197,7 @@ async fn posts_signed_json_once_per_idempotency_key() {
         mime: "image/png".into(),
         bytes: vec![0x89, b'P', b'N', b'G', 0, 1, 2],
         alt: Some("Le logo".into()),
+        public_url: None,
     });
     outgoing.reply_to = Some(ReplyTarget {
         parent: parent.clone(),

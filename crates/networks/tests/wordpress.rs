@@ -558,11 +558,13 @@ async fn publishes_an_article_with_images_and_escaped_text() {
             mime: "image/png".into(),
             bytes: PNG.to_vec(),
             alt: Some("Le logo, bleu sur blanc".into()),
+            public_url: None,
         },
         MediaFile {
             mime: "image/jpeg".into(),
             bytes: b"\xff\xd8\xff jpeg".to_vec(),
             alt: Some("Le logo \"en noir\"".into()),
+            public_url: None,
         },
     ];
     let published = wp.publish(&mut creds, &outgoing).await.unwrap();
@@ -799,6 +801,7 @@ async fn errors_map_to_what_the_scheduler_does() {
         mime: "image/png".into(),
         bytes: PNG.to_vec(),
         alt: None,
+        public_url: None,
     });
     assert!(matches!(
         wp.publish(&mut creds, &with_image).await,

@@ -709,6 +709,7 @@ fn with_media(mut p: OutgoingPost, mime: &str, alt: Option<&str>) -> OutgoingPos
         mime: mime.to_owned(),
         bytes: PNG.to_vec(),
         alt: alt.map(str::to_owned),
+        public_url: None,
     });
     p
 }

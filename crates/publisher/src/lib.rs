@@ -332,6 +332,7 @@ impl PublishTarget {
                 mime: info.mime,
                 bytes,
                 alt: m.alt.clone().or(info.alt),
+                public_url: None,
             });
         }
         let reply_to = match (published.first(), published.last()) {

@@ -504,6 +504,7 @@ mod tests {
                 mime: "image/png".into(),
                 bytes: b"png".to_vec(),
                 alt: Some("logo".into()),
+                public_url: None,
             }],
             reply_to: Some(ReplyTarget {
                 parent: parent.clone(),

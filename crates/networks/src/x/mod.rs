@@ -31,6 +31,7 @@
 //! `https://x.com/i/web/status/<id>`.
 
 mod api;
+mod connect;
 pub mod oauth;
 mod text;
 
@@ -45,6 +46,7 @@ use crate::{
     Connector, Credentials, MediaFile, Metrics, NetworkError, OutgoingPost, PublishedPost,
 };
 use api::{Body, Failure, Reply};
+pub use connect::XFlow;
 
 /// X's API, when the channel does not say otherwise.
 pub const DEFAULT_API_BASE: &str = "https://api.x.com";

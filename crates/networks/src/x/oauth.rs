@@ -15,13 +15,13 @@
 
 use std::time::Duration;
 
-use base64::Engine;
 use relais_outbound::HttpClient;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::api;
+pub use crate::oauth::{pkce_challenge, pkce_pair, random_state};
 use crate::NetworkError;
+use crate::oauth::with_query;
 
 /// Where X asks the person for their consent.
 pub const AUTHORIZE_URL: &str = "https://x.com/i/oauth2/authorize";
@@ -36,10 +36,6 @@ pub const SCOPES: [&str; 5] = [
     "offline.access",
     "media.write",
 ];
-/// Random bytes behind a verifier: 48 make 64 base64url characters (RFC 7636 asks for 43 to
-/// 128 unreserved characters).
-const VERIFIER_BYTES: usize = 48;
-
 /// What the token endpoint gives.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Tokens {
@@ -65,31 +61,6 @@ impl std::fmt::Debug for Tokens {
     }
 }
 
-/// A new PKCE pair: `(verifier, challenge)`. The verifier is 64 characters of base64url (all
-/// unreserved) from the operating system's random generator; the challenge is its S256
-/// transform, [`pkce_challenge`].
-pub fn pkce_pair() -> (String, String) {
-    let verifier = random_token(VERIFIER_BYTES);
-    let challenge = pkce_challenge(&verifier);
-    (verifier, challenge)
-}
-
-/// The S256 challenge of `verifier`: base64url without padding of its SHA-256.
-pub fn pkce_challenge(verifier: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
-}
-
-/// A random value for the `state` parameter (32 bytes, base64url).
-pub fn random_state() -> String {
-    random_token(32)
-}
-
-fn random_token(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf).expect("the operating system's random generator must work");
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
-}
-
 /// The address to send a person to: `auth_base` (normally [`AUTHORIZE_URL`]) with
 /// `response_type=code`, `client_id`, `redirect_uri`, `scope` (space-separated), `state`,
 /// `code_challenge` and `code_challenge_method=S256`, each percent-encoded (a space as `%20`).
@@ -102,32 +73,18 @@ pub fn authorize_url(
     challenge: &str,
 ) -> String {
     let scope = scopes.join(" ");
-    let params = [
-        ("response_type", "code"),
-        ("client_id", client_id),
-        ("redirect_uri", redirect_uri),
-        ("scope", scope.as_str()),
-        ("state", state),
-        ("code_challenge", challenge),
-        ("code_challenge_method", "S256"),
-    ];
-    let query = params
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    let separator = if auth_base.contains('?') { '&' } else { '?' };
-    format!("{auth_base}{separator}{query}")
-}
-
-/// Percent-encoding of everything but the unreserved characters (RFC 3986 §2.3).
-fn encode(value: &str) -> String {
-    // `byte_serialize` keeps `*-._` and alphanumerics, and writes a space as `+` (a literal
-    // `+` comes out as `%2B`, so the swap below is exact).
-    url::form_urlencoded::byte_serialize(value.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
-        .replace('*', "%2A")
+    with_query(
+        auth_base,
+        &[
+            ("response_type", "code"),
+            ("client_id", client_id),
+            ("redirect_uri", redirect_uri),
+            ("scope", scope.as_str()),
+            ("state", state),
+            ("code_challenge", challenge),
+            ("code_challenge_method", "S256"),
+        ],
+    )
 }
 
 /// Trades an authorization code (and the verifier of the challenge sent with it) for tokens.
@@ -263,27 +220,6 @@ fn tokens_of(body: &Value, now_ms: i64) -> Result<Tokens, NetworkError> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn the_rfc_7636_example_challenge() {
-        assert_eq!(
-            pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        );
-    }
-
-    #[test]
-    fn verifiers_are_long_unreserved_and_fresh() {
-        let (v, c) = pkce_pair();
-        assert!((43..=128).contains(&v.len()), "{}", v.len());
-        assert!(
-            v.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
-        );
-        assert_eq!(c, pkce_challenge(&v));
-        assert_ne!(pkce_pair().0, v);
-        assert_ne!(random_state(), random_state());
-    }
 
     #[test]
     fn authorize_url_encodes_every_parameter() {
