@@ -97,6 +97,18 @@ typed_id!(
     /// An image or video in a workspace's media library.
     MediaId
 );
+typed_id!(
+    /// A team member's comment on a post.
+    CommentId
+);
+typed_id!(
+    /// One weekly time slot of a channel's queue.
+    SlotId
+);
+typed_id!(
+    /// An RSS or Atom feed turned into posts.
+    FeedId
+);
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,9 @@
 //! A new store method comes with a scenario here; a behaviour that differs between the backends
 //! is a bug in one of them.
 
+mod planning;
+pub use planning::*;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -27,7 +30,8 @@ macro_rules! conformance_suite {
             workspaces_and_memberships, renaming_and_finding_by_id, password_change_ends_other_sessions, last_admin_is_protected, workspaces_are_isolated,
             invitations_lifecycle, sessions_expire, api_tokens_lifecycle,
             failed_changes_write_no_audit, audit_log_pages_newest_first, settings_keep_the_first_value,
-            channels_are_named_per_workspace_and_isolated, posts_targets_and_their_jobs, publication_is_recorded_part_by_part, media_keep_their_bytes, approval_queues_or_cancels_once, rescheduling_moves_the_jobs_too, jobs_claim_lease_and_retry, jobs_are_claimed_once_under_contention, table_list_matches_schema);
+            channels_are_named_per_workspace_and_isolated, posts_targets_and_their_jobs, publication_is_recorded_part_by_part, media_keep_their_bytes, approval_queues_or_cancels_once, rescheduling_moves_the_jobs_too, jobs_claim_lease_and_retry, jobs_are_claimed_once_under_contention, table_list_matches_schema,
+            oauth_apps_and_connections, comments_stay_on_their_post, queue_slots_and_planned_times, feed_entries_make_one_post_each);
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn copy_round_trips() {

@@ -14,6 +14,8 @@ pub enum Conflict {
     InvitationNotPending,
     /// Another channel of the workspace has this name.
     ChannelNameTaken,
+    /// The workspace follows this feed already.
+    FeedTaken,
     /// Something else unique (should not happen; the message names it).
     Other,
 }
@@ -44,6 +46,7 @@ impl std::fmt::Display for Conflict {
             Conflict::LastAdmin => "the workspace would be left without an admin",
             Conflict::InvitationNotPending => "the invitation was used, revoked or has expired",
             Conflict::ChannelNameTaken => "another channel of this workspace has this name",
+            Conflict::FeedTaken => "this workspace follows this feed already",
             Conflict::Other => "a unique value is already used",
         })
     }
@@ -82,6 +85,10 @@ impl From<StoreError> for DomainError {
                     Conflict::ChannelNameTaken => (
                         ErrorCode::NameTaken,
                         "another channel of this workspace has this name; choose another one",
+                    ),
+                    Conflict::FeedTaken => (
+                        ErrorCode::NameTaken,
+                        "this workspace follows this feed already; change the one in the list instead",
                     ),
                     Conflict::Other => (
                         ErrorCode::InvalidInput,

@@ -13,6 +13,7 @@ mod error;
 mod migrate;
 mod model;
 mod open;
+pub mod planning;
 pub mod postgres;
 pub mod sqlite;
 pub mod tables;
@@ -30,6 +31,7 @@ use relais_core::{
 pub use error::{Conflict, StoreError};
 pub use model::*;
 pub use open::{DatabaseLocation, open};
+pub use planning::PlanningStore;
 pub use tables::{Cell, TABLES, TableSpec};
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -37,7 +39,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything Relais keeps. Every method that changes data takes the [`AuditEvent`] describing
 /// the change and writes it in the same transaction.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: PlanningStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`, for logs and metrics.
     fn backend(&self) -> &'static str;
     /// Answers when the database does: what `/healthz` asks.

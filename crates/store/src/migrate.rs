@@ -33,6 +33,11 @@ pub(crate) static MIGRATIONS: &[Migration] = &[
         name: "post_metrics",
         sql: include_str!("../migrations/0004_post_metrics.sql"),
     },
+    Migration {
+        version: 5,
+        name: "planning",
+        sql: include_str!("../migrations/0005_planning.sql"),
+    },
 ];
 
 pub(crate) const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS relais_migrations (

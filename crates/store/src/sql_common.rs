@@ -201,6 +201,86 @@ async fn insert_job(tx: &mut Tx, id: JobId, job: &NewJob) -> StoreResult<()> {
     Ok(())
 }
 
+/// Inserts a post, its targets and (with a plan) one publication job per target, inside the
+/// caller's transaction.
+async fn insert_post(
+tx: &mut Tx,
+post: NewPost,
+targets: Vec<NewTarget>,
+plan: Option<&PublishPlan>,
+) -> StoreResult<(Post, Vec<Target>)> {
+    let now = Timestamp::now();
+    let created = Post {
+        id: post.id,
+        workspace_id: post.workspace_id,
+        author_id: post.author_id,
+        author_label: post.author_label,
+        status: post.status,
+        parts: post.parts,
+        scheduled_at: post.scheduled_at,
+        time_zone: post.time_zone,
+        created_at: now,
+        updated_at: now,
+    };
+    sqlx::query(
+        "INSERT INTO posts (id, workspace_id, author_id, author_label, status, parts, scheduled_at, time_zone, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+    )
+    .bind(created.id.to_string())
+    .bind(created.workspace_id.to_string())
+    .bind(created.author_id.map(|u| u.to_string()))
+    .bind(&created.author_label)
+    .bind(created.status.as_str())
+    .bind(to_json(&created.parts)?)
+    .bind(created.scheduled_at.map(|t| t.millis()))
+    .bind(&created.time_zone)
+    .bind(now.millis())
+    .execute(&mut **tx)
+    .await?;
+    let status = if plan.is_some() { TargetStatus::Queued } else { TargetStatus::Waiting };
+    let mut made = Vec::new();
+    for t in targets {
+        sqlx::query(
+            "INSERT INTO post_targets (id, post_id, workspace_id, channel_id, parts, status, published, in_flight_part, attempts, last_error, url, published_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, '[]', NULL, 0, NULL, NULL, NULL, $7)",
+        )
+        .bind(t.id.to_string())
+        .bind(created.id.to_string())
+        .bind(created.workspace_id.to_string())
+        .bind(t.channel_id.to_string())
+        .bind(t.parts.as_ref().map(to_json).transpose()?)
+        .bind(status.as_str())
+        .bind(now.millis())
+        .execute(&mut **tx)
+        .await?;
+        if let Some(plan) = plan {
+            let job = NewJob {
+                workspace_id: Some(created.workspace_id),
+                kind: plan.job_kind.clone(),
+                payload: serde_json::json!({ "workspace_id": created.workspace_id, "target_id": t.id }),
+                run_at: plan.run_at,
+                max_attempts: plan.max_attempts,
+            };
+            insert_job(tx, JobId::new(), &job).await?;
+        }
+        made.push(Target {
+            id: t.id,
+            post_id: created.id,
+            workspace_id: created.workspace_id,
+            channel_id: t.channel_id,
+            parts: t.parts,
+            status,
+            published: Vec::new(),
+            in_flight_part: None,
+            attempts: 0,
+            last_error: None,
+            url: None,
+            published_at: None,
+        });
+    }
+    Ok((created, made))
+}
+
 async fn locked_target(tx: &mut Tx, workspace: WorkspaceId, id: TargetId) -> StoreResult<Target> {
     let row = sqlx::query(&format!("SELECT {TARGET_COLS} FROM post_targets WHERE workspace_id = $1 AND id = $2"))
         .bind(workspace.to_string())
@@ -1100,79 +1180,11 @@ impl Store for SqlStore {
         plan: Option<PublishPlan>,
         audit: AuditEvent,
     ) -> StoreResult<(Post, Vec<Target>)> {
-        let now = Timestamp::now();
-        let created = Post {
-            id: post.id,
-            workspace_id: post.workspace_id,
-            author_id: post.author_id,
-            author_label: post.author_label,
-            status: post.status,
-            parts: post.parts,
-            scheduled_at: post.scheduled_at,
-            time_zone: post.time_zone,
-            created_at: now,
-            updated_at: now,
-        };
         let mut tx = self.write().await?;
-        sqlx::query(
-            "INSERT INTO posts (id, workspace_id, author_id, author_label, status, parts, scheduled_at, time_zone, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
-        )
-        .bind(created.id.to_string())
-        .bind(created.workspace_id.to_string())
-        .bind(created.author_id.map(|u| u.to_string()))
-        .bind(&created.author_label)
-        .bind(created.status.as_str())
-        .bind(to_json(&created.parts)?)
-        .bind(created.scheduled_at.map(|t| t.millis()))
-        .bind(&created.time_zone)
-        .bind(now.millis())
-        .execute(&mut *tx)
-        .await?;
-        let status = if plan.is_some() { TargetStatus::Queued } else { TargetStatus::Waiting };
-        let mut made = Vec::new();
-        for t in targets {
-            sqlx::query(
-                "INSERT INTO post_targets (id, post_id, workspace_id, channel_id, parts, status, published, in_flight_part, attempts, last_error, url, published_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, '[]', NULL, 0, NULL, NULL, NULL, $7)",
-            )
-            .bind(t.id.to_string())
-            .bind(created.id.to_string())
-            .bind(created.workspace_id.to_string())
-            .bind(t.channel_id.to_string())
-            .bind(t.parts.as_ref().map(to_json).transpose()?)
-            .bind(status.as_str())
-            .bind(now.millis())
-            .execute(&mut *tx)
-            .await?;
-            if let Some(plan) = &plan {
-                let job = NewJob {
-                    workspace_id: Some(created.workspace_id),
-                    kind: plan.job_kind.clone(),
-                    payload: serde_json::json!({ "workspace_id": created.workspace_id, "target_id": t.id }),
-                    run_at: plan.run_at,
-                    max_attempts: plan.max_attempts,
-                };
-                insert_job(&mut tx, JobId::new(), &job).await?;
-            }
-            made.push(Target {
-                id: t.id,
-                post_id: created.id,
-                workspace_id: created.workspace_id,
-                channel_id: t.channel_id,
-                parts: t.parts,
-                status,
-                published: Vec::new(),
-                in_flight_part: None,
-                attempts: 0,
-                last_error: None,
-                url: None,
-                published_at: None,
-            });
-        }
+        let made = insert_post(&mut tx, post, targets, plan.as_ref()).await?;
         insert_audit(&mut tx, &audit).await?;
         tx.commit().await?;
-        Ok((created, made))
+        Ok(made)
     }
 
     async fn post(&self, workspace: WorkspaceId, id: PostId) -> StoreResult<Option<Post>> {
