@@ -3,4 +3,5 @@
 pub mod calendar;
 pub mod ics;
 pub mod import;
+pub mod slots;
 pub mod time;
