@@ -5,6 +5,7 @@
 //! French); [`richtext`] computes the facets a Bluesky post needs for its links, mentions and
 //! hashtags. The web composer and `relais post` both call them, so they agree.
 
+pub mod feeds;
 pub mod plan;
 pub mod richtext;
 pub mod rules;

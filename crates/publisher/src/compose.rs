@@ -84,7 +84,8 @@ pub struct Compose {
     pub texts: Vec<String>,
     /// Images of the first part.
     pub images: Vec<Upload>,
-    /// When, as written (`2026-06-01 09:00` in `time_zone`, or RFC 3339); `None` = now.
+    /// When, as written (`2026-06-01 09:00` in `time_zone`, or RFC 3339); `None` = now;
+    /// `queue` = the next free slot of the channels' queues (see [`crate::queue`]).
     pub at: Option<String>,
     pub time_zone: String,
 }
@@ -153,10 +154,12 @@ pub async fn submit(
     store: &dyn Store,
     ws: &Workspace,
     author: &Author,
-    compose: Compose,
+    mut compose: Compose,
 ) -> Result<Submitted, Vec<Refusal>> {
     let mut refused = Vec::new();
-    let at = match &compose.at {
+    let in_queue = compose.at.as_deref().is_some_and(crate::queue::means_queue);
+    let mut at = match &compose.at {
+        Some(_) if in_queue => None,
         Some(written) if !written.trim().is_empty() => {
             match time::resolve_future(written, &compose.time_zone, Timestamp::now().millis()) {
                 Ok(t) => Some(t),
@@ -191,6 +194,19 @@ pub async fn submit(
         }
     }
     refused.extend(check(&channels, &compose.texts, &compose.images));
+    if in_queue && refused.is_empty() {
+        match crate::queue::next_slot(store, ws, &channels, Timestamp::now().millis()).await {
+            Ok(Some((slot, zone))) => {
+                at = Some(slot);
+                compose.time_zone = zone;
+            }
+            Ok(None) => refused.push(Refusal {
+                en: "no free slot in the queue of the channels chosen; add times to their queue (Channels → Queue) or give a time".into(),
+                fr: "aucun créneau libre dans la file des canaux choisis ; ajoutez des horaires à leur file (Canaux → File) ou donnez une heure".into(),
+            }),
+            Err(e) => refused.push(Refusal::same(format!("the database failed: {e}"))),
+        }
+    }
     if !refused.is_empty() {
         return Err(refused);
     }

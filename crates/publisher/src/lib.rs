@@ -32,7 +32,9 @@ pub const PUBLISH_ATTEMPTS: u32 = 8;
 pub const METRICS_JOB: &str = "publish.metrics";
 
 pub mod compose;
+pub mod feeds;
 mod metrics;
+pub mod queue;
 pub use metrics::{PollMetrics, next_reading};
 
 pub struct PublishTarget {

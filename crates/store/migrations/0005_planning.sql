@@ -64,6 +64,7 @@ CREATE TABLE feeds (
     etag TEXT,
     last_modified TEXT,
     last_polled_at BIGINT,
+    last_success_at BIGINT,
     last_error TEXT,
     created_by TEXT REFERENCES users (id) ON DELETE SET NULL,
     created_at BIGINT NOT NULL,

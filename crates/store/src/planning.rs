@@ -105,6 +105,9 @@ pub struct Feed {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     pub last_polled_at: Option<Timestamp>,
+    /// The last poll that read the feed; `None` until one has (then the entries already in
+    /// the feed are marked seen without making posts).
+    pub last_success_at: Option<Timestamp>,
     /// Why the last poll failed, in words people can act on; `None` after a good one.
     pub last_error: Option<String>,
     pub created_at: Timestamp,
@@ -133,6 +136,8 @@ pub struct FeedPoll {
 #[derive(Clone, Debug)]
 pub struct EntryPost {
     pub post: NewPost,
+    /// Written with the post.
+    pub audit: AuditEvent,
     pub targets: Vec<NewTarget>,
     pub plan: Option<PublishPlan>,
 }
@@ -171,8 +176,7 @@ pub trait PlanningStore: Send + Sync {
         state_hash: &str,
         now: Timestamp,
     ) -> StoreResult<Option<OAuthConnection>>;
-    async fn set_oauth_accounts(&self, state_hash: &str, sealed_accounts: &str)
-    -> StoreResult<()>;
+    async fn set_oauth_accounts(&self, state_hash: &str, sealed_accounts: &str) -> StoreResult<()>;
     async fn end_oauth_connection(&self, state_hash: &str) -> StoreResult<()>;
 
     async fn add_post_comment(

@@ -12,7 +12,7 @@ const OAUTH_CONNECTION_COLS: &str =
     "state_hash, workspace_id, user_id, network, verifier, redirect_uri, accounts, created_at, expires_at";
 const COMMENT_COLS: &str = "id, post_id, author_id, author_label, body, created_at";
 const SLOT_COLS: &str = "id, channel_id, weekday, minute, time_zone";
-const FEED_COLS: &str = "id, workspace_id, name, url, channel_ids, mode, etag, last_modified, last_polled_at, last_error, created_at";
+const FEED_COLS: &str = "id, workspace_id, name, url, channel_ids, mode, etag, last_modified, last_polled_at, last_success_at, last_error, created_at";
 
 fn oauth_app_from(row: &DbRow) -> StoreResult<OAuthAppRecord> {
     Ok(OAuthAppRecord {
@@ -74,6 +74,7 @@ fn feed_from(row: &DbRow) -> StoreResult<Feed> {
         etag: row.try_get("etag")?,
         last_modified: row.try_get("last_modified")?,
         last_polled_at: row.try_get::<Option<i64>, _>("last_polled_at")?.map(Timestamp::from_millis),
+        last_success_at: row.try_get::<Option<i64>, _>("last_success_at")?.map(Timestamp::from_millis),
         last_error: row.try_get("last_error")?,
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
     })
@@ -347,6 +348,7 @@ impl PlanningStore for SqlStore {
             etag: None,
             last_modified: None,
             last_polled_at: None,
+            last_success_at: None,
             last_error: None,
             created_at: now,
         })
@@ -389,6 +391,7 @@ impl PlanningStore for SqlStore {
         sqlx::query(
             "UPDATE feeds SET etag = CASE WHEN $1 IS NULL THEN $2 ELSE etag END,
                last_modified = CASE WHEN $1 IS NULL THEN $3 ELSE last_modified END,
+               last_success_at = CASE WHEN $1 IS NULL THEN $4 ELSE last_success_at END,
                last_error = $1, last_polled_at = $4 WHERE workspace_id = $5 AND id = $6",
         )
         .bind(&poll.error)
@@ -422,6 +425,7 @@ impl PlanningStore for SqlStore {
         if let Some(entry) = post {
             let post_id = entry.post.id.to_string();
             insert_post(&mut tx, entry.post, entry.targets, entry.plan.as_ref()).await?;
+            insert_audit(&mut tx, &entry.audit).await?;
             sqlx::query("UPDATE feed_entries SET post_id = $1 WHERE feed_id = $2 AND entry_key = $3")
                 .bind(post_id)
                 .bind(feed.to_string())

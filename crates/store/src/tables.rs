@@ -258,6 +258,7 @@ pub static TABLES: &[TableSpec] = &[
             ("etag", Text),
             ("last_modified", Text),
             ("last_polled_at", Int),
+            ("last_success_at", Int),
             ("last_error", Text),
             ("created_by", Text),
             ("created_at", Int),

@@ -20,7 +20,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-pub use state::{AppState, WebConfig};
+pub use state::{AppState, OAuthEndpoints, WebConfig};
 
 use pages::{account, audit, channels, join, members, publish, session, setup, tokens, workspaces};
 
@@ -69,6 +69,40 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/w/{slug}/publish/channels/{id}/remove",
             post(channels::remove),
+        )
+        .route(
+            "/w/{slug}/publish/channels/{id}/queue",
+            get(pages::queue::show).post(pages::queue::save),
+        )
+        .route(
+            "/w/{slug}/publish/channels/apps/{network}",
+            post(pages::connect::save_app),
+        )
+        .route(
+            "/w/{slug}/publish/channels/apps/{network}/remove",
+            post(pages::connect::remove_app),
+        )
+        .route(
+            "/w/{slug}/publish/channels/connect/{network}",
+            post(pages::connect::start),
+        )
+        .route(
+            "/w/{slug}/publish/channels/pick/{hash}",
+            get(pages::connect::pick).post(pages::connect::add_picked),
+        )
+        .route("/oauth/callback", get(pages::connect::callback))
+        .route("/w/{slug}/publish/posts/{id}", get(pages::post::show))
+        .route(
+            "/w/{slug}/publish/posts/{id}/comments",
+            post(pages::post::comment),
+        )
+        .route(
+            "/w/{slug}/publish/feeds",
+            get(pages::feeds::show).post(pages::feeds::add),
+        )
+        .route(
+            "/w/{slug}/publish/feeds/{id}/remove",
+            post(pages::feeds::remove),
         )
         .route("/w/{slug}/settings", get(members::show))
         .route("/w/{slug}/settings/rename", post(members::rename))

@@ -26,6 +26,16 @@ pub struct WebConfig {
     pub outbound: OutboundConfig,
     /// The key that seals network credentials; without it, channels cannot be connected here.
     pub vault: Option<relais_vault::Vault>,
+    /// Per network (`linkedin`…), other addresses for its API and consent page than its own:
+    /// a proxy, or a test server.
+    pub oauth_endpoints: std::collections::BTreeMap<String, OAuthEndpoints>,
+}
+
+/// Where a network's OAuth app is reached instead of the network's public addresses.
+#[derive(Clone, Debug, Default)]
+pub struct OAuthEndpoints {
+    pub api_base: Option<String>,
+    pub authorize_base: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -37,6 +47,7 @@ impl Default for WebConfig {
             invitation_days: 7,
             outbound: OutboundConfig::default(),
             vault: None,
+            oauth_endpoints: Default::default(),
         }
     }
 }

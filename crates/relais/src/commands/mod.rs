@@ -136,6 +136,10 @@ pub fn worker(
         ),
     );
     worker.register(
+        relais_publisher::feeds::FEED_JOB,
+        Arc::new(relais_publisher::feeds::PollFeed::new(http.clone())),
+    );
+    worker.register(
         relais_publisher::METRICS_JOB,
         Arc::new(relais_publisher::PollMetrics::new(http, vault)),
     );

@@ -312,6 +312,7 @@ pub async fn feed_entries_make_one_post_each(store: Arc<dyn Store>) {
         post.scheduled_at = None;
         EntryPost {
             post,
+            audit: audit("post.create"),
             targets: vec![NewTarget {
                 id: TargetId::new(),
                 channel_id: ch,
@@ -378,9 +379,19 @@ pub async fn feed_entries_make_one_post_each(store: Arc<dyn Store>) {
         (
             read.etag.as_deref(),
             read.last_error.as_deref(),
-            read.last_polled_at
+            read.last_polled_at,
+            read.last_success_at,
         ),
-        (Some("\"v1\""), Some("the feed answered 500"), Some(polled))
+        (
+            Some("\"v1\""),
+            Some("the feed answered 500"),
+            Some(polled),
+            Some(polled)
+        )
+    );
+    assert_eq!(
+        store.feed(a, f.id).await.unwrap().unwrap().last_success_at,
+        Some(polled)
     );
     store
         .delete_feed(a, f.id, audit("feed.delete"))

@@ -38,6 +38,8 @@ struct ChannelsPage {
     form_name: String,
     form_service: String,
     form_handle: String,
+    apps: Vec<super::connect::AppRow>,
+    redirect_uri: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -103,8 +105,30 @@ async fn page(
                 form.service
             },
             form_handle: form.handle,
+            apps: super::connect::app_rows(state, ws).await?,
+            redirect_uri: super::connect::redirect_uri(state),
         },
     )
+}
+
+/// The page with a line of news on top (after connecting accounts).
+pub async fn page_with_notice(
+    state: &AppState,
+    ctx: &Ctx,
+    access: &Access,
+    notice: String,
+) -> PageResult {
+    let notice = Some(notice).filter(|n| !n.is_empty());
+    page(
+        state,
+        ctx,
+        access,
+        StatusCode::OK,
+        notice,
+        None,
+        AddForm::default(),
+    )
+    .await
 }
 
 pub async fn show(

@@ -196,7 +196,12 @@ pub async fn submit(
             .map(|(_, v)| v.clone())
             .collect(),
         text: get("text"),
-        at: get("at"),
+        // "Next free slot" wins over a typed time.
+        at: if get("queue").is_empty() {
+            get("at")
+        } else {
+            relais_publisher::queue::IN_QUEUE.to_owned()
+        },
         time_zone: get("time_zone"),
         calendar_link: None,
     };

@@ -2,6 +2,9 @@
 //! is a compile error, not a blank on the page. The language comes from the `relais_lang`
 //! cookie (set by the switch), then the account's choice, then the browser's `Accept-Language`.
 
+mod planning;
+
+pub use planning::PlanMsgs;
 use relais_core::ErrorCode;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +66,8 @@ impl Lang {
 
 /// Every text of the web pages, in one language.
 pub struct Msgs {
+    /// The planning pages' texts.
+    pub plan: &'static PlanMsgs,
     pub lang_name: &'static str,
     pub other_lang_label: &'static str,
     pub tagline: &'static str,
@@ -227,6 +232,7 @@ pub struct Msgs {
 }
 
 pub static EN: Msgs = Msgs {
+    plan: &planning::EN,
     lang_name: "English",
     other_lang_label: "Français",
     tagline: "Community management, self-hosted",
@@ -391,6 +397,7 @@ pub static EN: Msgs = Msgs {
 };
 
 pub static FR: Msgs = Msgs {
+    plan: &planning::FR,
     lang_name: "Français",
     other_lang_label: "English",
     tagline: "Le community management, chez vous",
