@@ -30,7 +30,11 @@ pub fn connector_for(
 ) -> Option<Box<dyn Connector>> {
     match network {
         "bluesky" => Some(Box::new(bluesky::Bluesky::new(http))),
+        "facebook" => Some(Box::new(meta::Facebook::new(http))),
+        "instagram" => Some(Box::new(meta::Instagram::new(http))),
+        "linkedin" => Some(Box::new(linkedin::LinkedIn::new(http))),
         "mastodon" => Some(Box::new(mastodon::Mastodon::new(http))),
+        "threads" => Some(Box::new(threads::Threads::new(http))),
         "webhook" => Some(Box::new(webhook::Webhook::new(http))),
         "wordpress" => Some(Box::new(wordpress::WordPress::new(http))),
         "x" => Some(Box::new(x::X::new(http))),
@@ -42,6 +46,10 @@ pub fn connector_for(
 /// channels take a password or a key instead (Bluesky, Mastodon, WordPress, webhooks).
 pub fn oauth_flow_for(network: &str) -> Option<Box<dyn oauth::OAuthFlow>> {
     match network {
+        "facebook" => Some(Box::new(meta::FacebookFlow)),
+        "instagram" => Some(Box::new(meta::InstagramFlow)),
+        "linkedin" => Some(Box::new(linkedin::LinkedInFlow)),
+        "threads" => Some(Box::new(threads::ThreadsFlow)),
         "x" => Some(Box::new(x::XFlow)),
         _ => None,
     }
