@@ -38,6 +38,7 @@ pub fn connector_for(
         "webhook" => Some(Box::new(webhook::Webhook::new(http))),
         "wordpress" => Some(Box::new(wordpress::WordPress::new(http))),
         "x" => Some(Box::new(x::X::new(http))),
+        "youtube" => Some(Box::new(youtube::YouTube::new(http))),
         _ => None,
     }
 }
@@ -51,6 +52,7 @@ pub fn oauth_flow_for(network: &str) -> Option<Box<dyn oauth::OAuthFlow>> {
         "linkedin" => Some(Box::new(linkedin::LinkedInFlow)),
         "threads" => Some(Box::new(threads::ThreadsFlow)),
         "x" => Some(Box::new(x::XFlow)),
+        "youtube" => Some(Box::new(youtube::YouTubeFlow)),
         _ => None,
     }
 }

@@ -33,6 +33,7 @@ pub const METRICS_JOB: &str = "publish.metrics";
 
 pub mod compose;
 pub mod feeds;
+pub mod media_link;
 mod metrics;
 pub mod queue;
 pub use metrics::{PollMetrics, next_reading};
@@ -42,6 +43,9 @@ pub struct PublishTarget {
     vault: Vault,
     mailer: Option<Arc<dyn relais_mail::Mailer>>,
     public_url: String,
+    /// Where networks that fetch media by address reach Relais; `None` when Relais has no
+    /// public address configured.
+    media_base: Option<String>,
 }
 
 impl PublishTarget {
@@ -51,7 +55,15 @@ impl PublishTarget {
             vault,
             mailer: None,
             public_url: String::new(),
+            media_base: None,
         }
+    }
+
+    /// Lets networks that take media only by address (Instagram, Threads) fetch them from
+    /// `public_url` (see [`media_link`]).
+    pub fn with_media_links(mut self, public_url: &str) -> Self {
+        self.media_base = Some(public_url.trim_end_matches('/').to_owned());
+        self
     }
 
     /// Mails the author of a post that failed for good (with the reason), linking to `public_url`.
@@ -326,6 +338,10 @@ impl PublishTarget {
         published: &[PublishedPost],
     ) -> Result<OutgoingPost, Stop> {
         let mut media = Vec::new();
+        let link_key = match (&self.media_base, part.media.is_empty()) {
+            (Some(_), false) => Some(media_link::key(store.as_ref()).await?),
+            _ => None,
+        };
         for m in &part.media {
             let (info, bytes) = store.media(ws, m.id).await?.ok_or_else(|| {
                 Stop::permanent("an image of the post was deleted from the media library")
@@ -334,7 +350,11 @@ impl PublishTarget {
                 mime: info.mime,
                 bytes,
                 alt: m.alt.clone().or(info.alt),
-                public_url: None,
+                public_url: self
+                    .media_base
+                    .as_deref()
+                    .zip(link_key.as_deref())
+                    .map(|(base, key)| media_link::url(base, key, ws, m.id)),
             });
         }
         let reply_to = match (published.first(), published.last()) {

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod context;
 pub mod error;
 pub mod i18n;
+mod media_link;
 pub mod metrics;
 pub mod pages;
 pub mod state;
@@ -136,6 +137,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         .merge(api::router())
         .route("/healthz", get(healthz))
+        .route("/m/{ws}/{media}/{tag}", get(media_link::serve))
         .route("/metrics", get(metrics::metrics_page))
         .route("/assets/app.css", get(css))
         .route("/assets/app.js", get(js))

@@ -536,3 +536,39 @@ async fn feeds_are_followed_with_their_channels() {
     assert_eq!(admin.post(&remove, &[]).await.status, StatusCode::SEE_OTHER);
     assert!(f.app.store.feeds(f.ws.id).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn media_are_served_only_with_their_tag() {
+    let f = fixture(None).await;
+    let media = f
+        .app
+        .store
+        .create_media(
+            relais_store::NewMedia {
+                id: relais_core::MediaId::new(),
+                workspace_id: f.ws.id,
+                file_name: "logo.png".into(),
+                mime: "image/png".into(),
+                alt: None,
+                content: b"\x89PNG\r\n\x1a\nlogo".to_vec(),
+                created_by: None,
+            },
+            cli_audit("media.create"),
+        )
+        .await
+        .unwrap();
+    let key = relais_publisher::media_link::key(f.app.store.as_ref())
+        .await
+        .unwrap();
+    let url = relais_publisher::media_link::url("", &key, f.ws.id, media.id);
+    let mut anyone = Browser::new(&f.app);
+    let got = anyone.get(&url).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.headers["content-type"], "image/png");
+    assert!(got.body.ends_with("logo"));
+    let forged = format!("/m/{}/{}/{}", f.ws.id, media.id, "0".repeat(64));
+    assert_eq!(anyone.get(&forged).await.status, StatusCode::NOT_FOUND);
+    let other_ws = add_workspace(&f.app, "bravo").await;
+    let moved = relais_publisher::media_link::url("", &key, other_ws.id, media.id);
+    assert_eq!(anyone.get(&moved).await.status, StatusCode::NOT_FOUND);
+}

@@ -25,7 +25,9 @@ impl OAuthFlow for XFlow {
         challenge: &str,
     ) -> String {
         oauth::authorize_url(
-            app.authorize_base.as_deref().unwrap_or(oauth::AUTHORIZE_URL),
+            app.authorize_base
+                .as_deref()
+                .unwrap_or(oauth::AUTHORIZE_URL),
             &app.client_id,
             redirect_uri,
             &oauth::SCOPES,

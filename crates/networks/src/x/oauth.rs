@@ -19,9 +19,9 @@ use relais_outbound::HttpClient;
 use serde_json::Value;
 
 use super::api;
-pub use crate::oauth::{pkce_challenge, pkce_pair, random_state};
 use crate::NetworkError;
 use crate::oauth::with_query;
+pub use crate::oauth::{pkce_challenge, pkce_pair, random_state};
 
 /// Where X asks the person for their consent.
 pub const AUTHORIZE_URL: &str = "https://x.com/i/oauth2/authorize";

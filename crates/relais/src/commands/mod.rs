@@ -126,15 +126,16 @@ pub fn worker(
     let vault = channel::vault(args, file)?;
     let http = outbound_client(file)?;
     let mut worker = relais_jobs::Worker::new(store, name);
-    worker.register(
-        relais_publisher::PUBLISH_JOB,
-        Arc::new(
-            relais_publisher::PublishTarget::new(http.clone(), vault.clone()).with_mailer(
-                relais_mail::SmtpMailer::shared(&file.mail)?,
-                &public_url_of(file),
-            ),
-        ),
-    );
+    let mut publisher = relais_publisher::PublishTarget::new(http.clone(), vault.clone())
+        .with_mailer(
+            relais_mail::SmtpMailer::shared(&file.mail)?,
+            &public_url_of(file),
+        );
+    // Instagram and Threads fetch media from Relais: only from an address set on purpose.
+    if let Some(public) = &file.public_url {
+        publisher = publisher.with_media_links(public);
+    }
+    worker.register(relais_publisher::PUBLISH_JOB, Arc::new(publisher));
     worker.register(
         relais_publisher::feeds::FEED_JOB,
         Arc::new(relais_publisher::feeds::PollFeed::new(http.clone())),
