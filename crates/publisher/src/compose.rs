@@ -6,8 +6,10 @@
 
 use relais_core::audit::{Actor, AuditEvent};
 use relais_core::{MediaId, PostId, TargetId, Timestamp, UserId};
+use relais_publish::plan::repeat::{self, Every};
 use relais_publish::plan::time::{self, TimeError};
 use relais_publish::rules::{self, Draft, MediaInfo, MediaKind, Network};
+use relais_store::planning::PostToMake;
 use relais_store::{
     Channel, NewMedia, NewPost, NewTarget, PartMedia, Post, PostPart, PostStatus, PublishPlan,
     Store, Target, Workspace,
@@ -88,6 +90,8 @@ pub struct Compose {
     /// `queue` = the next free slot of the channels' queues (see [`crate::queue`]).
     pub at: Option<String>,
     pub time_zone: String,
+    /// Repeat the post: every day, week or month, this many times in all (the first included).
+    pub repeat: Option<(Every, u32)>,
 }
 
 /// Who asks, and whether their post waits for an editor.
@@ -176,6 +180,20 @@ pub async fn submit(
             None
         }
     };
+    if let Some((_, count)) = compose.repeat
+        && !(2..=repeat::MAX_OCCURRENCES).contains(&count)
+    {
+        refused.push(Refusal {
+            en: format!(
+                "a post repeats 2 to {} times; change the count",
+                repeat::MAX_OCCURRENCES
+            ),
+            fr: format!(
+                "une publication se répète de 2 à {} fois ; changez le nombre",
+                repeat::MAX_OCCURRENCES
+            ),
+        });
+    }
     if compose.channels.is_empty() {
         refused.push(Refusal {
             en: "choose at least one channel".into(),
@@ -260,45 +278,70 @@ async fn store_post(
             media: if i == 0 { media.clone() } else { Vec::new() },
         })
         .collect();
-    let post_id = PostId::new();
-    let targets: Vec<NewTarget> = channels
-        .iter()
-        .map(|c| NewTarget {
-            id: TargetId::new(),
-            channel_id: c.id,
-            parts: None,
-        })
-        .collect();
     let run_at = at
         .map(Timestamp::from_millis)
         .unwrap_or_else(Timestamp::now);
     let names: Vec<&str> = channels.iter().map(|c| c.name.as_str()).collect();
-    let (status, plan) = if author.needs_approval {
-        (PostStatus::PendingApproval, None)
-    } else {
-        (PostStatus::Scheduled, Some(publish_plan(run_at)))
+    // Every occurrence of a recurring post is planned now, as a post of its own.
+    let times: Vec<Option<i64>> = match compose.repeat {
+        Some((every, count)) => match time::zone(&compose.time_zone) {
+            Ok(zone) => repeat::occurrences(run_at.millis(), zone, every, count)
+                .unwrap_or_default()
+                .into_iter()
+                .map(Some)
+                .collect(),
+            Err(_) => vec![at],
+        },
+        None => vec![at],
     };
-    let (post, targets) = store
-        .create_post(
-            NewPost {
+    let mut made = Vec::new();
+    for (n, when) in times.iter().enumerate() {
+        let post_id = PostId::new();
+        let due = when.map(Timestamp::from_millis).unwrap_or(run_at);
+        let (status, plan) = if author.needs_approval {
+            (PostStatus::PendingApproval, None)
+        } else {
+            (PostStatus::Scheduled, Some(publish_plan(due)))
+        };
+        made.push(PostToMake {
+            post: NewPost {
                 id: post_id,
                 workspace_id: ws.id,
                 author_id: author.user_id,
                 author_label: author.actor.label.clone(),
                 status,
-                parts,
-                scheduled_at: at.map(Timestamp::from_millis),
+                parts: parts.clone(),
+                scheduled_at: when.map(Timestamp::from_millis),
                 time_zone: Some(compose.time_zone.clone()),
             },
-            targets,
+            targets: channels
+                .iter()
+                .map(|c| NewTarget {
+                    id: TargetId::new(),
+                    channel_id: c.id,
+                    parts: None,
+                })
+                .collect(),
             plan,
-            event(
+            audit: event(
                 "post.create",
                 post_id.to_string(),
-                serde_json::json!({ "channels": names, "at": at, "status": status.as_str() }),
+                serde_json::json!({
+                    "channels": names, "at": when, "status": status.as_str(),
+                    "occurrence": (times.len() > 1).then_some(n + 1),
+                }),
             ),
-        )
-        .await?;
+        });
+    }
+    let ids = store.create_posts(made).await?;
+    let first = ids.first().copied().ok_or_else(|| {
+        relais_store::StoreError::Database("no occurrence of the post could be planned".into())
+    })?;
+    let post = store
+        .post(ws.id, first)
+        .await?
+        .ok_or_else(|| relais_store::StoreError::NotFound("the post just made".into()))?;
+    let targets = store.targets_of(ws.id, first).await?;
     Ok(Submitted {
         post,
         targets,

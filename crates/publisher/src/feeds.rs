@@ -17,7 +17,7 @@ use relais_core::{FeedId, PostId, TargetId, Timestamp, WorkspaceId};
 use relais_jobs::{JobError, JobHandler};
 use relais_outbound::HttpClient;
 use relais_publish::feeds::{self, FeedEntry};
-use relais_store::planning::{EntryPost, Feed, FeedMode, FeedPoll};
+use relais_store::planning::{Feed, FeedMode, FeedPoll, PostToMake};
 use relais_store::{Job, NewJob, NewPost, NewTarget, PostPart, PostStatus, Store, StoreError};
 
 use crate::compose::publish_plan;
@@ -198,7 +198,7 @@ async fn entry_post(
     store: &dyn Store,
     feed: &Feed,
     entry: &FeedEntry,
-) -> Result<EntryPost, StoreError> {
+) -> Result<PostToMake, StoreError> {
     let mut channels = Vec::new();
     for id in &feed.channel_ids {
         if let Some(c) = store.channel(feed.workspace_id, *id).await? {
@@ -225,7 +225,7 @@ async fn entry_post(
         None => (PostStatus::PendingApproval, None, None, None),
     };
     let id = PostId::new();
-    Ok(EntryPost {
+    Ok(PostToMake {
         audit: audit_of(feed, id),
         post: NewPost {
             id,

@@ -28,6 +28,9 @@ use relais_vault::Vault;
 pub const PUBLISH_JOB: &str = "publish.target";
 /// Attempts before a publication fails for good (retries back off exponentially).
 pub const PUBLISH_ATTEMPTS: u32 = 8;
+/// How long a worker whose credentials were refused waits before looking whether another
+/// worker renewed them meanwhile.
+const RENEWAL_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 /// The job kind of a metrics reading of a published target.
 pub const METRICS_JOB: &str = "publish.metrics";
 
@@ -232,6 +235,45 @@ impl PublishTarget {
         let connector = connector_for(&channel.network, self.http.clone()).ok_or_else(|| {
             Stop::permanent(format!("this Relais cannot publish on {}", channel.network))
         })?;
+        let mut channel = channel;
+        let mut outcome = self
+            .publish_with(store, ws, &target, &post, &channel, connector.as_ref())
+            .await;
+        // Credentials refused: another worker may have renewed them meanwhile (networks such as
+        // X rotate refresh tokens, so the loser of a race holds a dead one). Look again, after
+        // a moment for the winner to save, and try once more with what it saved.
+        if matches!(&outcome, Err(stop) if stop.needs_reconnect) {
+            tokio::time::sleep(RENEWAL_GRACE).await;
+            if let Some(fresh) = store.channel(ws, channel.id).await?
+                && fresh.secrets != channel.secrets
+                && fresh.status == ChannelStatus::Active
+            {
+                channel = fresh;
+                let target = store.target(ws, target.id).await?.unwrap_or(target);
+                outcome = self
+                    .publish_with(store, ws, &target, &post, &channel, connector.as_ref())
+                    .await;
+            }
+        }
+        if let Err(stop) = &outcome
+            && stop.needs_reconnect
+        {
+            mark_needs_reconnect(store, &channel, &stop.reason).await;
+        }
+        outcome
+    }
+
+    /// One try with the channel's credentials as stored; renewed tokens are saved even when the
+    /// publication failed.
+    async fn publish_with(
+        &self,
+        store: &Arc<dyn Store>,
+        ws: WorkspaceId,
+        target: &Target,
+        post: &Post,
+        channel: &Channel,
+        connector: &dyn Connector,
+    ) -> Result<(), Stop> {
         let secrets = self
             .vault
             .open_all(&format!("channel:{}", channel.id), &channel.secrets)
@@ -245,17 +287,8 @@ impl PublishTarget {
         };
         let parts = target.parts.clone().unwrap_or_else(|| post.parts.clone());
         let outcome = self
-            .publish_parts(
-                store,
-                ws,
-                &target,
-                &post,
-                &parts,
-                connector.as_ref(),
-                &mut creds,
-            )
+            .publish_parts(store, ws, target, post, &parts, connector, &mut creds)
             .await;
-        // Refreshed tokens are kept even when the publication failed.
         if creds.changed
             && let Ok(sealed) = self
                 .vault
@@ -264,11 +297,6 @@ impl PublishTarget {
             store
                 .update_channel_secrets(ws, channel.id, &sealed)
                 .await?;
-        }
-        if let Err(stop) = &outcome
-            && stop.needs_reconnect
-        {
-            mark_needs_reconnect(store, &channel, &stop.reason).await;
         }
         outcome
     }

@@ -158,6 +158,12 @@ pub struct PostArgs {
     /// The IANA time zone of --at (Europe/Paris…).
     #[arg(long, default_value = "UTC")]
     pub time_zone: String,
+    /// Repeat the post: daily, weekly or monthly, at the same local time (with --repeat-count).
+    #[arg(long, requires = "repeat_count")]
+    pub repeat: Option<String>,
+    /// How many times in all (the first included), 2 to 52.
+    #[arg(long)]
+    pub repeat_count: Option<u32>,
     /// Wait until the post is published (print its URL) or has failed (exit non-zero).
     /// Works the queue meanwhile, so no server needs to run.
     #[arg(long)]
@@ -247,6 +253,25 @@ pub enum ChannelAdd {
         site: String,
         #[arg(long)]
         username: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// An account on a network connected through OAuth (x, linkedin, facebook, instagram,
+    /// youtube, threads) from tokens obtained elsewhere: the access token from
+    /// RELAIS_ACCESS_TOKEN (or asked), the refresh token from RELAIS_REFRESH_TOKEN and the app's
+    /// client secret from RELAIS_CLIENT_SECRET when the network renews tokens. The Channels page
+    /// runs the whole OAuth flow instead ("Connect an account").
+    Token {
+        /// x, linkedin, facebook, instagram, youtube or threads.
+        network: String,
+        #[arg(long)]
+        workspace: String,
+        #[arg(long)]
+        name: String,
+        /// A setting of the network's channel, as key=value (client_id, organization_id,
+        /// page_id, ig_user_id, api_base…); repeat for several.
+        #[arg(long = "setting", value_name = "KEY=VALUE")]
+        settings: Vec<String>,
         #[command(flatten)]
         data: DataArgs,
     },

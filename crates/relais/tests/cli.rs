@@ -423,3 +423,91 @@ fn channel_add_checks_the_account_on_a_real_pds_and_stores_it_sealed() {
     assert!(contains(b"\"app_password\":\"v1."), "but sealed");
     assert!(d.join("relais-data/secret.key").exists());
 }
+
+/// `relais channel add token x`: tokens from the environment, settings as key=value, checked
+/// with a local server answering X's `GET /2/users/me`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth_channels_take_tokens_from_the_environment() {
+    use axum::Json;
+    use axum::http::{HeaderMap, StatusCode};
+    async fn me(headers: HeaderMap) -> (StatusCode, Json<serde_json::Value>) {
+        match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+            Some("Bearer cli-token") => (
+                StatusCode::OK,
+                Json(serde_json::json!({ "data": { "id": "42", "username": "brand" } })),
+            ),
+            _ => (
+                StatusCode::UNAUTHORIZED,
+                Json(serde_json::json!({ "status": 401 })),
+            ),
+        }
+    }
+    let server = relais_testkit::mock_http::MockHttp::start(
+        axum::Router::new().route("/2/users/me", axum::routing::get(me)),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_owned();
+    let base = format!("api_base={}", server.base_url());
+    let out = tokio::task::spawn_blocking(move || {
+        let run = |args: &[&str], token: &str| {
+            Command::new(env!("CARGO_BIN_EXE_relais"))
+                .args(args)
+                .current_dir(&path)
+                .env("RELAIS_ACCESS_TOKEN", token)
+                .env("RELAIS_ALLOW_PRIVATE_ADDRESSES", "true")
+                .env_remove("RELAIS_DATABASE_URL")
+                .env_remove("RELAIS_DATA_DIR")
+                .stdin(Stdio::null())
+                .output()
+                .unwrap()
+        };
+        assert!(
+            run(&["workspace", "add", "acme", "--name", "Acme"], "")
+                .status
+                .success()
+        );
+        let add = |network: &str, setting: &str, token: &str| {
+            run(
+                &[
+                    "channel",
+                    "add",
+                    "token",
+                    network,
+                    "--workspace",
+                    "acme",
+                    "--name",
+                    "X",
+                    "--setting",
+                    "client_id=abc",
+                    "--setting",
+                    setting,
+                ],
+                token,
+            )
+        };
+        let wrong_network = add("bluesky", &base, "cli-token");
+        let wrong_setting = add("x", "no-equals", "cli-token");
+        let refused = add("x", &base, "stale-token");
+        let ok = add("x", &base, "cli-token");
+        let list = run(&["channel", "list", "--workspace", "acme"], "");
+        (wrong_network, wrong_setting, refused, ok, list)
+    })
+    .await
+    .unwrap();
+    let (wrong_network, wrong_setting, refused, ok, list) = out;
+    assert!(
+        !wrong_network.status.success()
+            && text(&wrong_network).contains("does not take OAuth tokens")
+    );
+    assert!(!wrong_setting.status.success() && text(&wrong_setting).contains("key=value"));
+    assert!(
+        !refused.status.success() && text(&refused).contains("x refused the connection"),
+        "{}",
+        text(&refused)
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(text(&ok).contains("@brand"));
+    assert!(text(&list).contains('X') && text(&list).contains("x"));
+    server.stop().await;
+}

@@ -132,9 +132,10 @@ pub struct FeedPoll {
     pub error: Option<String>,
 }
 
-/// A post made from a feed entry, with what `create_post` takes.
+/// A post to make with its targets, its jobs' plan and its audit line: from a feed entry, or
+/// one occurrence of a recurring post.
 #[derive(Clone, Debug)]
-pub struct EntryPost {
+pub struct PostToMake {
     pub post: NewPost,
     /// Written with the post.
     pub audit: AuditEvent,
@@ -232,6 +233,9 @@ pub trait PlanningStore: Send + Sync {
         poll: FeedPoll,
         at: Timestamp,
     ) -> StoreResult<()>;
+    /// Makes several posts (the occurrences of a recurring post) in one transaction: all or
+    /// none.
+    async fn create_posts(&self, posts: Vec<PostToMake>) -> StoreResult<Vec<PostId>>;
     /// Marks an entry of the feed as seen and, with `post`, makes its post, in one
     /// transaction. `false` when the entry was seen before: then nothing is made (twice).
     async fn take_feed_entry(
@@ -239,6 +243,6 @@ pub trait PlanningStore: Send + Sync {
         workspace: WorkspaceId,
         feed: FeedId,
         entry_key: &str,
-        post: Option<EntryPost>,
+        post: Option<PostToMake>,
     ) -> StoreResult<bool>;
 }

@@ -13,9 +13,15 @@ const BACKEND: &str = "postgres";
 const LOCK_WORKSPACE_SQL: &str = "SELECT id FROM workspaces WHERE id = $1 FOR UPDATE";
 /// `SKIP LOCKED`: a worker passes over the rows another worker is claiming instead of waiting,
 /// so several processes share the queue without ever taking the same job.
-const CLAIM_JOB_SQL: &str = "SELECT id FROM jobs
-    WHERE (status = 'queued' AND run_at <= $1) OR (status = 'running' AND lease_until < $1)
-    ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED";
+// The claim is one statement (no transaction round trips): the first job whose lease expired,
+// else the first due, each the first unlocked row of its index; SKIP LOCKED lets concurrent
+// claimers pass each other instead of queueing on one row.
+const CLAIM_JOB_SQL: &str = "UPDATE jobs SET status = 'running', attempts = attempts + 1,
+        lease_owner = $2, lease_until = $3, updated_at = $1
+    WHERE id = COALESCE(
+        (SELECT id FROM jobs WHERE status = 'running' AND lease_until < $1 ORDER BY lease_until LIMIT 1 FOR UPDATE SKIP LOCKED),
+        (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED))
+    RETURNING id, workspace_id, kind, payload, status, run_at, attempts, max_attempts, lease_owner, lease_until, last_error";
 const COLUMNS_SQL: &str = "SELECT column_name::text FROM information_schema.columns
     WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position";
 
@@ -25,6 +31,8 @@ const SETUP_LOCK: i64 = 0x7265_6c61_6973_0002;
 
 pub struct SqlStore {
     pool: sqlx::Pool<Db>,
+    /// The same pool: PostgreSQL takes concurrent writers itself.
+    writer: sqlx::Pool<Db>,
 }
 
 impl SqlStore {
@@ -40,7 +48,10 @@ impl SqlStore {
                     crate::DatabaseLocation::Postgres(url.to_owned()).describe()
                 ))
             })?;
-        Ok(Self { pool })
+        Ok(Self {
+            writer: pool.clone(),
+            pool,
+        })
     }
 }
 

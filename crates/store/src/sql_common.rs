@@ -436,7 +436,7 @@ async fn admin_count(tx: &mut Tx, workspace: WorkspaceId) -> StoreResult<i64> {
 
 impl SqlStore {
     async fn write(&self) -> StoreResult<Tx> {
-        begin_write(&self.pool).await.map_err(StoreError::from)
+        begin_write(&self.writer).await.map_err(StoreError::from)
     }
 }
 
@@ -452,7 +452,7 @@ impl Store for SqlStore {
     }
 
     async fn migrate(&self) -> StoreResult<usize> {
-        sqlx::query(CREATE_MIGRATIONS_TABLE).execute(&self.pool).await?;
+        sqlx::query(CREATE_MIGRATIONS_TABLE).execute(&self.writer).await?;
         let mut applied = 0;
         for m in MIGRATIONS {
             let mut tx = self.write().await?;
@@ -504,6 +504,7 @@ impl Store for SqlStore {
 
     async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     async fn count_users(&self) -> StoreResult<u64> {
@@ -563,7 +564,7 @@ impl Store for SqlStore {
         sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
             .bind(locale)
             .bind(id.to_string())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -887,7 +888,7 @@ impl Store for SqlStore {
         .bind(session.user_id.to_string())
         .bind(session.created_at.millis())
         .bind(session.expires_at.millis())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -906,7 +907,7 @@ impl Store for SqlStore {
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -915,7 +916,7 @@ impl Store for SqlStore {
         let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
             .bind(user.to_string())
             .bind(keep.unwrap_or(""))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected())
     }
@@ -923,7 +924,7 @@ impl Store for SqlStore {
     async fn purge_expired_sessions(&self, now: Timestamp) -> StoreResult<u64> {
         let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(now.millis())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected())
     }
@@ -972,7 +973,7 @@ impl Store for SqlStore {
             sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                 .bind(now.millis())
                 .bind(token.id.to_string())
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
         }
         Ok(Some(token))
@@ -1082,7 +1083,7 @@ impl Store for SqlStore {
         .bind(Timestamp::now().millis())
         .bind(workspace.to_string())
         .bind(id.to_string())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("this channel".into()));
@@ -1103,7 +1104,7 @@ impl Store for SqlStore {
             .bind(Timestamp::now().millis())
             .bind(workspace.to_string())
             .bind(id.to_string())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("this channel".into()));
@@ -1398,7 +1399,7 @@ impl Store for SqlStore {
         .bind(n(sample.replies))
         .bind(n(sample.quotes))
         .bind(n(sample.views))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -1481,7 +1482,7 @@ impl Store for SqlStore {
         sqlx::query("INSERT INTO instance_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
             .bind(key)
             .bind(value)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(sqlx::query_scalar("SELECT value FROM instance_settings WHERE key = $1")
             .bind(key)
@@ -1498,30 +1499,13 @@ impl Store for SqlStore {
     }
 
     async fn claim_job(&self, worker: &str, now: Timestamp, lease_ms: i64) -> StoreResult<Option<Job>> {
-        let mut tx = self.write().await?;
-        let id: Option<String> = sqlx::query_scalar(CLAIM_JOB_SQL)
+        let row = sqlx::query(CLAIM_JOB_SQL)
             .bind(now.millis())
-            .fetch_optional(&mut *tx)
+            .bind(worker)
+            .bind(now.millis().saturating_add(lease_ms))
+            .fetch_optional(&self.writer)
             .await?;
-        let Some(id) = id else {
-            tx.commit().await?;
-            return Ok(None);
-        };
-        sqlx::query(
-            "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = $1, lease_until = $2, updated_at = $3 WHERE id = $4",
-        )
-        .bind(worker)
-        .bind(now.millis().saturating_add(lease_ms))
-        .bind(now.millis())
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
-        let row = sqlx::query(&format!("SELECT {JOB_COLS} FROM jobs WHERE id = $1"))
-            .bind(&id)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        job_from(&row).map(Some)
+        row.as_ref().map(job_from).transpose()
     }
 
     async fn heartbeat_job(&self, id: JobId, worker: &str, lease_until: Timestamp) -> StoreResult<bool> {
@@ -1529,7 +1513,7 @@ impl Store for SqlStore {
             .bind(lease_until.millis())
             .bind(id.to_string())
             .bind(worker)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -1542,7 +1526,7 @@ impl Store for SqlStore {
         .bind(now.millis())
         .bind(id.to_string())
         .bind(worker)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -1562,7 +1546,7 @@ impl Store for SqlStore {
         .bind(now.millis())
         .bind(id.to_string())
         .bind(worker)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() == 1)
     }

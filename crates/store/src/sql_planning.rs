@@ -2,7 +2,7 @@
 // after `sql_common.rs`, whose helpers (`Tx`, `insert_post`, `insert_audit`, `parse`…) it uses.
 
 use crate::planning::{
-    EntryPost, Feed, FeedMode, FeedPoll, NewFeed, NewPostComment, OAuthAppRecord, OAuthConnection,
+    PostToMake, Feed, FeedMode, FeedPoll, NewFeed, NewPostComment, OAuthAppRecord, OAuthConnection,
     PlanningStore, PostComment, QueueSlot,
 };
 use relais_core::{CommentId, FeedId, SlotId};
@@ -189,7 +189,7 @@ impl PlanningStore for SqlStore {
         let done = sqlx::query("UPDATE oauth_connections SET accounts = $1 WHERE state_hash = $2")
             .bind(sealed_accounts)
             .bind(state_hash)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("this connection".into()));
@@ -200,7 +200,7 @@ impl PlanningStore for SqlStore {
     async fn end_oauth_connection(&self, state_hash: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM oauth_connections WHERE state_hash = $1")
             .bind(state_hash)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -400,12 +400,24 @@ impl PlanningStore for SqlStore {
         .bind(at.millis())
         .bind(workspace.to_string())
         .bind(id.to_string())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
 
-    async fn take_feed_entry(&self, workspace: WorkspaceId, feed: FeedId, entry_key: &str, post: Option<EntryPost>) -> StoreResult<bool> {
+    async fn create_posts(&self, posts: Vec<PostToMake>) -> StoreResult<Vec<PostId>> {
+        let mut tx = self.write().await?;
+        let mut made = Vec::with_capacity(posts.len());
+        for p in posts {
+            made.push(p.post.id);
+            insert_post(&mut tx, p.post, p.targets, p.plan.as_ref()).await?;
+            insert_audit(&mut tx, &p.audit).await?;
+        }
+        tx.commit().await?;
+        Ok(made)
+    }
+
+    async fn take_feed_entry(&self, workspace: WorkspaceId, feed: FeedId, entry_key: &str, post: Option<PostToMake>) -> StoreResult<bool> {
         let mut tx = self.write().await?;
         // The entry first: a second taker (another worker, on PostgreSQL) waits here for the
         // first's commit, then inserts nothing and makes nothing.

@@ -3,5 +3,6 @@
 pub mod calendar;
 pub mod ics;
 pub mod import;
+pub mod repeat;
 pub mod slots;
 pub mod time;

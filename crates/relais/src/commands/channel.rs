@@ -127,6 +127,35 @@ pub async fn add(add: ChannelAdd) -> Result<()> {
                 vec![("application_password", password)],
             )
         }
+        ChannelAdd::Token {
+            network,
+            workspace,
+            name,
+            settings,
+            data,
+        } => {
+            let network = oauth_network(&network)?;
+            let settings = settings_of(&settings)?;
+            let mut secrets = vec![(
+                "access_token",
+                secret_from(
+                    "RELAIS_ACCESS_TOKEN",
+                    "Access token: ",
+                    "access token (or connect the account from the Channels page, which gets one)",
+                )?,
+            )];
+            for (var, key) in [
+                ("RELAIS_REFRESH_TOKEN", "refresh_token"),
+                ("RELAIS_CLIENT_SECRET", "client_secret"),
+            ] {
+                if let Ok(v) = std::env::var(var)
+                    && !v.trim().is_empty()
+                {
+                    secrets.push((key, v.trim().to_owned()));
+                }
+            }
+            (network, data, workspace, name, settings, secrets)
+        }
         ChannelAdd::Webhook {
             workspace,
             name,
@@ -156,6 +185,41 @@ pub async fn add(add: ChannelAdd) -> Result<()> {
         }
     };
     connect(network, &data, &ws, &name, settings, secrets).await
+}
+
+/// The networks whose channels take OAuth tokens.
+fn oauth_network(raw: &str) -> Result<&'static str> {
+    const NETWORKS: [&str; 6] = [
+        "x",
+        "linkedin",
+        "facebook",
+        "instagram",
+        "youtube",
+        "threads",
+    ];
+    let wanted = raw.trim().to_lowercase();
+    NETWORKS.into_iter().find(|n| *n == wanted).ok_or_else(|| {
+        anyhow!(
+            "`{raw}` does not take OAuth tokens; use one of {}",
+            NETWORKS.join(", ")
+        )
+    })
+}
+
+/// `key=value` pairs into the channel's settings object.
+fn settings_of(pairs: &[String]) -> Result<serde_json::Value> {
+    let mut map = serde_json::Map::new();
+    for pair in pairs {
+        let Some((k, v)) = pair.split_once('=') else {
+            bail!("`{pair}` is not a setting; write it as key=value (for example client_id=abc)");
+        };
+        let (k, v) = (k.trim(), v.trim());
+        if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            bail!("`{k}` is not a setting name; use letters, digits and _ (client_id, page_id…)");
+        }
+        map.insert(k.to_owned(), serde_json::Value::String(v.to_owned()));
+    }
+    Ok(serde_json::Value::Object(map))
 }
 
 async fn connect(

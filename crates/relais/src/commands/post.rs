@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, anyhow, bail};
 use relais_core::audit::Actor;
 use relais_core::{PostId, Slug};
+use relais_publish::plan::repeat::Every;
 use relais_publish::plan::time;
 use relais_publisher::compose::{self, Author, Compose, Submitted, Upload, sniff_image};
 use relais_store::{Store, TargetStatus};
@@ -48,28 +49,19 @@ pub(super) fn read_images(
         .collect()
 }
 
-/// Checks and queues one post from the command line; `Err` holds every reason it was refused.
+/// Checks and queues one post from the command line (`request` with its images still to read);
+/// `Err` holds every reason it was refused.
 pub(super) async fn queue(
     store: &dyn Store,
     ws: &relais_store::Workspace,
-    channels: &[String],
-    texts: &[String],
+    mut request: Compose,
     images: Result<Vec<Upload>, String>,
-    at: Option<&str>,
-    time_zone: &str,
 ) -> Result<Submitted, Vec<String>> {
-    let images = images.map_err(|e| vec![e])?;
+    request.images = images.map_err(|e| vec![e])?;
     let author = Author {
         user_id: None,
         actor: Actor::cli(),
         needs_approval: false,
-    };
-    let request = Compose {
-        channels: channels.to_vec(),
-        texts: texts.to_vec(),
-        images,
-        at: at.map(str::to_owned),
-        time_zone: time_zone.to_owned(),
     };
     compose::submit(store, ws, &author, request)
         .await
@@ -88,16 +80,21 @@ pub async fn run(args: PostArgs) -> Result<()> {
     let (store, file) = open_store(&args.data, true).await?;
     let ws = workspace(store.as_ref(), &args.workspace).await?;
     let images = read_images(&args.images, &args.alts);
-    let submitted = queue(
-        store.as_ref(),
-        &ws,
-        &args.channels,
-        &args.texts,
-        images,
-        args.at.as_deref(),
-        &args.time_zone,
-    )
-    .await;
+    let repeat = match (&args.repeat, args.repeat_count) {
+        (Some(every), Some(count)) => {
+            Some((Every::parse(every).map_err(|e| anyhow!("{e}"))?, count))
+        }
+        _ => None,
+    };
+    let request = Compose {
+        channels: args.channels.clone(),
+        texts: args.texts.clone(),
+        images: Vec::new(),
+        at: args.at.clone(),
+        time_zone: args.time_zone.clone(),
+        repeat,
+    };
+    let submitted = queue(store.as_ref(), &ws, request, images).await;
     let Submitted {
         post,
         targets: made,

@@ -39,17 +39,15 @@ pub async fn import(data: &DataArgs, file: &Path, ws: &str, default_zone: &str) 
             .clone()
             .unwrap_or_else(|| default_zone.to_owned());
         let uploads = read_images(&images, &alts);
-        match queue(
-            store.as_ref(),
-            &ws,
-            &row.channels,
-            &row.texts,
-            uploads,
-            row.at.as_deref(),
-            &zone,
-        )
-        .await
-        {
+        let request = relais_publisher::compose::Compose {
+            channels: row.channels.clone(),
+            texts: row.texts.clone(),
+            images: Vec::new(),
+            at: row.at.clone(),
+            time_zone: zone.clone(),
+            repeat: None,
+        };
+        match queue(store.as_ref(), &ws, request, uploads).await {
             Ok(relais_publisher::compose::Submitted { post, run_at, .. }) => {
                 queued += 1;
                 println!(

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use relais_core::{ChannelId, FeedId, PostId, TargetId, Timestamp, UserId, WorkspaceId};
 
 use super::{audit, channel_in, new_post, slug, user};
-use crate::planning::{EntryPost, FeedMode, FeedPoll, NewFeed, NewPostComment, OAuthConnection};
+use crate::planning::{FeedMode, FeedPoll, NewFeed, NewPostComment, OAuthConnection, PostToMake};
 use crate::{Conflict, NewTarget, PostStatus, PublishPlan, Store, StoreError};
 
 async fn two_workspaces(store: &Arc<dyn Store>) -> (WorkspaceId, WorkspaceId) {
@@ -310,7 +310,7 @@ pub async fn feed_entries_make_one_post_each(store: Arc<dyn Store>) {
         let mut post = new_post(a, &["Nouvel article https://blog.example/1"]);
         post.status = PostStatus::Draft;
         post.scheduled_at = None;
-        EntryPost {
+        PostToMake {
             post,
             audit: audit("post.create"),
             targets: vec![NewTarget {
@@ -400,4 +400,13 @@ pub async fn feed_entries_make_one_post_each(store: Arc<dyn Store>) {
     assert!(store.feeds(a).await.unwrap().is_empty());
     // The post made from an entry stays.
     assert_eq!(store.posts(a, 50).await.unwrap().len(), 2);
+
+    // A series is made whole.
+    let series: Vec<PostToMake> = (0..3).map(|_| entry_post()).collect();
+    let ids: Vec<PostId> = series.iter().map(|p| p.post.id).collect();
+    assert_eq!(store.create_posts(series).await.unwrap(), ids);
+    for id in ids {
+        assert_eq!(store.targets_of(a, id).await.unwrap().len(), 1);
+    }
+    assert_eq!(store.posts(a, 50).await.unwrap().len(), 5);
 }

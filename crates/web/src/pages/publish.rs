@@ -221,6 +221,7 @@ pub async fn submit(
         } else {
             typed.time_zone.trim().to_owned()
         },
+        repeat: None,
     };
     match compose::submit(state.store.as_ref(), &access.workspace, &author, request).await {
         Ok(submitted) => {
