@@ -82,7 +82,9 @@ fn minute_of(time: &str) -> Option<u16> {
     let (h, m) = t.split_once([':', 'h']).unwrap_or((t.as_str(), ""));
     let h: u16 = h.parse().ok()?;
     let m: u16 = if m.is_empty() { 0 } else { m.parse().ok()? };
-    (h < 24 && m < 60).then_some(h * 60 + m)
+    // `then`, not `then_some`: the sum must not be computed for an hour out of range (2222 × 60
+    // overflows; found by fuzzing).
+    (h < 24 && m < 60).then(|| h * 60 + m)
 }
 
 /// The instant a slot falls on `day` in `zone`, or `None` when the slot is for another weekday.
@@ -174,6 +176,13 @@ mod tests {
             Err(SlotError::Time(_))
         ));
         assert!(matches!(WeeklySlot::parse(""), Err(SlotError::Day(_))));
+        // Hours far out of range are refused, not overflowed (found by fuzzing).
+        for far in ["sun 002222", "sun 99999:00"] {
+            assert!(
+                matches!(WeeklySlot::parse(far), Err(SlotError::Time(_))),
+                "{far}"
+            );
+        }
         assert_eq!(WeeklySlot::new(8, 0), None);
     }
 
