@@ -14,6 +14,8 @@
 //! a Rest.li `shares=List(…)`; errors as `{"status", "code", "message"}`.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -25,6 +27,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{self, get};
+use common::PNG;
 use relais_networks::linkedin::{LinkedIn, LinkedInFlow, oauth};
 use relais_networks::oauth::{OAuthApp, OAuthFlow};
 use relais_networks::{
@@ -34,8 +37,6 @@ use relais_outbound::{HttpClient, OutboundConfig};
 use relais_testkit::mock_http::MockHttp;
 use serde_json::{Value, json};
 
-/// An 8×8 blue PNG, made for the Mastodon tests.
-const PNG: &[u8] = include_bytes!("fixtures/blue-8x8.png");
 const ORG: &str = "2414183";
 const ORG_URN: &str = "urn:li:organization:2414183";
 const OTHER_ORG: &str = "5515715";
@@ -918,18 +919,8 @@ async fn start() -> (MockHttp, Shared) {
     (server, shared)
 }
 
-fn client_with(total_timeout: Duration) -> HttpClient {
-    // The fake lives on loopback: the SSRF guard is lifted for this test, as the config allows.
-    HttpClient::new(OutboundConfig {
-        allow_private_addresses: true,
-        total_timeout,
-        ..Default::default()
-    })
-    .unwrap()
-}
-
 fn client() -> HttpClient {
-    client_with(Duration::from_secs(10))
+    common::client(Duration::from_secs(10))
 }
 
 fn credentials(server: &MockHttp, fake: &Shared) -> Credentials {
@@ -1549,7 +1540,7 @@ async fn limits_failures_and_garbled_answers() {
         body: r#"{"localizedName":"Trop tard"}"#.into(),
         delay: Some(Duration::from_secs(3)),
     });
-    let impatient = LinkedIn::new(client_with(Duration::from_millis(300)));
+    let impatient = LinkedIn::new(common::client(Duration::from_millis(300)));
     let err = impatient
         .verify(&mut credentials(&server2, &slow))
         .await

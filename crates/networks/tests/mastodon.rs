@@ -10,28 +10,16 @@
 //! after a time-out, and after an answer lost once the status was made.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::{PNG, client, reply};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use relais_networks::mastodon::Mastodon;
-use relais_networks::{
-    Connector, Credentials, MediaFile, NetworkError, OutgoingPost, PublishedPost, ReplyTarget,
-};
+use relais_networks::{Connector, Credentials, MediaFile, NetworkError, OutgoingPost};
 use relais_outbound::{HttpClient, OutboundConfig};
 use relais_testkit::mastodon::MockMastodon;
 use serde_json::{Value, json};
-
-/// An 8×8 blue PNG, made for these tests.
-const PNG: &[u8] = include_bytes!("fixtures/blue-8x8.png");
-
-fn client(total_timeout: Duration) -> HttpClient {
-    // The server lives on loopback: the SSRF guard is lifted for this test, as the config allows.
-    HttpClient::new(OutboundConfig {
-        allow_private_addresses: true,
-        total_timeout,
-        ..Default::default()
-    })
-    .unwrap()
-}
 
 fn connector() -> Mastodon {
     Mastodon::new(client(Duration::from_secs(30)))
@@ -77,14 +65,6 @@ fn with_image(mut p: OutgoingPost, alt: &str) -> OutgoingPost {
         bytes: PNG.to_vec(),
         alt: Some(alt.to_owned()),
         public_url: None,
-    });
-    p
-}
-
-fn reply(mut p: OutgoingPost, root: &PublishedPost, parent: &PublishedPost) -> OutgoingPost {
-    p.reply_to = Some(ReplyTarget {
-        root: root.clone(),
-        parent: parent.clone(),
     });
     p
 }

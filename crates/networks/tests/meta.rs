@@ -14,6 +14,8 @@
 //! `fb_exchange_token` grant and `/me/accounts` across two pages.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -24,18 +26,14 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use common::{PNG, client, reply};
 use relais_networks::meta::{Facebook, FacebookFlow, Instagram, InstagramFlow, oauth};
 use relais_networks::oauth::{OAuthApp, OAuthFlow};
-use relais_networks::{
-    Connector, Credentials, MediaFile, Metrics, NetworkError, OutgoingPost, PublishedPost,
-    ReplyTarget,
-};
+use relais_networks::{Connector, Credentials, MediaFile, Metrics, NetworkError, OutgoingPost};
 use relais_outbound::{HttpClient, OutboundConfig};
 use relais_testkit::mock_http::MockHttp;
 use serde_json::{Value, json};
 
-/// An 8×8 blue PNG, made for the Mastodon tests.
-const PNG: &[u8] = include_bytes!("fixtures/blue-8x8.png");
 const PAGE_ID: &str = "105000000000001";
 const PAGE_NAME: &str = "Café Relais";
 const IG_ID: &str = "17841400000000001";
@@ -978,16 +976,6 @@ async fn start() -> (MockHttp, Shared) {
     (MockHttp::start(router).await, shared)
 }
 
-fn client(total_timeout: Duration) -> HttpClient {
-    // The fake lives on loopback: the SSRF guard is lifted for this test, as the config allows.
-    HttpClient::new(OutboundConfig {
-        allow_private_addresses: true,
-        total_timeout,
-        ..Default::default()
-    })
-    .unwrap()
-}
-
 fn fb_creds(server: &MockHttp) -> Credentials {
     Credentials {
         settings: json!({ "api_base": server.base_url(), "page_id": PAGE_ID,
@@ -1035,14 +1023,6 @@ fn with_media(
         bytes: PNG.to_vec(),
         alt: alt.map(str::to_owned),
         public_url: url.map(str::to_owned),
-    });
-    p
-}
-
-fn reply(mut p: OutgoingPost, root: &PublishedPost, parent: &PublishedPost) -> OutgoingPost {
-    p.reply_to = Some(ReplyTarget {
-        root: root.clone(),
-        parent: parent.clone(),
     });
     p
 }

@@ -14,6 +14,8 @@
 //! (429 with Retry-After, 5xx, garbled JSON), delayed (time-outs) or lost after the fact.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -24,17 +26,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
+use common::{Injected, PNG, client, push_injected, reply, take_injected};
 use relais_networks::oauth::{OAuthApp, OAuthFlow};
 use relais_networks::threads::{Threads, ThreadsFlow, oauth};
 use relais_networks::{
-    Connector, Credentials, MediaFile, NetworkError, OutgoingPost, PublishedPost, ReplyTarget,
+    Connector, Credentials, MediaFile, NetworkError, OutgoingPost, PublishedPost,
 };
 use relais_outbound::{HttpClient, OutboundConfig};
 use relais_testkit::mock_http::MockHttp;
 use serde_json::{Value, json};
 
-/// An 8×8 blue PNG, made for the Mastodon tests.
-const PNG: &[u8] = include_bytes!("fixtures/blue-8x8.png");
 const USER_ID: &str = "17841400000000001";
 const USERNAME: &str = "relais_app";
 const CLIENT_ID: &str = "990602627938098";
@@ -75,15 +76,6 @@ struct Post {
     unlisted: bool,
     /// views, likes, replies, reposts, quotes.
     metrics: [u64; 5],
-}
-
-/// An answer served instead of the endpoint's, once, for the first request to `path`.
-struct Injected {
-    method: &'static str,
-    path: String,
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: String,
 }
 
 struct Fake {
@@ -219,22 +211,6 @@ fn missing(id: &str) -> Response {
     )
 }
 
-/// The injected answer for this request, if any (used once).
-fn injected(fake: &mut Fake, method: &str, path: &str) -> Option<Response> {
-    let i = fake
-        .inject
-        .iter()
-        .position(|i| i.method == method && i.path == path)?;
-    let i = fake.inject.remove(i).unwrap();
-    let mut r = (StatusCode::from_u16(i.status).unwrap(), i.body).into_response();
-    r.headers_mut()
-        .insert("content-type", "application/json".parse().unwrap());
-    for (k, v) in i.headers {
-        r.headers_mut().insert(k, v.parse().unwrap());
-    }
-    Some(r)
-}
-
 /// Delay, injected answers, then the token (from the query or the form, as the caller
 /// passes `params`).
 async fn gate(s: &Shared, method: &str, path: &str, params: &Params) -> Option<Response> {
@@ -249,7 +225,7 @@ async fn gate(s: &Shared, method: &str, path: &str, params: &Params) -> Option<R
         tokio::time::sleep(d).await;
     }
     let mut fake = s.lock().unwrap();
-    if let Some(r) = injected(&mut fake, method, path) {
+    if let Some(r) = take_injected(&mut fake.inject, method, path) {
         return Some(r);
     }
     let token = params.get("access_token").map(String::as_str);
@@ -277,7 +253,7 @@ async fn gate(s: &Shared, method: &str, path: &str, params: &Params) -> Option<R
 
 async fn code_exchange(State(s): State<Shared>, Form(f): Form<Params>) -> Response {
     let mut fake = s.lock().unwrap();
-    if let Some(r) = injected(&mut fake, "POST", "/oauth/access_token") {
+    if let Some(r) = take_injected(&mut fake.inject, "POST", "/oauth/access_token") {
         return r;
     }
     if f.get("client_id").map(String::as_str) != Some(CLIENT_ID)
@@ -317,7 +293,7 @@ async fn code_exchange(State(s): State<Shared>, Form(f): Form<Params>) -> Respon
 
 async fn exchange(State(s): State<Shared>, Query(q): Query<Params>) -> Response {
     let mut fake = s.lock().unwrap();
-    if let Some(r) = injected(&mut fake, "GET", "/access_token") {
+    if let Some(r) = take_injected(&mut fake.inject, "GET", "/access_token") {
         return r;
     }
     if q.get("grant_type").map(String::as_str) != Some("th_exchange_token") {
@@ -354,7 +330,7 @@ async fn exchange(State(s): State<Shared>, Query(q): Query<Params>) -> Response 
 async fn refresh(State(s): State<Shared>, Query(q): Query<Params>) -> Response {
     let mut fake = s.lock().unwrap();
     fake.refreshes += 1;
-    if let Some(r) = injected(&mut fake, "GET", "/refresh_access_token") {
+    if let Some(r) = take_injected(&mut fake.inject, "GET", "/refresh_access_token") {
         return r;
     }
     if q.get("grant_type").map(String::as_str) != Some("th_refresh_token") {
@@ -880,16 +856,6 @@ async fn start() -> (MockHttp, Shared) {
     (MockHttp::start(router).await, shared)
 }
 
-fn client(total_timeout: Duration) -> HttpClient {
-    // The fake lives on loopback: the SSRF guard is lifted for this test, as the config allows.
-    HttpClient::new(OutboundConfig {
-        allow_private_addresses: true,
-        total_timeout,
-        ..Default::default()
-    })
-    .unwrap()
-}
-
 fn threads() -> Threads {
     Threads::new(client(Duration::from_secs(10)))
         .with_polling(Duration::from_millis(5), Duration::from_secs(2))
@@ -947,14 +913,6 @@ fn with_media(
     p
 }
 
-fn reply(mut p: OutgoingPost, root: &PublishedPost, parent: &PublishedPost) -> OutgoingPost {
-    p.reply_to = Some(ReplyTarget {
-        root: root.clone(),
-        parent: parent.clone(),
-    });
-    p
-}
-
 fn inject(
     fake: &Shared,
     method: &'static str,
@@ -963,13 +921,14 @@ fn inject(
     headers: Vec<(&'static str, String)>,
     body: &str,
 ) {
-    fake.lock().unwrap().inject.push_back(Injected {
+    push_injected(
+        &mut fake.lock().unwrap().inject,
         method,
-        path: path.to_owned(),
+        path,
         status,
         headers,
-        body: body.to_owned(),
-    });
+        body,
+    );
 }
 
 fn stored<T>(fake: &Shared, id: &str, f: impl FnOnce(&Post) -> T) -> T {

@@ -4,6 +4,8 @@
 //! mapping: 500 then 200, 429 with Retry-After, a slow receiver, a 2xx body that is not JSON.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -15,6 +17,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing;
 use base64::Engine;
+use common::client;
 use hmac::{Hmac, Mac};
 use relais_networks::webhook::Webhook;
 use relais_networks::{
@@ -146,16 +149,6 @@ async fn receiver(signature_header: &str) -> (MockHttp, Shared) {
         .route("/hooks/relais", routing::post(receive))
         .with_state(state.clone());
     (MockHttp::start(router).await, state)
-}
-
-/// A client for loopback receivers, with a short total time-out for the slow-receiver test.
-fn client(total_timeout: Duration) -> HttpClient {
-    HttpClient::new(OutboundConfig {
-        allow_private_addresses: true,
-        total_timeout,
-        ..Default::default()
-    })
-    .unwrap()
 }
 
 fn webhook() -> Webhook {

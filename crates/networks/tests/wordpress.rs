@@ -6,6 +6,8 @@
 //! `rest_already_trashed`), comments with `X-WP-Total`, and errors as `{code, message, data}`.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,6 +19,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
+use common::{PNG, client};
 use relais_networks::wordpress::WordPress;
 use relais_networks::{
     Connector, Credentials, MediaFile, NetworkError, OutgoingPost, PublishedPost, ReplyTarget,
@@ -471,15 +474,6 @@ async fn fake_wordpress() -> (MockHttp, Shared) {
     (MockHttp::start(router).await, state)
 }
 
-fn client(total_timeout: Duration) -> HttpClient {
-    HttpClient::new(OutboundConfig {
-        allow_private_addresses: true,
-        total_timeout,
-        ..Default::default()
-    })
-    .unwrap()
-}
-
 fn wordpress() -> WordPress {
     WordPress::new(client(Duration::from_secs(10)))
 }
@@ -502,9 +496,6 @@ fn post_of(text: &str, key: &str) -> OutgoingPost {
         created_at_ms: 1_763_900_000_000,
     }
 }
-
-/// An 8×8 blue PNG, made for the Bluesky test.
-const PNG: &[u8] = include_bytes!("fixtures/blue-8x8.png");
 
 #[tokio::test]
 async fn verify_names_the_user_and_checks_the_account() {

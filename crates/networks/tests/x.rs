@@ -10,6 +10,8 @@
 //! errors as RFC 7807 problems and 429s with `x-rate-limit-*` headers.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -22,17 +24,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{self, get};
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use common::{Injected, PNG, push_injected, reply, take_injected};
 use relais_networks::x::{X, oauth};
 use relais_networks::{
-    Connector, Credentials, MediaFile, NetworkError, OutgoingPost, PublishedPost, ReplyTarget,
+    Connector, Credentials, MediaFile, NetworkError, OutgoingPost, PublishedPost,
 };
 use relais_outbound::{HttpClient, OutboundConfig};
 use relais_testkit::mock_http::MockHttp;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-/// An 8×8 blue PNG, made for the Mastodon tests.
-const PNG: &[u8] = include_bytes!("fixtures/blue-8x8.png");
 const USER_ID: &str = "1001";
 const USERNAME: &str = "relais_app";
 const CLIENT_ID: &str = "cmVsYWlzLWNsaWVudA";
@@ -57,15 +58,6 @@ struct Media {
     alt: Option<String>,
     /// STATUS answers still to give before processing succeeds.
     polls_left: u32,
-}
-
-/// An answer served instead of the endpoint's, once, for the first request to `path`.
-struct Injected {
-    method: &'static str,
-    path: String,
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: String,
 }
 
 struct Fake {
@@ -209,7 +201,7 @@ fn invalid(parameter: &str, message: &str) -> Response {
 
 /// Injected answers first, then the bearer token.
 fn gate(fake: &mut Fake, method: &str, path: &str, headers: &HeaderMap) -> Option<Response> {
-    if let Some(r) = injected(fake, method, path) {
+    if let Some(r) = take_injected(&mut fake.inject, method, path) {
         return Some(r);
     }
     let bearer = headers
@@ -220,25 +212,6 @@ fn gate(fake: &mut Fake, method: &str, path: &str, headers: &HeaderMap) -> Optio
         return Some(problem(401, "Unauthorized", "Unauthorized"));
     }
     fake.log.push(format!("{method} {path}"));
-    None
-}
-
-/// The answer injected for this request, if any (used once).
-fn injected(fake: &mut Fake, method: &str, path: &str) -> Option<Response> {
-    if let Some(i) = fake
-        .inject
-        .iter()
-        .position(|i| i.method == method && i.path == path)
-    {
-        let i = fake.inject.remove(i).unwrap();
-        let mut r = (StatusCode::from_u16(i.status).unwrap(), i.body).into_response();
-        r.headers_mut()
-            .insert("content-type", "application/json".parse().unwrap());
-        for (k, v) in i.headers {
-            r.headers_mut().insert(k, v.parse().unwrap());
-        }
-        return Some(r);
-    }
     None
 }
 
@@ -270,7 +243,7 @@ async fn token(
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
     let mut fake = s.lock().unwrap();
-    if let Some(r) = injected(&mut fake, "POST", "/2/oauth2/token") {
+    if let Some(r) = take_injected(&mut fake.inject, "POST", "/2/oauth2/token") {
         return r;
     }
     // Client authentication: Basic for a confidential client, client_id for a public one.
@@ -664,13 +637,7 @@ async fn start() -> (MockHttp, Shared) {
 }
 
 fn client() -> HttpClient {
-    // The fake lives on loopback: the SSRF guard is lifted for this test, as the config allows.
-    HttpClient::new(OutboundConfig {
-        allow_private_addresses: true,
-        total_timeout: Duration::from_secs(10),
-        ..Default::default()
-    })
-    .unwrap()
+    common::client(Duration::from_secs(10))
 }
 
 fn credentials(server: &MockHttp, fake: &Shared) -> Credentials {
@@ -714,14 +681,6 @@ fn with_media(mut p: OutgoingPost, mime: &str, alt: Option<&str>) -> OutgoingPos
     p
 }
 
-fn reply(mut p: OutgoingPost, root: &PublishedPost, parent: &PublishedPost) -> OutgoingPost {
-    p.reply_to = Some(ReplyTarget {
-        root: root.clone(),
-        parent: parent.clone(),
-    });
-    p
-}
-
 fn inject(
     fake: &Shared,
     method: &'static str,
@@ -730,13 +689,14 @@ fn inject(
     headers: Vec<(&'static str, String)>,
     body: &str,
 ) {
-    fake.lock().unwrap().inject.push_back(Injected {
+    push_injected(
+        &mut fake.lock().unwrap().inject,
         method,
-        path: path.to_owned(),
+        path,
         status,
         headers,
-        body: body.to_owned(),
-    });
+        body,
+    );
 }
 
 fn stored<T>(fake: &Shared, id: &str, f: impl FnOnce(&Tweet) -> T) -> T {

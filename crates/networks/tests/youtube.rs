@@ -18,6 +18,8 @@
 //!   does not rotate refresh tokens and answers `invalid_grant` for a refused one.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -30,10 +32,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{self, get};
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use common::{Injected, push_injected, reply, take_injected};
 use relais_networks::oauth::{OAuthApp, OAuthFlow};
 use relais_networks::youtube::{CHUNK_UNIT, YouTube, YouTubeFlow, oauth};
 use relais_networks::{
-    Connector, Credentials, MediaFile, NetworkError, OutgoingPost, PublishedPost, ReplyTarget,
+    Connector, Credentials, MediaFile, NetworkError, OutgoingPost, PublishedPost,
 };
 use relais_outbound::{HttpClient, OutboundConfig};
 use relais_testkit::mock_http::MockHttp;
@@ -104,15 +107,6 @@ enum Fault {
     /// client that took it for a redirect would send the chunk again there).
     Move,
     Revoke,
-}
-
-/// An answer served instead of the endpoint's, once, for the first request to `path`.
-struct Injected {
-    method: &'static str,
-    path: String,
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: String,
 }
 
 struct Fake {
@@ -287,25 +281,9 @@ fn oauth_error(status: u16, error: &str, description: &str) -> Response {
         .into_response()
 }
 
-/// The answer injected for this request, if any (used once).
-fn injected(fake: &mut Fake, method: &str, path: &str) -> Option<Response> {
-    let i = fake
-        .inject
-        .iter()
-        .position(|i| i.method == method && i.path == path)?;
-    let i = fake.inject.remove(i).unwrap();
-    let mut r = (StatusCode::from_u16(i.status).unwrap(), i.body).into_response();
-    r.headers_mut()
-        .insert("content-type", "application/json".parse().unwrap());
-    for (k, v) in i.headers {
-        r.headers_mut().insert(k, v.parse().unwrap());
-    }
-    Some(r)
-}
-
 /// Injected answers first, then the bearer token.
 fn gate(fake: &mut Fake, method: &str, path: &str, headers: &HeaderMap) -> Option<Response> {
-    if let Some(r) = injected(fake, method, path) {
+    if let Some(r) = take_injected(&mut fake.inject, method, path) {
         return Some(r);
     }
     let bearer = headers
@@ -349,7 +327,7 @@ fn parts_of(q: &HashMap<String, String>) -> Result<Vec<String>, Box<Response>> {
 
 async fn token(State(s): State<Shared>, Form(f): Form<HashMap<String, String>>) -> Response {
     let mut fake = s.lock().unwrap();
-    if let Some(r) = injected(&mut fake, "POST", "/token") {
+    if let Some(r) = take_injected(&mut fake.inject, "POST", "/token") {
         return r;
     }
     if f.get("client_id").map(String::as_str) != Some(CLIENT_ID)
@@ -979,19 +957,9 @@ async fn start() -> (MockHttp, Shared) {
     (MockHttp::start(router).await, shared)
 }
 
-fn client_with(total_timeout: Duration) -> HttpClient {
-    // The fake lives on loopback: the SSRF guard is lifted for this test, as the config allows.
-    HttpClient::new(OutboundConfig {
-        allow_private_addresses: true,
-        total_timeout,
-        ..Default::default()
-    })
-    .unwrap()
-}
-
 /// A connector with the smallest chunks YouTube takes and short pauses.
 fn youtube() -> YouTube {
-    YouTube::new(client_with(Duration::from_secs(10)))
+    YouTube::new(common::client(Duration::from_secs(10)))
         .with_chunk_size(CHUNK_UNIT)
         .with_retry_pause(Duration::from_millis(5))
 }
@@ -1047,14 +1015,6 @@ fn video_post(text: &str, len: usize) -> OutgoingPost {
     with_video(post(text), len)
 }
 
-fn reply(mut p: OutgoingPost, root: &PublishedPost, parent: &PublishedPost) -> OutgoingPost {
-    p.reply_to = Some(ReplyTarget {
-        root: root.clone(),
-        parent: parent.clone(),
-    });
-    p
-}
-
 fn inject(
     fake: &Shared,
     method: &'static str,
@@ -1063,13 +1023,14 @@ fn inject(
     headers: Vec<(&'static str, String)>,
     body: &str,
 ) {
-    fake.lock().unwrap().inject.push_back(Injected {
+    push_injected(
+        &mut fake.lock().unwrap().inject,
         method,
-        path: path.to_owned(),
+        path,
         status,
         headers,
-        body: body.to_owned(),
-    });
+        body,
+    );
 }
 
 fn fault(fake: &Shared, f: Fault) {
@@ -1171,7 +1132,7 @@ async fn publishes_a_video_in_chunks_with_its_metadata() {
     }
 
     // The default chunk size sends a small video in one request; privacy defaults to public.
-    let whole = YouTube::new(client_with(Duration::from_secs(10)));
+    let whole = YouTube::new(common::client(Duration::from_secs(10)));
     let mut creds = credentials(&server, &fake);
     fake.lock().unwrap().log.clear();
     let p = whole
@@ -1378,7 +1339,7 @@ async fn a_session_given_a_new_address_goes_on_there() {
 async fn a_chunk_whose_answer_times_out_is_not_sent_twice() {
     let (server, fake) = start().await;
     // A client that waits one second at most for an answer.
-    let yt = YouTube::new(client_with(Duration::from_secs(1)))
+    let yt = YouTube::new(common::client(Duration::from_secs(1)))
         .with_chunk_size(CHUNK_UNIT)
         .with_retry_pause(Duration::from_millis(5));
     let mut creds = credentials(&server, &fake);
@@ -2093,7 +2054,7 @@ async fn oauth_flow_authorize_and_connect() {
         flow.authorize_url(&app, redirect, &state, &challenge)
             .starts_with(&format!("{}/o/oauth2/v2/auth?", server.base_url()))
     );
-    let http = client_with(Duration::from_secs(10));
+    let http = common::client(Duration::from_secs(10));
     fake.lock()
         .unwrap()
         .codes
