@@ -87,6 +87,68 @@ pub trait OAuthFlow: Send + Sync {
     ) -> Result<Vec<ConnectedAccount>, NetworkError>;
 }
 
+/// What an OAuth 2.0 token endpoint gives (RFC 6749 §5.1), as X, LinkedIn and Google send it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Tokens {
+    pub access_token: String,
+    /// Absent when the network gives none (a refresh at Google, LinkedIn without programmatic
+    /// refresh); when present it replaces the previous one (X rotates them).
+    pub refresh_token: Option<String>,
+    /// How long the access token lasts from when the answer arrived.
+    pub expires_in: Option<std::time::Duration>,
+    /// When the access token expires, in milliseconds since the Unix epoch.
+    pub expires_at_ms: Option<i64>,
+    /// How long the refresh token lasts (LinkedIn says so).
+    pub refresh_token_expires_in: Option<std::time::Duration>,
+    /// The scopes granted (space- or comma-separated, as the network writes them).
+    pub scope: Option<String>,
+}
+
+/// Tokens are secrets: never printed.
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("expires_in", &self.expires_in)
+            .field("refresh_token_expires_in", &self.refresh_token_expires_in)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The tokens in a token endpoint's answer received at `now_ms`; `endpoint` names it in the
+/// error (`X's token endpoint`). Lifetimes may come as numbers or strings.
+pub fn tokens_of(
+    body: &serde_json::Value,
+    now_ms: i64,
+    endpoint: &str,
+) -> Result<Tokens, NetworkError> {
+    let text = |k: &str| {
+        body.get(k)
+            .and_then(serde_json::Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let seconds = |k: &str| {
+        body.get(k)
+            .and_then(|v| v.as_u64().or_else(|| v.as_str()?.trim().parse().ok()))
+            .map(std::time::Duration::from_secs)
+    };
+    let access_token = text("access_token").ok_or_else(|| {
+        NetworkError::Transient(format!("{endpoint} answered without an access token"))
+    })?;
+    let expires_in = seconds("expires_in");
+    Ok(Tokens {
+        access_token,
+        refresh_token: text("refresh_token"),
+        expires_at_ms: expires_in
+            .map(|d| now_ms.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))),
+        expires_in,
+        refresh_token_expires_in: seconds("refresh_token_expires_in"),
+        scope: text("scope"),
+    })
+}
+
 /// Random bytes behind a verifier: 48 make 64 base64url characters (RFC 7636 asks for 43 to
 /// 128 unreserved characters).
 const VERIFIER_BYTES: usize = 48;

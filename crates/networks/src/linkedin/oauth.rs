@@ -13,13 +13,12 @@
 //!    and its lifetime still counts from the first consent; after it, the person must consent
 //!    again.
 
-use std::time::Duration;
-
 use relais_outbound::HttpClient;
 use serde_json::Value;
 
 use super::api;
 use crate::NetworkError;
+pub use crate::oauth::Tokens;
 use crate::oauth::with_query;
 
 /// Where LinkedIn's consent page and token endpoint are.
@@ -31,31 +30,6 @@ pub const SCOPES: [&str; 3] = [
     "w_organization_social",
     "rw_organization_admin",
 ];
-
-/// What the token endpoint gives.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Tokens {
-    pub access_token: String,
-    /// Only for apps with programmatic refresh.
-    pub refresh_token: Option<String>,
-    /// How long the access token lasts from now (LinkedIn: 60 days).
-    pub expires_in: Option<Duration>,
-    /// How long the refresh token lasts from now (at most 365 days from the first consent).
-    pub refresh_token_expires_in: Option<Duration>,
-    /// The scopes granted (LinkedIn separates them with commas or spaces).
-    pub scope: Option<String>,
-}
-
-/// Tokens are secrets: never printed.
-impl std::fmt::Debug for Tokens {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tokens")
-            .field("expires_in", &self.expires_in)
-            .field("refresh_token_expires_in", &self.refresh_token_expires_in)
-            .field("scope", &self.scope)
-            .finish_non_exhaustive()
-    }
-}
 
 /// The consent page's address under `oauth_base` (normally [`DEFAULT_OAUTH_BASE`]), each
 /// parameter percent-encoded (a space as `%20`).
@@ -178,34 +152,18 @@ async fn token_request(
 
 /// The tokens in a token endpoint's answer.
 fn tokens_of(body: &Value) -> Result<Tokens, NetworkError> {
-    let text = |k: &str| {
-        body.get(k)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    let seconds = |k: &str| {
-        body.get(k)
-            .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
-            .map(Duration::from_secs)
-    };
-    let access_token = text("access_token").ok_or_else(|| {
-        NetworkError::Transient("LinkedIn's token endpoint answered without an access token".into())
-    })?;
-    Ok(Tokens {
-        access_token,
-        refresh_token: text("refresh_token"),
-        expires_in: seconds("expires_in"),
-        refresh_token_expires_in: seconds("refresh_token_expires_in"),
-        scope: text("scope"),
-    })
+    crate::oauth::tokens_of(
+        body,
+        chrono::Utc::now().timestamp_millis(),
+        "LinkedIn's token endpoint",
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::time::Duration;
 
     #[test]
     fn the_consent_address_carries_every_parameter_encoded() {

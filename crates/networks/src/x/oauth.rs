@@ -13,15 +13,13 @@
 //! authenticates with HTTP Basic (`client_id:client_secret`) instead, as X's documentation
 //! shows.
 
-use std::time::Duration;
-
 use relais_outbound::HttpClient;
 use serde_json::Value;
 
 use super::api;
 use crate::NetworkError;
 use crate::oauth::with_query;
-pub use crate::oauth::{pkce_challenge, pkce_pair, random_state};
+pub use crate::oauth::{Tokens, pkce_challenge, pkce_pair, random_state};
 
 /// Where X asks the person for their consent.
 pub const AUTHORIZE_URL: &str = "https://x.com/i/oauth2/authorize";
@@ -36,30 +34,6 @@ pub const SCOPES: [&str; 5] = [
     "offline.access",
     "media.write",
 ];
-/// What the token endpoint gives.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Tokens {
-    pub access_token: String,
-    /// Present when the `offline.access` scope was granted; replaces the previous one.
-    pub refresh_token: Option<String>,
-    /// How long the access token lasts from now (X: two hours).
-    pub expires_in: Option<Duration>,
-    /// When the access token expires, in milliseconds since the Unix epoch, counted from the
-    /// moment the answer arrived.
-    pub expires_at_ms: Option<i64>,
-    /// The scopes granted, space-separated.
-    pub scope: Option<String>,
-}
-
-/// Tokens are secrets: never printed.
-impl std::fmt::Debug for Tokens {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tokens")
-            .field("expires_in", &self.expires_in)
-            .field("scope", &self.scope)
-            .finish_non_exhaustive()
-    }
-}
 
 /// The address to send a person to: `auth_base` (normally [`AUTHORIZE_URL`]) with
 /// `response_type=code`, `client_id`, `redirect_uri`, `scope` (space-separated), `state`,
@@ -192,34 +166,14 @@ async fn token_request(
 
 /// The tokens in a token endpoint's answer received at `now_ms`.
 fn tokens_of(body: &Value, now_ms: i64) -> Result<Tokens, NetworkError> {
-    let text = |k: &str| {
-        body.get(k)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    let access_token = text("access_token").ok_or_else(|| {
-        NetworkError::Transient("X's token endpoint answered without an access token".into())
-    })?;
-    let expires_in = body
-        .get("expires_in")
-        .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
-        .map(Duration::from_secs);
-    Ok(Tokens {
-        access_token,
-        refresh_token: text("refresh_token"),
-        expires_at_ms: expires_in
-            .map(|d| now_ms.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))),
-        expires_in,
-        scope: text("scope"),
-    })
+    crate::oauth::tokens_of(body, now_ms, "X's token endpoint")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::time::Duration;
 
     #[test]
     fn authorize_url_encodes_every_parameter() {

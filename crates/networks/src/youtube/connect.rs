@@ -69,7 +69,7 @@ impl OAuthFlow for YouTubeFlow {
         .await?;
         // With granular consent a person may untick a permission: without both, the channel
         // could not publish (upload) or keep its promises (comment, delete, find again).
-        let missing = tokens.missing_scopes();
+        let missing = oauth::missing_scopes(&tokens);
         if !missing.is_empty() {
             return Err(NetworkError::Unauthorized(format!(
                 "Google did not grant {}: connect the channel again and allow everything asked",

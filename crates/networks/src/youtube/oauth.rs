@@ -15,15 +15,13 @@
 //! "in testing", whose refresh tokens last seven days) means the channel must be connected
 //! again.
 
-use std::time::Duration;
-
 use relais_outbound::HttpClient;
 use serde_json::Value;
 
 use super::api;
 use crate::NetworkError;
 use crate::oauth::with_query;
-pub use crate::oauth::{pkce_challenge, pkce_pair, random_state};
+pub use crate::oauth::{Tokens, pkce_challenge, pkce_pair, random_state};
 
 /// Where Google asks the person for consent, when the app does not say otherwise.
 pub const DEFAULT_AUTH_BASE: &str = "https://accounts.google.com";
@@ -38,41 +36,17 @@ pub const SCOPES: [&str; 2] = [
     "https://www.googleapis.com/auth/youtube.force-ssl",
 ];
 
-/// What the token endpoint gives.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Tokens {
-    pub access_token: String,
-    /// Given on the first exchange (with `access_type=offline`); not on a refresh.
-    pub refresh_token: Option<String>,
-    /// How long the access token lasts from now (Google: one hour).
-    pub expires_in: Option<Duration>,
-    /// The scopes granted, space-separated: with granular consent, a person may untick some.
-    pub scope: Option<String>,
-}
-
-/// Tokens are secrets: never printed.
-impl std::fmt::Debug for Tokens {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tokens")
-            .field("expires_in", &self.expires_in)
-            .field("scope", &self.scope)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Tokens {
-    /// The scopes of [`SCOPES`] the person did not grant (none when Google did not say).
-    pub fn missing_scopes(&self) -> Vec<&'static str> {
-        let Some(granted) = &self.scope else {
-            return Vec::new();
-        };
-        let granted: Vec<&str> = granted.split_whitespace().collect();
-        SCOPES
-            .iter()
-            .copied()
-            .filter(|s| !granted.contains(s))
-            .collect()
-    }
+/// The scopes of [`SCOPES`] the person did not grant (none when Google did not say).
+pub fn missing_scopes(tokens: &Tokens) -> Vec<&'static str> {
+    let Some(granted) = &tokens.scope else {
+        return Vec::new();
+    };
+    let granted: Vec<&str> = granted.split_whitespace().collect();
+    SCOPES
+        .iter()
+        .copied()
+        .filter(|s| !granted.contains(s))
+        .collect()
 }
 
 /// The consent address: `auth_base` (an origin such as [`DEFAULT_AUTH_BASE`], to which
@@ -212,32 +186,18 @@ async fn token_request(
 
 /// The tokens in a token endpoint's answer.
 fn tokens_of(body: &Value) -> Result<Tokens, NetworkError> {
-    let text = |k: &str| {
-        body.get(k)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    let access_token = text("access_token").ok_or_else(|| {
-        NetworkError::Transient("Google's token endpoint answered without an access token".into())
-    })?;
-    let expires_in = body
-        .get("expires_in")
-        .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
-        .map(Duration::from_secs);
-    Ok(Tokens {
-        access_token,
-        refresh_token: text("refresh_token"),
-        expires_in,
-        scope: text("scope"),
-    })
+    crate::oauth::tokens_of(
+        body,
+        chrono::Utc::now().timestamp_millis(),
+        "Google's token endpoint",
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::time::Duration;
 
     #[test]
     fn authorize_url_carries_every_parameter() {
@@ -281,7 +241,7 @@ mod tests {
         assert_eq!(t.refresh_token.as_deref(), Some("secret-rt"));
         assert_eq!(t.expires_in, Some(Duration::from_secs(3599)));
         assert_eq!(
-            t.missing_scopes(),
+            missing_scopes(&t),
             vec!["https://www.googleapis.com/auth/youtube.force-ssl"]
         );
         assert!(
@@ -290,7 +250,7 @@ mod tests {
         );
         let t = tokens_of(&json!({ "access_token": "at" })).expect("tokens");
         assert_eq!(t.refresh_token, None);
-        assert!(t.missing_scopes().is_empty());
+        assert!(missing_scopes(&t).is_empty());
         assert!(matches!(
             tokens_of(&json!({ "token_type": "Bearer" })),
             Err(NetworkError::Transient(_))
