@@ -43,6 +43,17 @@ pub fn connector_for(
     }
 }
 
+/// The networks whose accounts are connected through OAuth, with their names as people write
+/// them, in the order the Channels page lists them.
+pub const OAUTH_NETWORKS: [(&str, &str); 6] = [
+    ("x", "X"),
+    ("linkedin", "LinkedIn"),
+    ("facebook", "Facebook"),
+    ("instagram", "Instagram"),
+    ("youtube", "YouTube"),
+    ("threads", "Threads"),
+];
+
 /// How accounts of a network are connected through OAuth, or `None` for a network whose
 /// channels take a password or a key instead (Bluesky, Mastodon, WordPress, webhooks).
 pub fn oauth_flow_for(network: &str) -> Option<Box<dyn oauth::OAuthFlow>> {
@@ -54,5 +65,18 @@ pub fn oauth_flow_for(network: &str) -> Option<Box<dyn oauth::OAuthFlow>> {
         "x" => Some(Box::new(x::XFlow)),
         "youtube" => Some(Box::new(youtube::YouTubeFlow)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_oauth_network_has_its_flow_and_connector() {
+        let http = relais_outbound::HttpClient::new(Default::default()).expect("client");
+        for (name, _) in super::OAUTH_NETWORKS {
+            assert!(super::oauth_flow_for(name).is_some(), "{name}");
+            assert!(super::connector_for(name, http.clone()).is_some(), "{name}");
+        }
+        assert!(super::oauth_flow_for("bluesky").is_none());
     }
 }

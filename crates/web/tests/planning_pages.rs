@@ -262,7 +262,7 @@ async fn an_x_account_is_connected_through_the_workspace_app() {
     assert!(admin.get(&pick_url).await.body.contains("@relais_app"));
     let done = admin.post(&pick_url, &[("account", "0")]).await;
     assert!(
-        done.body.contains("connected again") || done.body.contains("reconnect"),
+        done.body.contains("Channels connected again: @relais_app"),
         "{}",
         done.body
     );

@@ -189,21 +189,21 @@ pub async fn add(add: ChannelAdd) -> Result<()> {
 
 /// The networks whose channels take OAuth tokens.
 fn oauth_network(raw: &str) -> Result<&'static str> {
-    const NETWORKS: [&str; 6] = [
-        "x",
-        "linkedin",
-        "facebook",
-        "instagram",
-        "youtube",
-        "threads",
-    ];
     let wanted = raw.trim().to_lowercase();
-    NETWORKS.into_iter().find(|n| *n == wanted).ok_or_else(|| {
-        anyhow!(
-            "`{raw}` does not take OAuth tokens; use one of {}",
-            NETWORKS.join(", ")
-        )
-    })
+    relais_networks::OAUTH_NETWORKS
+        .iter()
+        .map(|(name, _)| *name)
+        .find(|name| *name == wanted)
+        .ok_or_else(|| {
+            let names: Vec<&str> = relais_networks::OAUTH_NETWORKS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect();
+            anyhow!(
+                "`{raw}` does not take OAuth tokens; use one of {}",
+                names.join(", ")
+            )
+        })
 }
 
 /// `key=value` pairs into the channel's settings object.

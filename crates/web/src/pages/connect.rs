@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use relais_core::audit::AuditEvent;
 use relais_core::{ChannelId, ErrorCode, Permission, Timestamp};
 use relais_networks::oauth::{self, ConnectedAccount, OAuthApp};
-use relais_networks::oauth_flow_for;
+use relais_networks::{OAUTH_NETWORKS, oauth_flow_for};
 use relais_store::planning::OAuthConnection;
 use relais_store::{NewChannel, StoreError, Workspace};
 use serde::{Deserialize, Serialize};
@@ -26,15 +26,6 @@ use crate::context::{Ctx, see_other};
 use crate::error::WebError;
 use crate::state::AppState;
 
-/// The networks whose accounts are connected through an app, in the order of the page.
-pub const OAUTH_NETWORKS: [(&str, &str); 6] = [
-    ("x", "X"),
-    ("linkedin", "LinkedIn"),
-    ("facebook", "Facebook"),
-    ("instagram", "Instagram"),
-    ("youtube", "YouTube"),
-    ("threads", "Threads"),
-];
 /// How long a person has to consent on the network and choose accounts.
 const CONNECTION_LIFE_SECONDS: i64 = 15 * 60;
 
@@ -44,8 +35,6 @@ pub struct AppRow {
     pub label: &'static str,
     pub client_id: String,
     pub has_secret: bool,
-    /// A connector for this network exists in this build.
-    pub available: bool,
 }
 
 /// The channels page's section on apps.
@@ -60,7 +49,6 @@ pub async fn app_rows(state: &AppState, ws: &Workspace) -> Result<Vec<AppRow>, W
                 label,
                 client_id: app.map(|a| a.client_id.clone()).unwrap_or_default(),
                 has_secret: app.is_some_and(|a| a.client_secret.is_some()),
-                available: oauth_flow_for(network).is_some(),
             }
         })
         .collect())
