@@ -333,15 +333,15 @@ async fn store_post(
             ),
         });
     }
-    let ids = store.create_posts(made).await?;
-    let first = ids.first().copied().ok_or_else(|| {
-        relais_store::StoreError::Database("no occurrence of the post could be planned".into())
-    })?;
-    let post = store
-        .post(ws.id, first)
+    // The first occurrence stands for the series.
+    let (post, targets) = store
+        .create_posts(made)
         .await?
-        .ok_or_else(|| relais_store::StoreError::NotFound("the post just made".into()))?;
-    let targets = store.targets_of(ws.id, first).await?;
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            relais_store::StoreError::Database("no occurrence of the post could be planned".into())
+        })?;
     Ok(Submitted {
         post,
         targets,

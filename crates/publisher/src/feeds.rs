@@ -18,7 +18,9 @@ use relais_jobs::{JobError, JobHandler};
 use relais_outbound::HttpClient;
 use relais_publish::feeds::{self, FeedEntry};
 use relais_store::planning::{Feed, FeedMode, FeedPoll, PostToMake};
-use relais_store::{Job, NewJob, NewPost, NewTarget, PostPart, PostStatus, Store, StoreError};
+use relais_store::{
+    Channel, Job, NewJob, NewPost, NewTarget, PostPart, PostStatus, Store, StoreError, Workspace,
+};
 
 use crate::compose::publish_plan;
 
@@ -179,11 +181,24 @@ async fn take_entries(
     entries: &[FeedEntry],
 ) -> Result<(), StoreError> {
     let first_read = feed.last_success_at.is_none();
+    // Read once per reading, not per entry.
+    let mut channels = Vec::new();
+    if !first_read {
+        for id in &feed.channel_ids {
+            if let Some(c) = store.channel(feed.workspace_id, *id).await? {
+                channels.push(c);
+            }
+        }
+    }
+    let ws = match (first_read, feed.mode) {
+        (false, FeedMode::Queue) => store.workspace_by_id(feed.workspace_id).await?,
+        _ => None,
+    };
     for entry in entries {
         let post = if first_read {
             None
         } else {
-            Some(entry_post(store, feed, entry).await?)
+            Some(entry_post(store, feed, ws.as_ref(), &channels, entry).await?)
         };
         store
             .take_feed_entry(feed.workspace_id, feed.id, &entry.key, post)
@@ -193,22 +208,18 @@ async fn take_entries(
 }
 
 /// The post an entry becomes: queued in the next free slot when the feed says so and a slot
-/// is free, else waiting for a person's review.
+/// is free (`ws` is given for a queued feed), else waiting for a person's review.
 async fn entry_post(
     store: &dyn Store,
     feed: &Feed,
+    ws: Option<&Workspace>,
+    channels: &[Channel],
     entry: &FeedEntry,
 ) -> Result<PostToMake, StoreError> {
-    let mut channels = Vec::new();
-    for id in &feed.channel_ids {
-        if let Some(c) = store.channel(feed.workspace_id, *id).await? {
-            channels.push(c);
-        }
-    }
-    let ws = store.workspace_by_id(feed.workspace_id).await?;
-    let slot = match (feed.mode, ws) {
-        (FeedMode::Queue, Some(ws)) if !channels.is_empty() => {
-            crate::queue::next_slot(store, &ws, &channels, Timestamp::now().millis()).await?
+    // The slot is looked up per entry: each post made takes one.
+    let slot = match ws {
+        Some(ws) if !channels.is_empty() => {
+            crate::queue::next_slot(store, ws, channels, Timestamp::now().millis()).await?
         }
         _ => None,
     };

@@ -49,6 +49,7 @@ pub struct PublishTarget {
     /// Where networks that fetch media by address reach Relais; `None` when Relais has no
     /// public address configured.
     media_base: Option<String>,
+    media_key: media_link::KeyCache,
 }
 
 impl PublishTarget {
@@ -59,6 +60,7 @@ impl PublishTarget {
             mailer: None,
             public_url: String::new(),
             media_base: None,
+            media_key: media_link::KeyCache::default(),
         }
     }
 
@@ -367,7 +369,7 @@ impl PublishTarget {
     ) -> Result<OutgoingPost, Stop> {
         let mut media = Vec::new();
         let link_key = match (&self.media_base, part.media.is_empty()) {
-            (Some(_), false) => Some(media_link::key(store.as_ref()).await?),
+            (Some(_), false) => Some(self.media_key.get(store.as_ref()).await?),
             _ => None,
         };
         for m in &part.media {
@@ -381,7 +383,7 @@ impl PublishTarget {
                 public_url: self
                     .media_base
                     .as_deref()
-                    .zip(link_key.as_deref())
+                    .zip(link_key)
                     .map(|(base, key)| media_link::url(base, key, ws, m.id)),
             });
         }

@@ -12,7 +12,8 @@ use sha2::Sha256;
 /// The instance setting that holds the key.
 const KEY_SETTING: &str = "media_link_key";
 
-/// The installation's key, made on first use.
+/// The installation's key, made on first use. It never changes: callers keep it (see
+/// [`KeyCache`]) rather than asking the database at every file.
 pub async fn key(store: &dyn Store) -> StoreResult<Vec<u8>> {
     let mut fresh = [0u8; 32];
     getrandom::fill(&mut fresh).expect("the operating system's random generator must work");
@@ -23,11 +24,29 @@ pub async fn key(store: &dyn Store) -> StoreResult<Vec<u8>> {
         .into_bytes())
 }
 
-/// The tag that opens one media file.
-pub fn tag(key: &[u8], ws: WorkspaceId, media: MediaId) -> String {
+fn mac(key: &[u8], ws: WorkspaceId, media: MediaId) -> Hmac<Sha256> {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
     mac.update(format!("{ws}:{media}").as_bytes());
-    mac.finalize()
+    mac
+}
+
+/// The key, read from the database once per process.
+#[derive(Default)]
+pub struct KeyCache(tokio::sync::OnceCell<Vec<u8>>);
+
+impl KeyCache {
+    pub async fn get(&self, store: &dyn Store) -> StoreResult<&[u8]> {
+        self.0
+            .get_or_try_init(|| key(store))
+            .await
+            .map(Vec::as_slice)
+    }
+}
+
+/// The tag that opens one media file.
+pub fn tag(key: &[u8], ws: WorkspaceId, media: MediaId) -> String {
+    mac(key, ws, media)
+        .finalize()
         .into_bytes()
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -36,12 +55,7 @@ pub fn tag(key: &[u8], ws: WorkspaceId, media: MediaId) -> String {
 
 /// Whether `given` is the tag of this file (compared in constant time).
 pub fn verify(key: &[u8], ws: WorkspaceId, media: MediaId, given: &str) -> bool {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
-    mac.update(format!("{ws}:{media}").as_bytes());
-    let Some(bytes) = hex_bytes(given) else {
-        return false;
-    };
-    mac.verify_slice(&bytes).is_ok()
+    hex_bytes(given).is_some_and(|bytes| mac(key, ws, media).verify_slice(&bytes).is_ok())
 }
 
 fn hex_bytes(s: &str) -> Option<Vec<u8>> {

@@ -10,7 +10,7 @@ use relais_core::audit::AuditEvent;
 use relais_core::{ChannelId, CommentId, FeedId, PostId, SlotId, Timestamp, UserId, WorkspaceId};
 use serde::Serialize;
 
-use crate::{NewPost, NewTarget, PublishPlan, StoreResult};
+use crate::{NewPost, NewTarget, Post, PublishPlan, StoreResult, Target};
 
 /// An app the brand registered with an OAuth network.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -235,7 +235,7 @@ pub trait PlanningStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Makes several posts (the occurrences of a recurring post) in one transaction: all or
     /// none.
-    async fn create_posts(&self, posts: Vec<PostToMake>) -> StoreResult<Vec<PostId>>;
+    async fn create_posts(&self, posts: Vec<PostToMake>) -> StoreResult<Vec<(Post, Vec<Target>)>>;
     /// Marks an entry of the feed as seen and, with `post`, makes its post, in one
     /// transaction. `false` when the entry was seen before: then nothing is made (twice).
     async fn take_feed_entry(

@@ -405,12 +405,11 @@ impl PlanningStore for SqlStore {
         Ok(())
     }
 
-    async fn create_posts(&self, posts: Vec<PostToMake>) -> StoreResult<Vec<PostId>> {
+    async fn create_posts(&self, posts: Vec<PostToMake>) -> StoreResult<Vec<(Post, Vec<Target>)>> {
         let mut tx = self.write().await?;
         let mut made = Vec::with_capacity(posts.len());
         for p in posts {
-            made.push(p.post.id);
-            insert_post(&mut tx, p.post, p.targets, p.plan.as_ref()).await?;
+            made.push(insert_post(&mut tx, p.post, p.targets, p.plan.as_ref()).await?);
             insert_audit(&mut tx, &p.audit).await?;
         }
         tx.commit().await?;

@@ -18,14 +18,14 @@ pub async fn serve(
     let (Ok(ws), Ok(media)) = (ws.parse::<WorkspaceId>(), media.parse::<MediaId>()) else {
         return not_found();
     };
-    let key = match media_link::key(state.store.as_ref()).await {
+    let key = match state.media_key.get(state.store.as_ref()).await {
         Ok(k) => k,
         Err(e) => {
             tracing::warn!(error = %e, "media link key unavailable");
             return (StatusCode::SERVICE_UNAVAILABLE, "try again later\n").into_response();
         }
     };
-    if !media_link::verify(&key, ws, media, &tag) {
+    if !media_link::verify(key, ws, media, &tag) {
         return not_found();
     }
     match state.store.media(ws, media).await {

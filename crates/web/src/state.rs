@@ -67,6 +67,8 @@ pub struct Inner {
     pub mailer: Option<Arc<dyn Mailer>>,
     /// The one outgoing HTTP client, shared by every capability that fetches.
     pub http: HttpClient,
+    /// The key of the media files' secret addresses, read once.
+    pub media_key: relais_publisher::media_link::KeyCache,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -106,6 +108,7 @@ impl AppState {
             metrics: Metrics::default(),
             mailer,
             http,
+            media_key: Default::default(),
         })))
     }
 }
