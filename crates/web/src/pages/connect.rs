@@ -19,7 +19,6 @@ use relais_networks::{OAUTH_NETWORKS, oauth_flow_for};
 use relais_store::planning::OAuthConnection;
 use relais_store::{NewChannel, StoreError, Workspace};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::{Access, Chrome, PageForm, PageResult, enter_workspace, render};
 use crate::context::{Ctx, see_other};
@@ -197,9 +196,9 @@ async fn open_app(state: &AppState, ws: &Workspace, network: &str) -> Result<OAu
     })
 }
 
+/// What is kept of a state: its SHA-256, as for every other secret Relais hands out.
 fn state_hash(state: &str) -> String {
-    let digest = Sha256::digest(state.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::auth::secret::hash_secret(state)
 }
 
 /// Starts a connection: keeps the state and verifier, and sends the person to the network.
