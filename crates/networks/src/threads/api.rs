@@ -26,6 +26,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use crate::NetworkError;
+pub(crate) use crate::webhook::answer::retry_after;
 use crate::webhook::answer::short;
 
 /// A 2xx answer.
@@ -238,20 +239,6 @@ fn read_error(v: &Value, failure: &mut Failure) {
         }
         _ => failure.message = short(&text(v, "message").unwrap_or_default()),
     }
-}
-
-/// How long a refusal asks to wait: `Retry-After`, in seconds or as an HTTP date. Meta
-/// documents no reset header for the Threads API.
-pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let value = headers
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)?;
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at: SystemTime = chrono::DateTime::parse_from_rfc2822(value).ok()?.into();
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]

@@ -226,13 +226,8 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
             .filter(|v| !v.is_empty())
     };
     let until = |at: SystemTime| at.duration_since(now).unwrap_or(Duration::ZERO);
-    if let Some(v) = header("retry-after") {
-        if let Ok(seconds) = v.parse::<u64>() {
-            return Some(Duration::from_secs(seconds));
-        }
-        if let Ok(at) = chrono::DateTime::parse_from_rfc2822(v) {
-            return Some(until(at.into()));
-        }
+    if let Some(wait) = crate::webhook::answer::retry_after(headers, now) {
+        return Some(wait);
     }
     let epoch = |name: &str| {
         header(name)
