@@ -314,7 +314,7 @@ pub async fn callback(
         } else {
             &q.error_description
         };
-        return Err(refused(format!("{} ({why})", m.plan.oauth_refused)));
+        return Err(refused(format!("{}: {why}", m.plan.oauth_refused)));
     }
     let flow = oauth_flow_for(&conn.network).ok_or_else(WebError::not_found)?;
     let vault = vault(&state)?;
