@@ -6,7 +6,9 @@
 //! A new store method comes with a scenario here; a behaviour that differs between the backends
 //! is a bug in one of them.
 
+mod library;
 mod planning;
+pub use library::*;
 pub use planning::*;
 
 use std::collections::HashSet;
@@ -31,7 +33,8 @@ macro_rules! conformance_suite {
             invitations_lifecycle, sessions_expire, api_tokens_lifecycle,
             failed_changes_write_no_audit, audit_log_pages_newest_first, settings_keep_the_first_value,
             channels_are_named_per_workspace_and_isolated, posts_targets_and_their_jobs, publication_is_recorded_part_by_part, media_keep_their_bytes, approval_queues_or_cancels_once, rescheduling_moves_the_jobs_too, jobs_claim_lease_and_retry, jobs_are_claimed_once_under_contention, table_list_matches_schema,
-            oauth_apps_and_connections, comments_stay_on_their_post, queue_slots_and_planned_times, feed_entries_make_one_post_each);
+            oauth_apps_and_connections, comments_stay_on_their_post, queue_slots_and_planned_times, feed_entries_make_one_post_each,
+            media_library_lists_and_previews, media_alt_text_changes_are_audited, media_in_use_are_kept);
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn copy_round_trips() {
@@ -1366,6 +1369,7 @@ pub async fn media_keep_their_bytes(store: Arc<dyn Store>) {
                 alt: Some("Le logo".into()),
                 content: bytes.clone(),
                 created_by: None,
+                thumbnail: None,
             },
             audit("media.create"),
         )
@@ -1572,6 +1576,7 @@ pub async fn copy_round_trips(from: Arc<dyn Store>, to: Arc<dyn Store>) {
             alt: None,
             content: vec![0, 1, 2, 255, 0],
             created_by: Some(ada),
+            thumbnail: None,
         },
         audit("media.create"),
     )

@@ -10,6 +10,7 @@
 //! trait.
 
 mod error;
+pub mod library;
 mod migrate;
 mod model;
 mod open;
@@ -29,6 +30,7 @@ use relais_core::{
 };
 
 pub use error::{Conflict, StoreError};
+pub use library::{LibraryStore, MediaDeletion};
 pub use model::*;
 pub use open::{DatabaseLocation, open};
 pub use planning::PlanningStore;
@@ -39,7 +41,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything Relais keeps. Every method that changes data takes the [`AuditEvent`] describing
 /// the change and writes it in the same transaction.
 #[async_trait]
-pub trait Store: PlanningStore + Send + Sync + 'static {
+pub trait Store: PlanningStore + LibraryStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`, for logs and metrics.
     fn backend(&self) -> &'static str;
     /// Answers when the database does: what `/healthz` asks.

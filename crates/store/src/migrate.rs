@@ -38,6 +38,11 @@ pub(crate) static MIGRATIONS: &[Migration] = &[
         name: "planning",
         sql: include_str!("../migrations/0005_planning.sql"),
     },
+    Migration {
+        version: 6,
+        name: "library",
+        sql: include_str!("../migrations/0006_library.sql"),
+    },
 ];
 
 pub(crate) const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS relais_migrations (

@@ -387,6 +387,9 @@ pub struct Media {
     pub sha256: String,
     pub alt: Option<String>,
     pub created_at: Timestamp,
+    /// Whether a preview is stored (see [`NewMedia::thumbnail`]); the bytes themselves are read
+    /// on their own, by the library page only.
+    pub has_thumbnail: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -398,6 +401,9 @@ pub struct NewMedia {
     pub alt: Option<String>,
     pub content: Vec<u8>,
     pub created_by: Option<UserId>,
+    /// A small JPEG preview made by Relais at upload for the library page; `None` for a video,
+    /// or an image it could not read.
+    pub thumbnail: Option<Vec<u8>>,
 }
 
 /// One reading of a published post's counts. `None`: the network does not give that count.

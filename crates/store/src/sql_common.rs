@@ -38,7 +38,8 @@ const INVITATION_COLS: &str = "id, workspace_id, email, role, invited_by, create
 const TOKEN_COLS: &str =
     "id, workspace_id, name, role, created_by, created_at, last_used_at, revoked_at";
 const CHANNEL_COLS: &str = "id, workspace_id, network, name, settings, secrets, status, status_detail, created_by, created_at, updated_at";
-const MEDIA_COLS: &str = "id, workspace_id, file_name, mime, size, sha256, alt, created_at";
+// `has_thumbnail` is computed, so that listing media never reads the preview's bytes.
+const MEDIA_COLS: &str = "id, workspace_id, file_name, mime, size, sha256, alt, created_at, (thumbnail IS NOT NULL) AS has_thumbnail";
 const POST_COLS: &str = "id, workspace_id, author_id, author_label, status, parts, scheduled_at, time_zone, created_at, updated_at";
 const TARGET_COLS: &str = "id, post_id, workspace_id, channel_id, parts, status, published, in_flight_part, attempts, last_error, url, published_at";
 const JOB_COLS: &str = "id, workspace_id, kind, payload, status, run_at, attempts, max_attempts, lease_owner, lease_until, last_error";
@@ -135,6 +136,7 @@ fn media_from(row: &DbRow) -> StoreResult<Media> {
         sha256: row.try_get("sha256")?,
         alt: row.try_get("alt")?,
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
+        has_thumbnail: row.try_get("has_thumbnail")?,
     })
 }
 
@@ -1139,11 +1141,12 @@ impl Store for SqlStore {
             sha256,
             alt: media.alt,
             created_at: Timestamp::now(),
+            has_thumbnail: media.thumbnail.is_some(),
         };
         let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO media (id, workspace_id, file_name, mime, size, sha256, alt, content, created_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO media (id, workspace_id, file_name, mime, size, sha256, alt, content, created_by, created_at, thumbnail)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(created.id.to_string())
         .bind(created.workspace_id.to_string())
@@ -1155,6 +1158,7 @@ impl Store for SqlStore {
         .bind(media.content)
         .bind(media.created_by.map(|u| u.to_string()))
         .bind(created.created_at.millis())
+        .bind(media.thumbnail)
         .execute(&mut *tx)
         .await?;
         insert_audit(&mut tx, &audit).await?;

@@ -149,6 +149,8 @@ pub static TABLES: &[TableSpec] = &[
             ("content", Bytes),
             ("created_by", Text),
             ("created_at", Int),
+            // Added by 0006: last, where ALTER TABLE puts it.
+            ("thumbnail", Bytes),
         ],
     },
     TableSpec {

@@ -8,7 +8,7 @@ use super::{audit, channel_in, new_post, slug, user};
 use crate::planning::{FeedMode, FeedPoll, NewFeed, NewPostComment, OAuthConnection, PostToMake};
 use crate::{Conflict, NewTarget, PostStatus, PublishPlan, Store, StoreError};
 
-async fn two_workspaces(store: &Arc<dyn Store>) -> (WorkspaceId, WorkspaceId) {
+pub(super) async fn two_workspaces(store: &Arc<dyn Store>) -> (WorkspaceId, WorkspaceId) {
     let a = store
         .create_workspace(&slug("alpha"), "A", None, audit("workspace.create"))
         .await
