@@ -7,6 +7,7 @@
 
 pub mod feeds;
 pub mod plan;
+pub mod preview;
 pub mod richtext;
 pub mod rules;
 

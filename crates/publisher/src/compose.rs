@@ -17,7 +17,7 @@ use relais_store::{
 
 use crate::{PUBLISH_ATTEMPTS, PUBLISH_JOB};
 
-/// An image given with the post.
+/// A file given with the post (an image or a video), added to the media library as it is queued.
 #[derive(Clone, Debug)]
 pub struct Upload {
     pub name: String,
@@ -26,18 +26,17 @@ pub struct Upload {
     pub alt: Option<String>,
 }
 
-/// The media type of an image from its first bytes (never trusting a file name or a browser).
-pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        Some("image/gif")
-    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
+/// The type of an uploaded file from its first bytes (never trusting a file name or a browser).
+pub use relais_media::sniff;
+
+/// How the rules see a file of this type.
+pub fn kind_of(mime: &str) -> MediaKind {
+    if relais_media::is_video(mime) {
+        MediaKind::Video
+    } else if mime == "image/gif" {
+        MediaKind::Gif
     } else {
-        None
+        MediaKind::Image
     }
 }
 
@@ -79,13 +78,21 @@ fn time_refusal(e: &TimeError) -> Refusal {
 }
 
 /// What a person asks to publish.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Compose {
     pub channels: Vec<String>,
     /// The parts (several make a thread).
     pub texts: Vec<String>,
-    /// Images of the first part.
+    /// Files of the first part, new to the library.
     pub images: Vec<Upload>,
+    /// Files of the first part already in the library (after the new ones), each with the
+    /// alternative text for this use (`None`: the library's).
+    pub library: Vec<PartMedia>,
+    /// A comment the brand adds under its own post as soon as it is out: a comment on
+    /// LinkedIn, Facebook, Instagram and YouTube, a reply in the thread elsewhere.
+    pub first_comment: Option<String>,
+    /// A channel's own parts in place of `texts` (its media and first comment stay the same).
+    pub variants: std::collections::BTreeMap<String, Vec<String>>,
     /// When, as written (`2026-06-01 09:00` in `time_zone`, or RFC 3339); `None` = now;
     /// `queue` = the next free slot of the channels' queues (see [`crate::queue`]).
     pub at: Option<String>,
@@ -102,8 +109,17 @@ pub struct Author {
     pub needs_approval: bool,
 }
 
-/// The rules' verdict for these parts on these channels.
-pub fn check(channels: &[Channel], texts: &[String], images: &[Upload]) -> Vec<Refusal> {
+/// How the rules see an uploaded file.
+pub fn upload_info(upload: &Upload) -> MediaInfo {
+    let info = MediaInfo::new(kind_of(upload.mime), upload.mime, upload.bytes.len() as u64);
+    match &upload.alt {
+        Some(alt) => info.with_alt(alt.clone()),
+        None => info,
+    }
+}
+
+/// The rules' verdict for these parts on these channels; `media` go with the first part.
+pub fn check(channels: &[Channel], texts: &[String], media: &[MediaInfo]) -> Vec<Refusal> {
     let mut out = Vec::new();
     for c in channels {
         let Ok(network) = Network::parse(&c.network) else {
@@ -119,17 +135,8 @@ pub fn check(channels: &[Channel], texts: &[String], images: &[Upload]) -> Vec<R
             .map(|(i, t)| {
                 let mut d = Draft::text(t.clone());
                 if i == 0 {
-                    for img in images {
-                        let kind = if img.mime == "image/gif" {
-                            MediaKind::Gif
-                        } else {
-                            MediaKind::Image
-                        };
-                        let mut info = MediaInfo::new(kind, img.mime, img.bytes.len() as u64);
-                        if let Some(alt) = &img.alt {
-                            info = info.with_alt(alt.clone());
-                        }
-                        d = d.with_media(info);
+                    for info in media {
+                        d = d.with_media(info.clone());
                     }
                 }
                 d
@@ -211,7 +218,28 @@ pub async fn submit(
             Err(e) => refused.push(Refusal::same(format!("the database failed: {e}"))),
         }
     }
-    refused.extend(check(&channels, &compose.texts, &compose.images));
+    let media = match media_infos(store, ws, &compose).await {
+        Ok(m) => m,
+        Err(r) => {
+            refused.extend(r);
+            Vec::new()
+        }
+    };
+    for c in &channels {
+        refused.extend(check(
+            std::slice::from_ref(c),
+            &parts_for(&compose, &c.name),
+            &media,
+        ));
+    }
+    for name in compose.variants.keys() {
+        if !compose.channels.contains(name) {
+            refused.push(Refusal {
+                en: format!("a variant is written for `{name}`, which is not chosen; tick it or empty its variant"),
+                fr: format!("une variante est écrite pour « {name} », qui n’est pas choisi ; cochez-le ou videz sa variante"),
+            });
+        }
+    }
     if in_queue && refused.is_empty() {
         match crate::queue::next_slot(store, ws, &channels, Timestamp::now().millis()).await {
             Ok(Some((slot, zone))) => {
@@ -233,6 +261,63 @@ pub async fn submit(
         .map_err(|e| vec![Refusal::same(format!("the database failed: {e}"))])
 }
 
+/// The texts a channel gets: its variant or the common parts, then the first comment.
+pub fn parts_for(compose: &Compose, channel: &str) -> Vec<String> {
+    let mut texts = compose
+        .variants
+        .get(channel)
+        .filter(|v| !v.is_empty())
+        .unwrap_or(&compose.texts)
+        .clone();
+    if let Some(comment) = compose
+        .first_comment
+        .as_ref()
+        .filter(|c| !c.trim().is_empty())
+    {
+        texts.push(comment.clone());
+    }
+    texts
+}
+
+/// What the rules need to know of every file of the post: the new ones as uploaded, the
+/// library's as stored (without reading their bytes).
+async fn media_infos(
+    store: &dyn Store,
+    ws: &Workspace,
+    compose: &Compose,
+) -> Result<Vec<MediaInfo>, Vec<Refusal>> {
+    let mut infos: Vec<MediaInfo> = compose.images.iter().map(upload_info).collect();
+    if compose.library.is_empty() {
+        return Ok(infos);
+    }
+    let ids: Vec<MediaId> = compose.library.iter().map(|m| m.id).collect();
+    let found = store
+        .media_infos(ws.id, &ids)
+        .await
+        .map_err(|e| vec![Refusal::same(format!("the database failed: {e}"))])?;
+    let mut refused = Vec::new();
+    for pick in &compose.library {
+        match found.iter().find(|m| m.id == pick.id) {
+            Some(m) => {
+                let info = MediaInfo::new(kind_of(&m.mime), m.mime.clone(), m.size);
+                infos.push(match pick.alt.clone().or_else(|| m.alt.clone()) {
+                    Some(alt) => info.with_alt(alt),
+                    None => info,
+                });
+            }
+            None => refused.push(Refusal {
+                en: format!("the media {} is no longer in the library; choose it again or upload it", pick.id),
+                fr: format!("le média {} n’est plus dans la médiathèque ; choisissez-le à nouveau ou envoyez-le", pick.id),
+            }),
+        }
+    }
+    if refused.is_empty() {
+        Ok(infos)
+    } else {
+        Err(refused)
+    }
+}
+
 async fn store_post(
     store: &dyn Store,
     ws: &Workspace,
@@ -249,33 +334,32 @@ async fn store_post(
         details,
     };
     let mut media = Vec::new();
-    for img in compose.images {
-        let m = store
-            .create_media(
-                NewMedia {
-                    id: MediaId::new(),
-                    workspace_id: ws.id,
-                    file_name: img.name.clone(),
-                    mime: img.mime.to_owned(),
-                    alt: img.alt.clone(),
-                    content: img.bytes,
-                    created_by: author.user_id,
-                },
-                event("media.create", img.name, serde_json::Value::Null),
-            )
-            .await?;
-        media.push(PartMedia {
-            id: m.id,
-            alt: img.alt,
-        });
+    for img in compose.images.clone() {
+        let alt = img.alt.clone();
+        let m = add_to_library(store, ws, author, img).await?;
+        media.push(PartMedia { id: m.id, alt });
     }
-    let parts: Vec<PostPart> = compose
-        .texts
+    media.extend(compose.library.iter().cloned());
+    let as_parts = |texts: Vec<String>| -> Vec<PostPart> {
+        texts
+            .into_iter()
+            .enumerate()
+            .map(|(i, text)| PostPart {
+                text,
+                media: if i == 0 { media.clone() } else { Vec::new() },
+            })
+            .collect()
+    };
+    let parts = as_parts(parts_for(&compose, ""));
+    // A channel with its own text gets its parts on its target; the others read the post's.
+    let target_parts: Vec<Option<Vec<PostPart>>> = channels
         .iter()
-        .enumerate()
-        .map(|(i, t)| PostPart {
-            text: t.clone(),
-            media: if i == 0 { media.clone() } else { Vec::new() },
+        .map(|c| {
+            compose
+                .variants
+                .get(&c.name)
+                .filter(|v| !v.is_empty() && **v != compose.texts)
+                .map(|_| as_parts(parts_for(&compose, &c.name)))
         })
         .collect();
     let run_at = at
@@ -316,10 +400,11 @@ async fn store_post(
             },
             targets: channels
                 .iter()
-                .map(|c| NewTarget {
+                .zip(&target_parts)
+                .map(|(c, own)| NewTarget {
                     id: TargetId::new(),
                     channel_id: c.id,
-                    parts: None,
+                    parts: own.clone(),
                 })
                 .collect(),
             plan,
@@ -350,6 +435,55 @@ async fn store_post(
     })
 }
 
+/// Adds a file to the workspace's media library with its thumbnail, recording who did.
+pub async fn add_to_library(
+    store: &dyn Store,
+    ws: &Workspace,
+    author: &Author,
+    upload: Upload,
+) -> Result<relais_store::Media, relais_store::StoreError> {
+    let thumbnail = make_thumbnail(&upload).await;
+    let audit = AuditEvent {
+        workspace_id: Some(ws.id),
+        actor: author.actor.clone(),
+        action: "media.create".into(),
+        target: upload.name.clone(),
+        details: serde_json::json!({ "type": upload.mime, "bytes": upload.bytes.len() }),
+    };
+    store
+        .create_media(
+            NewMedia {
+                id: MediaId::new(),
+                workspace_id: ws.id,
+                file_name: upload.name,
+                mime: upload.mime.to_owned(),
+                alt: upload.alt,
+                content: upload.bytes,
+                thumbnail,
+                created_by: author.user_id,
+            },
+            audit,
+        )
+        .await
+}
+
+/// A thumbnail for the library, made off the async threads (decoding a photo takes a while);
+/// `None` for a video or an image the decoder refuses (the file is kept all the same).
+async fn make_thumbnail(upload: &Upload) -> Option<Vec<u8>> {
+    if relais_media::is_video(upload.mime) {
+        return None;
+    }
+    let bytes = upload.bytes.clone();
+    match tokio::task::spawn_blocking(move || relais_media::thumbnail(&bytes)).await {
+        Ok(Ok(thumb)) => Some(thumb),
+        Ok(Err(e)) => {
+            tracing::info!(file = %upload.name, "no thumbnail: {e}");
+            None
+        }
+        Err(_) => None,
+    }
+}
+
 /// The jobs of a post that may go: one per target, due at `run_at`.
 pub fn publish_plan(run_at: Timestamp) -> PublishPlan {
     PublishPlan {
@@ -364,12 +498,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn images_are_recognised_by_their_bytes() {
-        assert_eq!(sniff_image(b"\x89PNG\r\n\x1a\nrest"), Some("image/png"));
-        assert_eq!(sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
-        assert_eq!(sniff_image(b"GIF89a..."), Some("image/gif"));
-        assert_eq!(sniff_image(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
-        assert_eq!(sniff_image(b"%PDF-1.7"), None);
+    fn files_are_seen_by_the_rules_as_their_kind() {
+        assert_eq!(kind_of("video/mp4"), MediaKind::Video);
+        assert_eq!(kind_of("image/gif"), MediaKind::Gif);
+        assert_eq!(kind_of("image/webp"), MediaKind::Image);
+    }
+
+    #[test]
+    fn a_variant_replaces_the_text_and_keeps_the_first_comment() {
+        let mut c = Compose {
+            texts: vec!["common".into()],
+            first_comment: Some("link in comment".into()),
+            ..Compose::default()
+        };
+        c.variants
+            .insert("li".into(), vec!["for LinkedIn".into(), "second".into()]);
+        c.variants.insert("empty".into(), vec![]);
+        assert_eq!(
+            parts_for(&c, "li"),
+            ["for LinkedIn", "second", "link in comment"]
+        );
+        assert_eq!(parts_for(&c, "other"), ["common", "link in comment"]);
+        assert_eq!(parts_for(&c, "empty"), ["common", "link in comment"]);
+        c.first_comment = Some("  ".into());
+        assert_eq!(parts_for(&c, "other"), ["common"]);
     }
 
     #[test]

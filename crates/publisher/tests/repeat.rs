@@ -58,11 +58,11 @@ async fn a_weekly_post_is_planned_whole_at_the_same_local_time() {
     let request = |count: u32| Compose {
         channels: vec!["bsky".into()],
         texts: vec!["Le rendez-vous du lundi".into()],
-        images: vec![],
         // Two weeks before the clocks go back in Paris.
         at: Some("2099-10-12 09:00".into()),
         time_zone: "Europe/Paris".into(),
         repeat: Some((Every::Week, count)),
+        ..Compose::default()
     };
     let Err(refused) = compose::submit(store.as_ref(), &ws, &author, request(60)).await else {
         panic!("60 occurrences must be refused");

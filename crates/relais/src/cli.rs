@@ -146,8 +146,9 @@ pub struct PostArgs {
     /// The text; repeat to make a thread (each --text is the next post of the chain).
     #[arg(long = "text", required = true)]
     pub texts: Vec<String>,
-    /// An image for the first post; repeat for several.
-    #[arg(long = "image")]
+    /// An image or a video for the first post (PNG, JPEG, GIF, WebP; MP4, MOV, WebM); repeat
+    /// for several.
+    #[arg(long = "image", visible_alias = "video")]
     pub images: Vec<std::path::PathBuf>,
     /// Alt text of the images, in the same order.
     #[arg(long = "alt")]

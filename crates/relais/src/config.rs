@@ -56,6 +56,10 @@ allowed_private_addresses = []
 # They mostly wait on the networks, so a few dozen are cheap. RELAIS_WORKER_CONCURRENCY.
 worker_concurrency = 16
 
+# Largest upload from the composer or the media library, in MiB (a video for YouTube may be
+# large; the file is held in memory while it is received). Only signed-in people may send one.
+max_upload_mb = 200
+
 # Log filter (tracing's EnvFilter syntax). RUST_LOG overrides it.
 log = "info"
 
@@ -86,6 +90,7 @@ pub struct FileConfig {
     pub log: String,
     pub secret_key: Option<String>,
     pub worker_concurrency: usize,
+    pub max_upload_mb: usize,
     pub mail: SmtpConfig,
 }
 
@@ -104,6 +109,7 @@ impl Default for FileConfig {
             log: "info".into(),
             secret_key: None,
             worker_concurrency: 16,
+            max_upload_mb: 200,
             mail: SmtpConfig::default(),
         }
     }

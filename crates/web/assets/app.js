@@ -42,6 +42,82 @@ document.addEventListener("focusin", function (event) {
         list.appendChild(item);
       });
     });
+    showPreviews(results);
+  }
+  // Each network's preview, built from the server's segments as text nodes (never as HTML).
+  function showPreviews(results) {
+    var box = document.getElementById("previews");
+    if (!box || results.length === 0) { return; }
+    box.textContent = "";
+    results.forEach(function (r) {
+      var card = document.createElement("article");
+      card.className = "preview";
+      card.setAttribute("data-network", r.network);
+      var head = document.createElement("header");
+      head.textContent = r.channel + " · " + r.network;
+      card.appendChild(head);
+      r.preview.forEach(function (part, i) {
+        var p = document.createElement("div");
+        p.className = "part";
+        if (part.title) {
+          var t = document.createElement("span");
+          t.className = "title";
+          t.textContent = part.title;
+          p.appendChild(t);
+        }
+        part.visible.forEach(function (seg) { p.appendChild(segment(seg)); });
+        if (part.folded.length > 0) {
+          var more = document.createElement("span");
+          more.className = "more";
+          more.textContent = form.getAttribute("data-see-more");
+          more.addEventListener("click", function () { p.classList.add("open"); more.hidden = true; });
+          p.appendChild(more);
+          var rest = document.createElement("span");
+          rest.className = "folded";
+          part.folded.forEach(function (seg) { rest.appendChild(segment(seg)); });
+          p.appendChild(rest);
+        }
+        if (i === 0 && r.media > 0) {
+          var attach = document.createElement("div");
+          attach.className = "attach";
+          attach.textContent = "▣ × " + r.media;
+          p.appendChild(attach);
+        }
+        card.appendChild(p);
+      });
+      box.appendChild(card);
+    });
+  }
+  function segment(seg) {
+    var span = document.createElement("span");
+    span.className = seg.kind;
+    span.textContent = seg.shown;
+    if (seg.target) { span.title = seg.target; }
+    return span;
+  }
+  function request() {
+    var variants = {};
+    form.querySelectorAll("textarea[data-variant]").forEach(function (area) {
+      var name = area.getAttribute("data-variant");
+      var label = area.closest("label");
+      if (label) { label.hidden = chosen().indexOf(name) < 0 && area.value === ""; }
+      if (area.value.trim() !== "") { variants[name] = area.value; }
+    });
+    var media = [];
+    form.querySelectorAll("input[name=media]:checked").forEach(function (box) { media.push(box.value); });
+    var uploads = [];
+    var files = document.getElementById("compose-upload");
+    if (files && files.files) {
+      Array.prototype.forEach.call(files.files, function (f) { uploads.push({ type: f.type, size: f.size }); });
+    }
+    return {
+      channels: chosen(),
+      text: form.querySelector("textarea[name=text]").value,
+      first_comment: form.querySelector("textarea[name=first_comment]").value,
+      variants: variants,
+      media: media,
+      uploads: uploads
+    };
   }
   function check() {
     var token = form.querySelector("input[name=csrf]").value;
@@ -49,7 +125,7 @@ document.addEventListener("focusin", function (event) {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": token },
-      body: JSON.stringify({ channels: chosen(), text: form.querySelector("textarea[name=text]").value })
+      body: JSON.stringify(request())
     }).then(function (answer) { return answer.ok ? answer.json() : []; }).then(show).catch(function () {});
   }
   function later() {

@@ -116,6 +116,35 @@ fn parse_forwarded_ip(s: &str) -> Option<IpAddr> {
         .and_then(|(ip, _)| ip.parse().ok())
 }
 
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
+}
+
+/// The `csrf` field of a multipart form already read into memory. The forms put it first, so
+/// only the form's beginning is looked at, never the files after it.
+async fn multipart_csrf(headers: &HeaderMap, bytes: axum::body::Bytes) -> Option<String> {
+    use axum::extract::FromRequest;
+    let head = bytes.slice(..bytes.len().min(64 << 10));
+    let mut request = Request::new(Body::from(head));
+    *request.headers_mut() = headers.clone();
+    let mut form = axum::extract::Multipart::from_request(request, &())
+        .await
+        .ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some("csrf") {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
+
 fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -175,7 +204,15 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
 
     let mut body = body;
     if is_unsafe(&parts.method) {
-        let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+        // Files come as multipart forms, and only from people signed in: a stranger cannot
+        // make Relais hold a large body in memory.
+        let multipart = is_multipart(&parts.headers) && session_secret.is_some();
+        let limit = if multipart {
+            state.config.max_upload_bytes
+        } else {
+            MAX_FORM_BYTES
+        };
+        let bytes = match axum::body::to_bytes(body, limit).await {
             Ok(b) => b,
             Err(_) => {
                 return ErrorPage::plain(
@@ -189,12 +226,14 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
             .headers
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .or_else(|| {
-                url::form_urlencoded::parse(&bytes)
-                    .find(|(k, _)| k == "csrf")
-                    .map(|(_, v)| v.into_owned())
-            });
+            .map(str::to_owned);
+        let presented = match presented {
+            Some(p) => Some(p),
+            None if multipart => multipart_csrf(&parts.headers, bytes.clone()).await,
+            None => url::form_urlencoded::parse(&bytes)
+                .find(|(k, _)| k == "csrf")
+                .map(|(_, v)| v.into_owned()),
+        };
         let ok = presented.is_some_and(|p| csrf::verify(&state.csrf_key, &tie, &p));
         if !ok {
             tracing::warn!(path = %parts.uri.path(), %ip, "form refused: missing or wrong CSRF token");

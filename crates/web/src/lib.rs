@@ -50,6 +50,26 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/w/{slug}/publish/check", post(publish::check))
         .route(
+            "/w/{slug}/publish/media",
+            get(pages::library::show).post(pages::library::upload),
+        )
+        .route(
+            "/w/{slug}/publish/media/{id}/alt",
+            post(pages::library::set_alt),
+        )
+        .route(
+            "/w/{slug}/publish/media/{id}/delete",
+            post(pages::library::delete),
+        )
+        .route(
+            "/w/{slug}/publish/media/{id}/thumb",
+            get(pages::library::thumbnail),
+        )
+        .route(
+            "/w/{slug}/publish/media/{id}/file",
+            get(pages::library::file),
+        )
+        .route(
             "/w/{slug}/publish/calendar-link",
             post(publish::calendar_link),
         )
@@ -131,7 +151,10 @@ pub fn router(state: AppState) -> Router {
         .route("/w/{slug}/settings/audit", get(audit::show))
         .route("/w/{slug}/{section}", get(workspaces::capability))
         .fallback(not_found)
-        .layer(from_fn_with_state(state.clone(), context::middleware));
+        .layer(from_fn_with_state(state.clone(), context::middleware))
+        // The middleware above caps every body (small forms; uploads for people signed in):
+        // the extractors' own 2 MiB default would refuse a video the configuration allows.
+        .layer(axum::extract::DefaultBodyLimit::disable());
 
     Router::new()
         .merge(pages)

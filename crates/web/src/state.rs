@@ -29,6 +29,8 @@ pub struct WebConfig {
     /// Per network (`linkedin`…), other addresses for its API and consent page than its own:
     /// a proxy, or a test server.
     pub oauth_endpoints: std::collections::BTreeMap<String, OAuthEndpoints>,
+    /// Largest upload (a form with files) a signed-in person may send, in bytes.
+    pub max_upload_bytes: usize,
 }
 
 /// Where a network's OAuth app is reached instead of the network's public addresses.
@@ -48,6 +50,7 @@ impl Default for WebConfig {
             outbound: OutboundConfig::default(),
             vault: None,
             oauth_endpoints: Default::default(),
+            max_upload_bytes: 200 << 20,
         }
     }
 }

@@ -552,6 +552,7 @@ async fn media_are_served_only_with_their_tag() {
                 alt: None,
                 content: b"\x89PNG\r\n\x1a\nlogo".to_vec(),
                 created_by: None,
+                thumbnail: None,
             },
             cli_audit("media.create"),
         )

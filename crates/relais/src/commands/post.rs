@@ -9,7 +9,7 @@ use relais_core::audit::Actor;
 use relais_core::{PostId, Slug};
 use relais_publish::plan::repeat::Every;
 use relais_publish::plan::time;
-use relais_publisher::compose::{self, Author, Compose, Submitted, Upload, sniff_image};
+use relais_publisher::compose::{self, Author, Compose, Submitted, Upload, sniff};
 use relais_store::{Store, TargetStatus};
 
 use super::open_store;
@@ -32,8 +32,11 @@ pub(super) fn read_images(
         .map(|(i, path)| {
             let bytes = std::fs::read(path)
                 .map_err(|e| format!("cannot read the image {}: {e}", path.display()))?;
-            let mime = sniff_image(&bytes).ok_or_else(|| {
-                format!("{} is not a PNG, JPEG, GIF or WebP image", path.display())
+            let mime = sniff(&bytes).ok_or_else(|| {
+                format!(
+                    "{} is neither a PNG, JPEG, GIF or WebP image nor an MP4, MOV or WebM video",
+                    path.display()
+                )
             })?;
             let name = path
                 .file_name()
@@ -89,10 +92,10 @@ pub async fn run(args: PostArgs) -> Result<()> {
     let request = Compose {
         channels: args.channels.clone(),
         texts: args.texts.clone(),
-        images: Vec::new(),
         at: args.at.clone(),
         time_zone: args.time_zone.clone(),
         repeat,
+        ..Compose::default()
     };
     let submitted = queue(store.as_ref(), &ws, request, images).await;
     let Submitted {

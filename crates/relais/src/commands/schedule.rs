@@ -42,10 +42,9 @@ pub async fn import(data: &DataArgs, file: &Path, ws: &str, default_zone: &str) 
         let request = relais_publisher::compose::Compose {
             channels: row.channels.clone(),
             texts: row.texts.clone(),
-            images: Vec::new(),
             at: row.at.clone(),
             time_zone: zone.clone(),
-            repeat: None,
+            ..Default::default()
         };
         match queue(store.as_ref(), &ws, request, uploads).await {
             Ok(relais_publisher::compose::Submitted { post, run_at, .. }) => {

@@ -72,6 +72,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
                 ..Default::default()
             },
             vault: super::channel::vault(&args.data, &file).ok(),
+            max_upload_bytes: file.max_upload_mb.saturating_mul(1 << 20),
             oauth_endpoints: Default::default(),
         };
         let state = AppState::new(store.clone(), config, mailer)

@@ -2,8 +2,10 @@
 //! is a compile error, not a blank on the page. The language comes from the `relais_lang`
 //! cookie (set by the switch), then the account's choice, then the browser's `Accept-Language`.
 
+mod library;
 mod planning;
 
+pub use library::LibraryMsgs;
 pub use planning::PlanMsgs;
 use relais_core::ErrorCode;
 
@@ -68,6 +70,8 @@ impl Lang {
 pub struct Msgs {
     /// The planning pages' texts.
     pub plan: &'static PlanMsgs,
+    /// The media library's and the composer's extra texts.
+    pub lib: &'static LibraryMsgs,
     pub lang_name: &'static str,
     pub other_lang_label: &'static str,
     pub tagline: &'static str,
@@ -233,6 +237,7 @@ pub struct Msgs {
 
 pub static EN: Msgs = Msgs {
     plan: &planning::EN,
+    lib: &library::EN,
     lang_name: "English",
     other_lang_label: "Français",
     tagline: "Community management, self-hosted",
@@ -398,6 +403,7 @@ pub static EN: Msgs = Msgs {
 
 pub static FR: Msgs = Msgs {
     plan: &planning::FR,
+    lib: &library::FR,
     lang_name: "Français",
     other_lang_label: "English",
     tagline: "Le community management, chez vous",

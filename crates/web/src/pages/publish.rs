@@ -6,13 +6,17 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use relais_core::audit::AuditEvent;
-use relais_core::{Permission, PostId, Timestamp};
+use relais_core::{MediaId, Permission, PostId, Timestamp};
+use relais_publish::plan::repeat::Every;
 use relais_publish::plan::{import::split_thread, time};
 use relais_publish::rules::{self, Network};
 use relais_publisher::compose::{self, Author, Compose};
+use relais_store::PartMedia;
 use serde::Deserialize;
 
-use super::{Access, Chrome, PageForm, PageResult, enter_workspace, render};
+use super::fields::PageFields;
+use super::library::MediaRow;
+use super::{Access, Chrome, PageResult, enter_workspace, render};
 use crate::context::{Ctx, see_other};
 use crate::error::WebError;
 use crate::i18n::Lang;
@@ -22,7 +26,18 @@ pub struct ChannelChoice {
     name: String,
     network: String,
     checked: bool,
+    /// This channel's own text, when it has one.
+    variant: String,
 }
+
+/// A file of the library the composer offers, ticked or not.
+pub struct MediaChoice {
+    row: MediaRow,
+    checked: bool,
+}
+
+/// How many of the library's newest files the composer offers.
+const OFFERED_MEDIA: u32 = 24;
 
 pub struct TargetRow {
     channel: String,
@@ -55,6 +70,10 @@ struct PublishPage {
     notice: Option<String>,
     refusals: Vec<String>,
     text: String,
+    first_comment: String,
+    media: Vec<MediaChoice>,
+    repeat: String,
+    repeat_count: String,
     at: String,
     time_zone: String,
     can_link: bool,
@@ -66,6 +85,13 @@ struct PublishPage {
 struct Typed {
     channels: Vec<String>,
     text: String,
+    /// (channel, its own text)
+    variants: Vec<(String, String)>,
+    first_comment: String,
+    /// Library files ticked (uploads included: they join the library first).
+    media: Vec<MediaId>,
+    repeat: String,
+    repeat_count: String,
     at: String,
     time_zone: String,
     calendar_link: Option<String>,
@@ -116,6 +142,20 @@ async fn page(
                 && access.role.allows(Permission::Approve),
         });
     }
+    // The ticked files first (they may be older than the newest offered), then the newest.
+    let mut offered = state.store.media_infos(ws.id, &typed.media).await?;
+    for m in state.store.media_list(ws.id, OFFERED_MEDIA).await? {
+        if !offered.iter().any(|o| o.id == m.id) {
+            offered.push(m);
+        }
+    }
+    let media = offered
+        .iter()
+        .map(|m| MediaChoice {
+            row: MediaRow::of(m),
+            checked: typed.media.contains(&m.id),
+        })
+        .collect();
     let slug = ws.slug.to_string();
     render(&PublishPage {
         c: Chrome::workspace(
@@ -134,12 +174,26 @@ async fn page(
                 name: c.name.clone(),
                 network: c.network.clone(),
                 checked: typed.channels.contains(&c.name),
+                variant: typed
+                    .variants
+                    .iter()
+                    .find(|(name, _)| *name == c.name)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default(),
             })
             .collect(),
         posts,
         notice,
         refusals,
         text: typed.text,
+        first_comment: typed.first_comment,
+        media,
+        repeat: typed.repeat,
+        repeat_count: if typed.repeat_count.is_empty() {
+            "4".into()
+        } else {
+            typed.repeat_count
+        },
         at: typed.at,
         time_zone: if typed.time_zone.is_empty() {
             "Europe/Paris".into()
@@ -173,38 +227,90 @@ pub async fn show(
     page(&state, &ctx, &access, notice, Vec::new(), Typed::default()).await
 }
 
-/// The composer's form: repeated `channel` fields, so it is read as pairs.
+/// The composer's form (multipart when files come with it; `channel` and `media` repeat).
+/// New files join the library before the post is checked, so that a refused post keeps them
+/// ticked and nothing has to be sent again.
 pub async fn submit(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     Path(slug): Path<String>,
-    PageForm(fields): PageForm<Vec<(String, String)>>,
+    form: PageFields,
 ) -> PageResult {
     let access = enter_workspace(&state, &ctx, &slug).await?;
     access.require(Permission::WriteDrafts)?;
-    let get = |k: &str| {
-        fields
+    let mut refusals = Vec::new();
+    let mut typed = Typed {
+        channels: form.all("channel"),
+        text: form.get("text"),
+        variants: form
+            .texts
             .iter()
-            .find(|(f, _)| f == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let typed = Typed {
-        channels: fields
-            .iter()
-            .filter(|(f, _)| f == "channel")
-            .map(|(_, v)| v.clone())
+            .filter_map(|(k, v)| Some((k.strip_prefix("variant:")?.to_owned(), v.clone())))
+            .filter(|(_, v)| !v.trim().is_empty())
             .collect(),
-        text: get("text"),
+        first_comment: form.get("first_comment"),
+        media: Vec::new(),
+        repeat: form.get("repeat"),
+        repeat_count: form.get("repeat_count"),
         // "Next free slot" wins over a typed time.
-        at: if get("queue").is_empty() {
-            get("at")
+        at: if form.get("queue").is_empty() {
+            form.get("at")
         } else {
             relais_publisher::queue::IN_QUEUE.to_owned()
         },
-        time_zone: get("time_zone"),
+        time_zone: form.get("time_zone"),
         calendar_link: None,
     };
+    for id in form.all("media") {
+        match id.parse::<MediaId>() {
+            Ok(id) if !typed.media.contains(&id) => typed.media.push(id),
+            Ok(_) => {}
+            Err(_) => refusals.push(if ctx.lang == Lang::Fr {
+                format!("« {id} » ne désigne aucun fichier de la médiathèque ; rechargez la page")
+            } else {
+                format!("`{id}` names no file of the library; reload the page")
+            }),
+        }
+    }
+    let uploader = Author {
+        user_id: Some(access.user.id),
+        actor: access.actor(&ctx),
+        needs_approval: false,
+    };
+    match super::library::uploads(&ctx, &form, "upload", "upload_alt") {
+        Ok(files) => {
+            for file in files {
+                let m = compose::add_to_library(
+                    state.store.as_ref(),
+                    &access.workspace,
+                    &uploader,
+                    file,
+                )
+                .await?;
+                typed.media.push(m.id);
+            }
+        }
+        Err(why) => refusals.push(why),
+    }
+    let repeat = match (typed.repeat.trim(), typed.repeat_count.trim()) {
+        ("" | "never", _) => None,
+        (every, count) => match (Every::parse(every), count.parse::<u32>()) {
+            (Ok(every), Ok(count)) => Some((every, count)),
+            _ => {
+                refusals.push(if ctx.lang == Lang::Fr {
+                    "une répétition demande « chaque jour », « chaque semaine » ou « chaque mois » et un nombre de fois de 2 à 52".into()
+                } else {
+                    "a repetition needs every day, week or month and a number of times from 2 to 52".into()
+                });
+                None
+            }
+        },
+    };
+    if !refusals.is_empty() {
+        let mut r = page(&state, &ctx, &access, None, refusals, typed).await?;
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(r);
+    }
     let needs_approval = !access.role.allows(Permission::Publish);
     let author = Author {
         user_id: Some(access.user.id),
@@ -214,14 +320,25 @@ pub async fn submit(
     let request = Compose {
         channels: typed.channels.clone(),
         texts: split_thread(&typed.text),
-        images: Vec::new(),
+        library: typed
+            .media
+            .iter()
+            .map(|id| PartMedia { id: *id, alt: None })
+            .collect(),
+        first_comment: Some(typed.first_comment.clone()).filter(|c| !c.trim().is_empty()),
+        variants: typed
+            .variants
+            .iter()
+            .map(|(name, text)| (name.clone(), split_thread(text)))
+            .collect(),
         at: Some(typed.at.clone()).filter(|a| !a.trim().is_empty()),
         time_zone: if typed.time_zone.trim().is_empty() {
             "UTC".into()
         } else {
             typed.time_zone.trim().to_owned()
         },
-        repeat: None,
+        repeat,
+        ..Compose::default()
     };
     match compose::submit(state.store.as_ref(), &access.workspace, &author, request).await {
         Ok(submitted) => {
@@ -316,10 +433,39 @@ pub struct CheckBody {
     channels: Vec<String>,
     #[serde(default)]
     text: String,
+    #[serde(default)]
+    first_comment: String,
+    /// Channel name → its own text.
+    #[serde(default)]
+    variants: std::collections::BTreeMap<String, String>,
+    /// Library files ticked.
+    #[serde(default)]
+    media: Vec<String>,
+    /// Files chosen but not sent yet, as the browser describes them.
+    #[serde(default)]
+    uploads: Vec<DeclaredFile>,
 }
 
-/// Live checks for the composer: how each chosen channel's network counts the text, and what
-/// it would refuse. Read-only; any member who may write may ask.
+#[derive(Deserialize)]
+pub struct DeclaredFile {
+    #[serde(default, rename = "type")]
+    mime: String,
+    #[serde(default)]
+    size: u64,
+}
+
+fn check_refused() -> WebError {
+    WebError::new(
+        axum::http::StatusCode::BAD_REQUEST,
+        relais_core::ErrorCode::InvalidInput,
+        "send JSON: {\"channels\": [...], \"text\": \"...\"}",
+    )
+}
+
+/// Live checks for the composer: how each chosen channel's network counts the text, what it
+/// would refuse, and how the post would look there. Read-only; any member who may write may
+/// ask. Files not sent yet are checked as the browser declares them (their bytes are checked
+/// again when they arrive).
 pub async fn check(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -328,14 +474,37 @@ pub async fn check(
 ) -> Result<Response, WebError> {
     let access = enter_workspace(&state, &ctx, &slug).await?;
     access.require(Permission::WriteDrafts)?;
-    let Json(body) = body.map_err(|_| {
-        WebError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            relais_core::ErrorCode::InvalidInput,
-            "send JSON: {\"channels\": [...], \"text\": \"...\"}",
-        )
-    })?;
-    let parts = split_thread(&body.text);
+    let Json(body) = body.map_err(|_| check_refused())?;
+    let ids: Vec<MediaId> = body
+        .media
+        .iter()
+        .take(50)
+        .filter_map(|id| id.parse().ok())
+        .collect();
+    let mut media: Vec<relais_publish::MediaInfo> = body
+        .uploads
+        .iter()
+        .take(50)
+        .map(|f| relais_publish::MediaInfo::new(compose::kind_of(&f.mime), f.mime.clone(), f.size))
+        .collect();
+    for m in state.store.media_infos(access.workspace.id, &ids).await? {
+        let info = relais_publish::MediaInfo::new(compose::kind_of(&m.mime), m.mime, m.size);
+        media.push(match m.alt {
+            Some(alt) => info.with_alt(alt),
+            None => info,
+        });
+    }
+    let request = Compose {
+        texts: split_thread(&body.text),
+        first_comment: Some(body.first_comment).filter(|c| !c.trim().is_empty()),
+        variants: body
+            .variants
+            .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| (k.clone(), split_thread(v)))
+            .collect(),
+        ..Compose::default()
+    };
     let mut out = Vec::new();
     for name in body.channels.iter().take(50) {
         let Some(channel) = state
@@ -348,15 +517,20 @@ pub async fn check(
         let Ok(network) = Network::parse(&channel.network) else {
             continue;
         };
+        let parts = compose::parts_for(&request, &channel.name);
         let longest = parts
             .iter()
             .map(|p| rules::count(network, p))
             .max_by_key(|c| c.used);
-        let problems: Vec<String> = compose::check(std::slice::from_ref(&channel), &parts, &[])
+        let problems: Vec<String> = compose::check(std::slice::from_ref(&channel), &parts, &media)
             .into_iter()
             .map(|r| if ctx.lang == Lang::Fr { r.fr } else { r.en })
             .collect();
         let count = longest.unwrap_or_else(|| rules::count(network, ""));
+        let preview: Vec<_> = parts
+            .iter()
+            .map(|p| relais_publish::preview::preview(network, p))
+            .collect();
         out.push(serde_json::json!({
             "channel": channel.name,
             "network": network.as_str(),
@@ -364,6 +538,8 @@ pub async fn check(
             "limit": count.limit,
             "over": count.is_over(),
             "problems": problems,
+            "preview": preview,
+            "media": media.len(),
         }));
     }
     Ok(Json(out).into_response())
