@@ -32,7 +32,7 @@ macro_rules! conformance_suite {
             workspaces_and_memberships, renaming_and_finding_by_id, password_change_ends_other_sessions, last_admin_is_protected, workspaces_are_isolated,
             invitations_lifecycle, sessions_expire, api_tokens_lifecycle,
             failed_changes_write_no_audit, audit_log_pages_newest_first, settings_keep_the_first_value,
-            channels_are_named_per_workspace_and_isolated, posts_targets_and_their_jobs, publication_is_recorded_part_by_part, media_keep_their_bytes, approval_queues_or_cancels_once, rescheduling_moves_the_jobs_too, jobs_claim_lease_and_retry, jobs_are_claimed_once_under_contention, table_list_matches_schema,
+            channels_are_named_per_workspace_and_isolated, posts_targets_and_their_jobs, publication_is_recorded_part_by_part, targets_finishing_together_settle_their_post, media_keep_their_bytes, approval_queues_or_cancels_once, rescheduling_moves_the_jobs_too, jobs_claim_lease_and_retry, jobs_are_claimed_once_under_contention, table_list_matches_schema,
             oauth_apps_and_connections, comments_stay_on_their_post, queue_slots_and_planned_times, feed_entries_make_one_post_each,
             media_library_lists_and_previews, media_alt_text_changes_are_audited, media_in_use_are_kept);
 
@@ -1024,6 +1024,67 @@ pub async fn posts_targets_and_their_jobs(store: Arc<dyn Store>) {
         .await;
     assert!(bad.is_err());
     assert_eq!(store.posts(a.id, 10).await.unwrap().len(), 2);
+}
+
+/// Two channels of one post finishing at the same instant, on two connections: whichever
+/// commits last must see the other published and mark the post published (on PostgreSQL,
+/// without a lock each would read the other as still publishing and leave the post as it was).
+pub async fn targets_finishing_together_settle_their_post(store: Arc<dyn Store>) {
+    use crate::{NewTarget, PostStatus, PublishPlan, PublishedRef};
+    let a = store
+        .create_workspace(&slug("alpha"), "A", None, audit("workspace.create"))
+        .await
+        .unwrap();
+    let channels = [
+        channel_in(&store, a.id, "one").await,
+        channel_in(&store, a.id, "two").await,
+    ];
+    for round in 0..20 {
+        let ids = [relais_core::TargetId::new(), relais_core::TargetId::new()];
+        let (post, _) = store
+            .create_post(
+                new_post(a.id, &["only part"]),
+                ids.iter()
+                    .zip(channels)
+                    .map(|(id, c)| NewTarget {
+                        id: *id,
+                        channel_id: c,
+                        parts: None,
+                    })
+                    .collect(),
+                Some(PublishPlan {
+                    job_kind: "publish.target".into(),
+                    run_at: Timestamp::now(),
+                    max_attempts: 3,
+                }),
+                audit("post.create"),
+            )
+            .await
+            .unwrap();
+        for id in ids {
+            store.begin_target_part(a.id, id, 0).await.unwrap();
+        }
+        let finish = |id: relais_core::TargetId| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let r = PublishedRef {
+                    id: format!("x/{id}"),
+                    version: None,
+                    url: format!("https://x/{id}"),
+                };
+                store.record_target_part(a.id, id, 0, r, 1, None).await
+            })
+        };
+        let (one, two) = tokio::join!(finish(ids[0]), finish(ids[1]));
+        one.unwrap().unwrap();
+        two.unwrap().unwrap();
+        let settled = store.post(a.id, post.id).await.unwrap().unwrap();
+        assert_eq!(
+            settled.status,
+            PostStatus::Published,
+            "round {round}: both channels published, the post must say so"
+        );
+    }
 }
 
 pub async fn publication_is_recorded_part_by_part(store: Arc<dyn Store>) {

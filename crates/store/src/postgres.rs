@@ -11,6 +11,9 @@ const BACKEND: &str = "postgres";
 /// Row lock on the workspace: concurrent role changes in one workspace wait for each other, so
 /// the "last admin" rule cannot be broken by two changes that each saw another admin.
 const LOCK_WORKSPACE_SQL: &str = "SELECT id FROM workspaces WHERE id = $1 FOR UPDATE";
+/// Row lock on a post: two of its channels finishing at once settle its status one after the
+/// other, the second seeing the first's result (READ COMMITTED reads anew after the wait).
+const LOCK_POST_SQL: &str = "SELECT id FROM posts WHERE id = $1 FOR UPDATE";
 /// `SKIP LOCKED`: a worker passes over the rows another worker is claiming instead of waiting,
 /// so several processes share the queue without ever taking the same job.
 // The claim is one statement (no transaction round trips): the first job whose lease expired,

@@ -295,6 +295,7 @@ async fn locked_target(tx: &mut Tx, workspace: WorkspaceId, id: TargetId) -> Sto
 
 /// Sets the post's status from its targets': published when all are, failed when one failed.
 async fn settle_post(tx: &mut Tx, post: PostId) -> StoreResult<()> {
+    sqlx::query(LOCK_POST_SQL).bind(post.to_string()).fetch_optional(&mut **tx).await?;
     let statuses: Vec<String> = sqlx::query_scalar("SELECT status FROM post_targets WHERE post_id = $1")
         .bind(post.to_string())
         .fetch_all(&mut **tx)

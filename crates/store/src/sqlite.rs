@@ -15,6 +15,8 @@ const BACKEND: &str = "sqlite";
 /// the busy time-out) instead of failing half-way when a reader tries to become a writer.
 /// That also makes every write transaction serial, so the locks below need no SQL.
 const LOCK_WORKSPACE_SQL: &str = "SELECT id FROM workspaces WHERE id = $1";
+/// One writer at a time already: nothing to lock.
+const LOCK_POST_SQL: &str = "SELECT id FROM posts WHERE id = $1";
 // The claim is one statement (no transaction round trips): the first job whose lease expired,
 // else the first due, each found by walking its index (`jobs_leased`, `jobs_due`) to its first
 // row; an OR of the two made SQLite sort every due job at every claim.
