@@ -12,14 +12,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use relais_core::{TargetId, Timestamp, WorkspaceId};
-use relais_jobs::{JobError, JobHandler};
+use relais_jobs::{Finished, JobError, JobHandler};
 use relais_networks::{
     Connector, Credentials, MediaFile, NetworkError, OutgoingPost, PublishedPost, ReplyTarget,
     connector_for,
 };
 use relais_outbound::HttpClient;
 use relais_store::{
-    Channel, ChannelStatus, Job, Post, PostPart, PublishedRef, Store, StoreError, Target,
+    Channel, ChannelStatus, Job, JobLease, Post, PostPart, PublishedRef, Store, StoreError, Target,
     TargetStatus,
 };
 use relais_vault::Vault;
@@ -214,7 +214,8 @@ impl PublishTarget {
         store: &Arc<dyn Store>,
         ws: WorkspaceId,
         target: Target,
-    ) -> Result<(), Stop> {
+        lease: Option<&JobLease>,
+    ) -> Result<bool, Stop> {
         let post = store
             .post(ws, target.post_id)
             .await?
@@ -239,7 +240,15 @@ impl PublishTarget {
         })?;
         let mut channel = channel;
         let mut outcome = self
-            .publish_with(store, ws, &target, &post, &channel, connector.as_ref())
+            .publish_with(
+                store,
+                ws,
+                &target,
+                &post,
+                &channel,
+                connector.as_ref(),
+                lease,
+            )
             .await;
         // Credentials refused: another worker may have renewed them meanwhile (networks such as
         // X rotate refresh tokens, so the loser of a race holds a dead one). Look again, after
@@ -253,7 +262,15 @@ impl PublishTarget {
                 channel = fresh;
                 let target = store.target(ws, target.id).await?.unwrap_or(target);
                 outcome = self
-                    .publish_with(store, ws, &target, &post, &channel, connector.as_ref())
+                    .publish_with(
+                        store,
+                        ws,
+                        &target,
+                        &post,
+                        &channel,
+                        connector.as_ref(),
+                        lease,
+                    )
                     .await;
             }
         }
@@ -267,6 +284,7 @@ impl PublishTarget {
 
     /// One try with the channel's credentials as stored; renewed tokens are saved even when the
     /// publication failed.
+    #[allow(clippy::too_many_arguments)]
     async fn publish_with(
         &self,
         store: &Arc<dyn Store>,
@@ -275,7 +293,8 @@ impl PublishTarget {
         post: &Post,
         channel: &Channel,
         connector: &dyn Connector,
-    ) -> Result<(), Stop> {
+        lease: Option<&JobLease>,
+    ) -> Result<bool, Stop> {
         let secrets = self
             .vault
             .open_all(&format!("channel:{}", channel.id), &channel.secrets)
@@ -289,7 +308,9 @@ impl PublishTarget {
         };
         let parts = target.parts.clone().unwrap_or_else(|| post.parts.clone());
         let outcome = self
-            .publish_parts(store, ws, target, post, &parts, connector, &mut creds)
+            .publish_parts(
+                store, ws, target, post, &parts, connector, &mut creds, lease,
+            )
             .await;
         if creds.changed
             && let Ok(sealed) = self
@@ -313,7 +334,10 @@ impl PublishTarget {
         parts: &[PostPart],
         connector: &dyn Connector,
         creds: &mut Credentials,
-    ) -> Result<(), Stop> {
+        lease: Option<&JobLease>,
+    ) -> Result<bool, Stop> {
+        // Whether this run recorded the last part (and with it marked the job done).
+        let mut recorded_last = false;
         let total = u32::try_from(parts.len()).unwrap_or(u32::MAX);
         let mut published: Vec<PublishedPost> = target.published.iter().map(from_ref).collect();
         for (i, part) in parts.iter().enumerate().skip(published.len()) {
@@ -349,11 +373,13 @@ impl PublishTarget {
                     to_ref(&done),
                     total,
                     Some(metrics::first_reading(ws, target.id)),
+                    lease,
                 )
                 .await?;
             published.push(done);
+            recorded_last = published.len() == parts.len();
         }
-        Ok(())
+        Ok(recorded_last)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -422,6 +448,11 @@ async fn mark_needs_reconnect(store: &Arc<dyn Store>, channel: &Channel, reason:
 #[async_trait]
 impl JobHandler for PublishTarget {
     async fn run(&self, job: &Job, store: &Arc<dyn Store>) -> Result<(), JobError> {
+        self.run_to_end(job, store).await.map(|_| ())
+    }
+
+    /// A publication that goes out marks its job done with its last part, in one transaction.
+    async fn run_to_end(&self, job: &Job, store: &Arc<dyn Store>) -> Result<Finished, JobError> {
         let field = |k: &str| {
             job.payload
                 .get(k)
@@ -455,10 +486,15 @@ impl JobHandler for PublishTarget {
             target.status,
             TargetStatus::Published | TargetStatus::Failed | TargetStatus::Cancelled
         ) {
-            return Ok(());
+            return Ok(Finished::ByWorker);
         }
-        match self.publish(store, ws, target).await {
-            Ok(()) => Ok(()),
+        let lease = job.lease_owner.clone().map(|worker| JobLease {
+            job: job.id,
+            worker,
+        });
+        match self.publish(store, ws, target, lease.as_ref()).await {
+            Ok(true) if lease.is_some() => Ok(Finished::ByHandler),
+            Ok(_) => Ok(Finished::ByWorker),
             Err(stop) => {
                 let last_attempt = job.attempts >= job.max_attempts;
                 let permanent = stop.retry_at.is_none() || last_attempt;

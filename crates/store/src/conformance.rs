@@ -32,7 +32,7 @@ macro_rules! conformance_suite {
             workspaces_and_memberships, renaming_and_finding_by_id, password_change_ends_other_sessions, last_admin_is_protected, workspaces_are_isolated,
             invitations_lifecycle, sessions_expire, api_tokens_lifecycle,
             failed_changes_write_no_audit, audit_log_pages_newest_first, settings_keep_the_first_value,
-            channels_are_named_per_workspace_and_isolated, posts_targets_and_their_jobs, publication_is_recorded_part_by_part, targets_finishing_together_settle_their_post, media_keep_their_bytes, approval_queues_or_cancels_once, rescheduling_moves_the_jobs_too, jobs_claim_lease_and_retry, jobs_are_claimed_once_under_contention, table_list_matches_schema,
+            channels_are_named_per_workspace_and_isolated, posts_targets_and_their_jobs, publication_is_recorded_part_by_part, targets_finishing_together_settle_their_post, the_last_part_finishes_its_job, media_keep_their_bytes, approval_queues_or_cancels_once, rescheduling_moves_the_jobs_too, jobs_claim_lease_and_retry, jobs_are_claimed_once_under_contention, table_list_matches_schema,
             oauth_apps_and_connections, comments_stay_on_their_post, queue_slots_and_planned_times, feed_entries_make_one_post_each,
             media_library_lists_and_previews, media_alt_text_changes_are_audited, media_in_use_are_kept);
 
@@ -1072,7 +1072,9 @@ pub async fn targets_finishing_together_settle_their_post(store: Arc<dyn Store>)
                     version: None,
                     url: format!("https://x/{id}"),
                 };
-                store.record_target_part(a.id, id, 0, r, 1, None).await
+                store
+                    .record_target_part(a.id, id, 0, r, 1, None, None)
+                    .await
             })
         };
         let (one, two) = tokio::join!(finish(ids[0]), finish(ids[1]));
@@ -1085,6 +1087,86 @@ pub async fn targets_finishing_together_settle_their_post(store: Arc<dyn Store>)
             "round {round}: both channels published, the post must say so"
         );
     }
+}
+
+/// The job publishing a target is marked done with its last part, in the same transaction,
+/// only while its lease is the recording worker's.
+pub async fn the_last_part_finishes_its_job(store: Arc<dyn Store>) {
+    use crate::{JobLease, NewTarget, PublishPlan, PublishedRef};
+    let a = store
+        .create_workspace(&slug("alpha"), "A", None, audit("workspace.create"))
+        .await
+        .unwrap();
+    let c = channel_in(&store, a.id, "one").await;
+    let t = relais_core::TargetId::new();
+    store
+        .create_post(
+            new_post(a.id, &["1/2", "2/2"]),
+            vec![NewTarget {
+                id: t,
+                channel_id: c,
+                parts: None,
+            }],
+            Some(PublishPlan {
+                job_kind: "publish.target".into(),
+                run_at: Timestamp::now(),
+                max_attempts: 3,
+            }),
+            audit("post.create"),
+        )
+        .await
+        .unwrap();
+    let job = store
+        .claim_job("w1", Timestamp::now(), 60_000)
+        .await
+        .unwrap()
+        .expect("the publication job is due");
+    let r = |n: u32| PublishedRef {
+        id: format!("x/{n}"),
+        version: None,
+        url: format!("https://x/{n}"),
+    };
+    let mine = JobLease {
+        job: job.id,
+        worker: "w1".into(),
+    };
+    let stranger = JobLease {
+        job: job.id,
+        worker: "w2".into(),
+    };
+    let running = |counts: Vec<(String, u64)>| counts.contains(&("running".to_owned(), 1));
+    store
+        .record_target_part(a.id, t, 0, r(0), 2, None, Some(&mine))
+        .await
+        .unwrap();
+    assert!(
+        running(store.job_counts().await.unwrap()),
+        "not the last part: the job goes on"
+    );
+    store
+        .record_target_part(a.id, t, 1, r(1), 2, None, Some(&stranger))
+        .await
+        .unwrap();
+    assert!(
+        running(store.job_counts().await.unwrap()),
+        "another worker's lease does not finish the job"
+    );
+    store
+        .record_target_part(a.id, t, 1, r(1), 2, None, Some(&mine))
+        .await
+        .unwrap();
+    let counts = store.job_counts().await.unwrap();
+    assert!(
+        counts.contains(&("done".to_owned(), 1)) && !running(counts.clone()),
+        "{counts:?}"
+    );
+    assert!(
+        !store
+            .complete_job(job.id, "w1", Timestamp::now())
+            .await
+            .unwrap(),
+        "already done"
+    );
 }
 
 pub async fn publication_is_recorded_part_by_part(store: Arc<dyn Store>) {
@@ -1139,7 +1221,7 @@ pub async fn publication_is_recorded_part_by_part(store: Arc<dyn Store>) {
         url: format!("https://x/{n}"),
     };
     let after = store
-        .record_target_part(a.id, t1, 0, r(0), 2, None)
+        .record_target_part(a.id, t1, 0, r(0), 2, None, None)
         .await
         .unwrap();
     assert_eq!(
@@ -1147,7 +1229,7 @@ pub async fn publication_is_recorded_part_by_part(store: Arc<dyn Store>) {
         (1, TargetStatus::Publishing)
     );
     let twice = store
-        .record_target_part(a.id, t1, 0, r(9), 2, None)
+        .record_target_part(a.id, t1, 0, r(9), 2, None, None)
         .await
         .unwrap();
     assert_eq!(
@@ -1164,11 +1246,11 @@ pub async fn publication_is_recorded_part_by_part(store: Arc<dyn Store>) {
         max_attempts: 3,
     };
     let done = store
-        .record_target_part(a.id, t1, 1, r(1), 2, Some(metrics_job.clone()))
+        .record_target_part(a.id, t1, 1, r(1), 2, Some(metrics_job.clone()), None)
         .await
         .unwrap();
     let again = store
-        .record_target_part(a.id, t1, 1, r(1), 2, Some(metrics_job))
+        .record_target_part(a.id, t1, 1, r(1), 2, Some(metrics_job), None)
         .await
         .unwrap();
     assert_eq!(again.published.len(), 2);

@@ -149,6 +149,13 @@ impl JobStatus {
     }
 }
 
+/// A job as held by the worker running it: what it takes to mark it done.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobLease {
+    pub job: JobId,
+    pub worker: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Job {
     pub id: JobId,

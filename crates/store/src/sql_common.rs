@@ -25,7 +25,7 @@ use crate::{
     MetricsSample,
     Media, NewMedia, NewPost, NewTarget, Post, PostPart, PostStatus, PublishPlan, PublishedRef, Target, TargetStatus,
     Channel, ChannelStatus, NewChannel,
-    ApiToken, Conflict, Invitation, Invitee, Job, JobStatus, Member, NewApiToken, NewInvitation,
+    ApiToken, Conflict, Invitation, Invitee, Job, JobLease, JobStatus, Member, NewApiToken, NewInvitation,
     NewJob, NewSession, NewUser, Store, StoreError, StoreResult, User, Workspace,
 };
 
@@ -291,6 +291,20 @@ async fn locked_target(tx: &mut Tx, workspace: WorkspaceId, id: TargetId) -> Sto
         .await?
         .ok_or_else(|| StoreError::NotFound("this publication".into()))?;
     target_from(&row)
+}
+
+const MARK_JOB_DONE_SQL: &str = "UPDATE jobs SET status = 'done', lease_owner = NULL, lease_until = NULL, updated_at = $1
+     WHERE id = $2 AND lease_owner = $3 AND status = 'running'";
+
+/// Marks a job done if its lease is still `lease.worker`'s; false when another worker took it.
+async fn mark_job_done(tx: &mut Tx, lease: &JobLease, now: Timestamp) -> StoreResult<bool> {
+    let done = sqlx::query(MARK_JOB_DONE_SQL)
+    .bind(now.millis())
+    .bind(lease.job.to_string())
+    .bind(&lease.worker)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Sets the post's status from its targets': published when all are, failed when one failed.
@@ -1349,6 +1363,7 @@ impl Store for SqlStore {
         published: PublishedRef,
         total_parts: u32,
         then: Option<NewJob>,
+        finish: Option<&JobLease>,
     ) -> StoreResult<Target> {
         let mut tx = self.write().await?;
         let mut target = locked_target(&mut tx, workspace, id).await?;
@@ -1384,6 +1399,9 @@ impl Store for SqlStore {
         .await?;
         if done {
             settle_post(&mut tx, target.post_id).await?;
+            if let Some(lease) = finish {
+                mark_job_done(&mut tx, lease, now).await?;
+            }
         }
         tx.commit().await?;
         Ok(target)
@@ -1524,15 +1542,13 @@ impl Store for SqlStore {
     }
 
     async fn complete_job(&self, id: JobId, worker: &str, now: Timestamp) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE jobs SET status = 'done', lease_owner = NULL, lease_until = NULL, updated_at = $1
-             WHERE id = $2 AND lease_owner = $3 AND status = 'running'",
-        )
-        .bind(now.millis())
-        .bind(id.to_string())
-        .bind(worker)
-        .execute(&self.writer)
-        .await?;
+        // One statement, outside a transaction: no BEGIN/COMMIT round trips on this hot path.
+        let done = sqlx::query(MARK_JOB_DONE_SQL)
+            .bind(now.millis())
+            .bind(id.to_string())
+            .bind(worker)
+            .execute(&self.writer)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 

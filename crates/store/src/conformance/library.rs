@@ -233,7 +233,7 @@ pub async fn media_in_use_are_kept(store: Arc<dyn Store>) {
         url: "https://example.org/1".into(),
     };
     store
-        .record_target_part(a, t1_id, 0, published, 1, None)
+        .record_target_part(a, t1_id, 0, published, 1, None, None)
         .await
         .unwrap();
     assert_eq!(delete(a, m).await, MediaDeletion::Deleted);
