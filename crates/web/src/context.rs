@@ -280,7 +280,8 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
 }
 
 /// Security headers on every answer: no framing, no sniffing, no referrer leaks, and a content
-/// policy that allows only Relais's own scripts and styles.
+/// policy that allows only Relais's own scripts and styles. An answer that set a stricter
+/// policy of its own (an uploaded file, sandboxed) keeps it.
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
@@ -290,10 +291,8 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         HeaderValue::from_static("nosniff"),
     );
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
-    h.insert(
-        "content-security-policy",
-        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"),
-    );
+    h.entry("content-security-policy")
+        .or_insert(HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"));
     response
 }
 

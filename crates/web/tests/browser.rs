@@ -29,6 +29,27 @@ async fn serve() -> (String, common::App) {
 
 const WAIT: Duration = Duration::from_secs(15);
 
+/// A headless Chromium session, in English.
+async fn browser(driver: &Chromedriver) -> Client {
+    // fantoccini's TLS stack needs a process-wide provider chosen; ours is ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": Chromedriver::chromium_binary(),
+            "args": CHROMIUM_ARGS.iter().copied().chain(["--lang=en-US"]).collect::<Vec<_>>(),
+            "prefs": { "intl.accept_languages": "en-US,en" }
+        }),
+    );
+    ClientBuilder::rustls()
+        .unwrap()
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("chromedriver session")
+}
+
 async fn fill(c: &Client, css: &str, text: &str) {
     let field = c
         .wait()
@@ -60,27 +81,28 @@ async fn path(c: &Client) -> String {
     c.current_url().await.unwrap().path().to_owned()
 }
 
+/// The text of `css` once `good` accepts it (the page's script fills it in after a while).
+async fn wait_for_text(c: &Client, css: &str, good: impl Fn(&str) -> bool) -> String {
+    let element = wait_for(c, css).await;
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let text = element.text().await.unwrap();
+        if good(&text) {
+            return text;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{css} still reads {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_user_goes_from_the_first_page_to_a_workspace_and_french() {
-    // fantoccini's TLS stack needs a process-wide provider chosen; ours is ring.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let (base, app) = serve().await;
     let driver = Chromedriver::start();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": Chromedriver::chromium_binary(),
-            "args": CHROMIUM_ARGS.iter().copied().chain(["--lang=en-US"]).collect::<Vec<_>>(),
-            "prefs": { "intl.accept_languages": "en-US,en" }
-        }),
-    );
-    let c = ClientBuilder::rustls()
-        .unwrap()
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("chromedriver session");
+    let c = browser(&driver).await;
 
     // First run: the root leads to the setup page.
     c.goto(&format!("{base}/")).await.unwrap();
@@ -182,5 +204,122 @@ async fn a_new_user_goes_from_the_first_page_to_a_workspace_and_french() {
         serde_json::Value::Bool(false),
         "the page fits a phone's width"
     );
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_editor_previews_a_post_attaches_a_new_image_and_finds_it_in_the_library() {
+    let (base, app) = serve().await;
+    let ws = common::add_workspace(&app, "acme").await;
+    let editor = common::add_user(&app, "ed@acme.test", false).await;
+    common::add_member(&app, &ws, editor, relais_core::Role::Editor).await;
+    app.store
+        .create_channel(
+            relais_store::NewChannel {
+                id: relais_core::ChannelId::new(),
+                workspace_id: ws.id,
+                network: "bluesky".into(),
+                name: "Bluesky".into(),
+                settings: serde_json::json!({ "service": "https://pds.example", "handle": "acme.example" }),
+                secrets: Default::default(),
+                created_by: None,
+            },
+            common::cli_audit("channel.create"),
+        )
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("poster.png");
+    std::fs::write(&photo, common::png(96, 64, [220, 40, 90])).unwrap();
+
+    let driver = Chromedriver::start();
+    let c = browser(&driver).await;
+    c.goto(&format!("{base}/login")).await.unwrap();
+    fill(&c, "input[name=email]", "ed@acme.test").await;
+    fill(&c, "input[name=password]", common::PASSWORD).await;
+    click(&c, "#login-submit").await;
+    wait_for(&c, "#logout").await;
+
+    c.goto(&format!("{base}/w/acme/publish")).await.unwrap();
+    wait_for(&c, "#composer").await;
+    click(&c, "input[name=channel][value=Bluesky]").await;
+    let text = "Our poster: https://acme.example/poster with @ada.bsky.social #spring";
+    fill(&c, "#compose-text", text).await;
+
+    // The preview shows what Bluesky will make clickable.
+    let card = "#previews article.preview[data-network=bluesky]";
+    let link = wait_for_text(&c, &format!("{card} .link"), |t| !t.is_empty()).await;
+    assert_eq!(link, "https://acme.example/poster");
+    assert_eq!(
+        wait_for(&c, &format!("{card} .mention"))
+            .await
+            .text()
+            .await
+            .unwrap(),
+        "@ada.bsky.social"
+    );
+    assert_eq!(
+        wait_for(&c, &format!("{card} .tag"))
+            .await
+            .text()
+            .await
+            .unwrap(),
+        "#spring"
+    );
+    let expected = format!("{} / 300", text.chars().count());
+    wait_for_text(&c, "output.count[data-channel=Bluesky]", |t| t == expected).await;
+
+    // A new file, chosen as a person would, goes with the post.
+    c.find(Locator::Css("#compose-upload"))
+        .await
+        .unwrap()
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    fill(&c, "input[name=upload_alt]", "The spring poster").await;
+    click(&c, "#compose-submit").await;
+    let notice = wait_for(&c, "p.notice").await.text().await.unwrap();
+    assert_eq!(notice, "Queued: it will go out at the planned time.");
+    assert_eq!(path(&c).await, "/w/acme/publish");
+
+    let library = app.store.media_list(ws.id, 10).await.unwrap();
+    assert_eq!(library.len(), 1);
+    assert_eq!(
+        (library[0].file_name.as_str(), library[0].alt.as_deref()),
+        ("poster.png", Some("The spring poster"))
+    );
+    let post = app.store.posts(ws.id, 1).await.unwrap().remove(0);
+    assert_eq!(post.parts[0].text, text);
+    assert_eq!(post.parts[0].media[0].id, library[0].id);
+
+    // The library shows its thumbnail, which the browser could load and decode.
+    c.goto(&format!("{base}/w/acme/publish/media"))
+        .await
+        .unwrap();
+    wait_for(&c, "#library img").await;
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let seen = c
+            .execute(
+                "var imgs = document.querySelectorAll('#library img');\n\
+                 return [imgs.length, imgs.length > 0 && imgs[0].complete ? imgs[0].naturalWidth : 0];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if seen[1].as_u64().unwrap_or(0) > 0 {
+            assert_eq!(seen[0], 1, "one file, one thumbnail");
+            assert_eq!(
+                seen[1], 96,
+                "the whole image: smaller than a thumbnail's side"
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the thumbnail never loaded: {seen}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     c.close().await.unwrap();
 }

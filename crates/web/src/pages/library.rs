@@ -14,7 +14,7 @@ use relais_store::{Media, MediaDeletion};
 use serde::Deserialize;
 
 use super::fields::PageFields;
-use super::{Access, Chrome, PageForm, PageResult, enter_workspace, render};
+use super::{Access, Chrome, Done, PageForm, PageResult, enter_workspace, render};
 use crate::context::{Ctx, see_other};
 use crate::error::WebError;
 use crate::state::AppState;
@@ -103,12 +103,6 @@ async fn page(
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(r)
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct Done {
-    done: String,
 }
 
 pub async fn show(

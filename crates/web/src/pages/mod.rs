@@ -55,6 +55,13 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
     }
 }
 
+/// `?done=…` after a form: which notice the page shows.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct Done {
+    pub done: String,
+}
+
 pub struct NavItem {
     pub href: String,
     pub label: &'static str,

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::fields::PageFields;
 use super::library::MediaRow;
-use super::{Access, Chrome, PageResult, enter_workspace, render};
+use super::{Access, Chrome, Done, PageResult, enter_workspace, render};
 use crate::context::{Ctx, see_other};
 use crate::error::WebError;
 use crate::i18n::Lang;
@@ -203,12 +203,6 @@ async fn page(
         can_link: access.role.allows(Permission::ManageTokens),
         calendar_link: typed.calendar_link,
     })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct Done {
-    done: String,
 }
 
 pub async fn show(

@@ -111,7 +111,9 @@ pub async fn add_member(app: &App, ws: &Workspace, user: UserId, role: Role) {
 pub struct Answer {
     pub status: StatusCode,
     pub location: Option<String>,
+    /// The body as text (lossy: see `bytes` for files).
     pub body: String,
+    pub bytes: Vec<u8>,
     pub headers: axum::http::HeaderMap,
 }
 
@@ -165,6 +167,7 @@ impl Browser {
             status,
             location,
             body,
+            bytes: bytes.to_vec(),
             headers,
         }
     }
@@ -207,6 +210,51 @@ impl Browser {
         self.send(r).await
     }
 
+    /// Posts a multipart form as a browser sends it: the CSRF token this browser holds first
+    /// (reading `/login` first if none), then `texts`, then `files`.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        texts: &[(&str, &str)],
+        files: &[Upload<'_>],
+    ) -> Answer {
+        if self.csrf.is_none() {
+            self.get("/login").await;
+        }
+        let token = self.csrf.clone().unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        all.extend_from_slice(texts);
+        self.post_multipart_raw(path, &all, files).await
+    }
+
+    /// Posts exactly these multipart fields: no CSRF token is added.
+    pub async fn post_multipart_raw(
+        &mut self,
+        path: &str,
+        texts: &[(&str, &str)],
+        files: &[Upload<'_>],
+    ) -> Answer {
+        let (content_type, body) = multipart_body(texts, files);
+        let r = Request::post(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .unwrap();
+        self.send(r).await
+    }
+
+    /// Posts JSON the way the composer's script does: the CSRF token in `X-CSRF-Token`.
+    pub async fn post_json(&mut self, path: &str, body: &serde_json::Value) -> Answer {
+        let token = self.csrf.clone().unwrap_or_default();
+        let r = Request::post(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-csrf-token", token)
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(r).await
+    }
+
     pub async fn login(&mut self, email: &str) {
         self.get("/login").await;
         let a = self
@@ -221,6 +269,112 @@ impl Browser {
         // Pages after login carry the session-bound token.
         self.get("/workspaces").await;
     }
+}
+
+/// A file a multipart form carries: its field, its name, the type the browser claims, its bytes.
+#[derive(Clone, Copy)]
+pub struct Upload<'a> {
+    pub field: &'a str,
+    pub name: &'a str,
+    pub mime: &'a str,
+    pub bytes: &'a [u8],
+}
+
+impl<'a> Upload<'a> {
+    pub fn new(field: &'a str, name: &'a str, mime: &'a str, bytes: &'a [u8]) -> Self {
+        Self {
+            field,
+            name,
+            mime,
+            bytes,
+        }
+    }
+}
+
+const BOUNDARY: &str = "----RelaisTestBoundary7MA4YWxkTrZu0gW";
+
+/// A `multipart/form-data` body (RFC 7578) written by hand, fields in the order given, and the
+/// `Content-Type` that goes with it.
+pub fn multipart_body(texts: &[(&str, &str)], files: &[Upload<'_>]) -> (String, Vec<u8>) {
+    let mut body = Vec::new();
+    for (name, value) in texts {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for f in files {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+                f.field, f.name, f.mime
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(f.bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+}
+
+/// A valid PNG of `width` × `height` pixels of one colour, written by hand (8-bit RGB, no
+/// filter, deflate "stored" blocks) so that tests need no image encoder.
+pub fn png(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
+        let start = out.len();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        let crc = crc32(&out[start..]);
+        out.extend_from_slice(&crc.to_be_bytes());
+    }
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for b in bytes {
+            crc ^= u32::from(*b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    // Each row: its filter (0, none), then its pixels.
+    let row: Vec<u8> = std::iter::once(0)
+        .chain(rgb.iter().copied().cycle().take(width as usize * 3))
+        .collect();
+    let raw = row.repeat(height as usize);
+    // zlib: header, stored deflate blocks of at most 65 535 bytes, Adler-32.
+    let mut zlib = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
+    for (i, block) in blocks.iter().enumerate() {
+        zlib.push(u8::from(i + 1 == blocks.len()));
+        let len = u16::try_from(block.len()).unwrap();
+        zlib.extend_from_slice(&len.to_le_bytes());
+        zlib.extend_from_slice(&(!len).to_le_bytes());
+        zlib.extend_from_slice(block);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for byte in &raw {
+        a = (a + u32::from(*byte)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IDAT", &zlib);
+    chunk(&mut out, b"IEND", &[]);
+    out
 }
 
 pub fn csrf_in(html: &str) -> Option<String> {
@@ -260,6 +414,7 @@ pub async fn api(
         status,
         location: None,
         body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
         headers,
     }
 }
