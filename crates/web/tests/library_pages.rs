@@ -717,6 +717,25 @@ async fn the_composer_sends_a_text_per_channel_a_first_comment_an_upload_and_a_l
             assert_eq!(t.parts, None, "Bluesky reads the post's parts");
         }
     }
+    // The post's page shows the editor what each channel will get.
+    let page = editor
+        .get(&format!("/w/alpha/publish/posts/{}", post.id))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(
+            "<blockquote class=\"post-text\" data-own-text>Mastodon&#39;s own text</blockquote>"
+        ) || page.body.contains(
+            "<blockquote class=\"post-text\" data-own-text>Mastodon&#x27;s own text</blockquote>"
+        ),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        page.body.matches("data-own-text").count(),
+        2,
+        "the variant and its first comment"
+    );
     let queued = f
         .app
         .store

@@ -25,6 +25,8 @@ pub struct TargetLine {
     url: Option<String>,
     error: Option<String>,
     counts: Option<String>,
+    /// The channel's own text, part by part, when it does not take the post's.
+    own_parts: Vec<String>,
 }
 
 pub struct CommentLine {
@@ -99,6 +101,12 @@ async fn page(
                 .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
             error: t.last_error,
             counts: latest.as_ref().map(counts).filter(|c| !c.is_empty()),
+            own_parts: t
+                .parts
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| p.text)
+                .collect(),
         });
     }
     let comments = state
