@@ -110,6 +110,15 @@ typed_id!(
     FeedId
 );
 
+typed_id!(
+    /// A web site whose audience a workspace measures.
+    SiteId
+);
+typed_id!(
+    /// A goal of a site: a page visited or a custom event.
+    GoalId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,8 @@ pub enum Conflict {
     ChannelNameTaken,
     /// The workspace follows this feed already.
     FeedTaken,
+    /// A workspace measures this domain already.
+    SiteTaken,
     /// Something else unique (should not happen; the message names it).
     Other,
 }
@@ -47,6 +49,7 @@ impl std::fmt::Display for Conflict {
             Conflict::InvitationNotPending => "the invitation was used, revoked or has expired",
             Conflict::ChannelNameTaken => "another channel of this workspace has this name",
             Conflict::FeedTaken => "this workspace follows this feed already",
+            Conflict::SiteTaken => "this domain is already measured by a workspace",
             Conflict::Other => "a unique value is already used",
         })
     }
@@ -89,6 +92,10 @@ impl From<StoreError> for DomainError {
                     Conflict::FeedTaken => (
                         ErrorCode::NameTaken,
                         "this workspace follows this feed already; change the one in the list instead",
+                    ),
+                    Conflict::SiteTaken => (
+                        ErrorCode::NameTaken,
+                        "this domain is already registered in Relais; a domain can be measured by one workspace only",
                     ),
                     Conflict::Other => (
                         ErrorCode::InvalidInput,

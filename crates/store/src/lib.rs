@@ -9,6 +9,7 @@
 //! domain words (a slug is taken, the database cannot be reached); no `sqlx` type crosses the
 //! trait.
 
+pub mod audience;
 mod error;
 pub mod library;
 mod migrate;
@@ -29,6 +30,7 @@ use relais_core::{
     TargetId, Timestamp, UserId, WorkspaceId,
 };
 
+pub use audience::AudienceStore;
 pub use error::{Conflict, StoreError};
 pub use library::{LibraryStore, MediaDeletion};
 pub use model::*;
@@ -41,7 +43,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything Relais keeps. Every method that changes data takes the [`AuditEvent`] describing
 /// the change and writes it in the same transaction.
 #[async_trait]
-pub trait Store: PlanningStore + LibraryStore + Send + Sync + 'static {
+pub trait Store: PlanningStore + LibraryStore + AudienceStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`, for logs and metrics.
     fn backend(&self) -> &'static str;
     /// Answers when the database does: what `/healthz` asks.

@@ -43,6 +43,11 @@ pub(crate) static MIGRATIONS: &[Migration] = &[
         name: "library",
         sql: include_str!("../migrations/0006_library.sql"),
     },
+    Migration {
+        version: 7,
+        name: "audience",
+        sql: include_str!("../migrations/0007_audience.sql"),
+    },
 ];
 
 pub(crate) const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS relais_migrations (

@@ -91,3 +91,4 @@ async fn lock_setup(_tx: &mut sqlx::Transaction<'static, Db>) -> Result<(), sqlx
 include!("sql_common.rs");
 include!("sql_planning.rs");
 include!("sql_library.rs");
+include!("sql_audience.rs");

@@ -294,6 +294,41 @@ pub static TABLES: &[TableSpec] = &[
             ("updated_at", Int),
         ],
     },
+    TableSpec {
+        name: "sites",
+        columns: &[
+            ("id", Text),
+            ("workspace_id", Text),
+            ("domain", Text),
+            ("time_zone", Text),
+            ("created_by", Text),
+            ("created_at", Int),
+        ],
+    },
+    TableSpec {
+        name: "site_goals",
+        columns: &[
+            ("id", Text),
+            ("site_id", Text),
+            ("kind", Text),
+            ("value", Text),
+            ("created_at", Int),
+        ],
+    },
+    TableSpec {
+        name: "site_funnels",
+        columns: &[
+            ("id", Text),
+            ("site_id", Text),
+            ("name", Text),
+            ("steps", Text),
+            ("created_at", Int),
+        ],
+    },
+    TableSpec {
+        name: "visitor_salts",
+        columns: &[("day", Text), ("salt", Text), ("created_at", Int)],
+    },
 ];
 
 impl TableSpec {

@@ -1,0 +1,117 @@
+//! What the audience capability keeps in the main database: sites, their goals and funnels, and
+//! the day's visitor salt. Events are not here (see crate `relais-analytics`).
+//!
+//! A trait of its own ([`AudienceStore`], a supertrait of [`crate::Store`]); both backends
+//! implement it from one body of SQL (`sql_audience.rs`), checked by the conformance scenarios
+//! of `conformance/audience.rs`. Everything a person asks for is scoped to a workspace; only the
+//! trackers' lookups ([`AudienceStore::site_by_domain`], [`AudienceStore::site_by_id`]) are not,
+//! because a tracker names a site, not a workspace.
+
+use async_trait::async_trait;
+use relais_core::audit::AuditEvent;
+use relais_core::{GoalId, SiteId, Timestamp, UserId, WorkspaceId};
+use serde::Serialize;
+
+use crate::StoreResult;
+
+/// A measured web site.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Site {
+    pub id: SiteId,
+    pub workspace_id: WorkspaceId,
+    /// Lower case, without `www.`.
+    pub domain: String,
+    /// IANA name; the site's days and hours are counted in it.
+    pub time_zone: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewSite {
+    pub id: SiteId,
+    pub workspace_id: WorkspaceId,
+    pub domain: String,
+    pub time_zone: String,
+    pub created_by: Option<UserId>,
+}
+
+/// What reaches a goal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GoalKind {
+    /// A page view whose path matches `value` (`*` wildcards).
+    Page,
+    /// A custom event named `value`.
+    Event,
+}
+
+impl GoalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GoalKind::Page => "page",
+            GoalKind::Event => "event",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<GoalKind> {
+        match s {
+            "page" => Some(GoalKind::Page),
+            "event" => Some(GoalKind::Event),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SiteGoal {
+    pub id: GoalId,
+    pub site_id: SiteId,
+    pub kind: GoalKind,
+    pub value: String,
+    pub created_at: Timestamp,
+}
+
+#[async_trait]
+pub trait AudienceStore: Send + Sync {
+    /// Registers a site; [`crate::Conflict::SiteTaken`] when any workspace has the domain.
+    async fn create_site(&self, site: NewSite, audit: AuditEvent) -> StoreResult<Site>;
+    /// A workspace's sites, by domain.
+    async fn sites(&self, workspace: WorkspaceId) -> StoreResult<Vec<Site>>;
+    async fn site(&self, workspace: WorkspaceId, id: SiteId) -> StoreResult<Option<Site>>;
+    /// A site of a workspace by its domain (the Stats API's `site_id`).
+    async fn site_named(&self, workspace: WorkspaceId, domain: &str) -> StoreResult<Option<Site>>;
+    /// Every site, for the trackers' lookups (a handful per workspace: they are cached).
+    async fn all_sites(&self) -> StoreResult<Vec<Site>>;
+    /// Deletes a site with its goals and funnels; `false` if there was none.
+    async fn delete_site(
+        &self,
+        workspace: WorkspaceId,
+        id: SiteId,
+        audit: AuditEvent,
+    ) -> StoreResult<bool>;
+
+    /// Adds a goal; adding one that exists returns it unchanged.
+    async fn add_goal(
+        &self,
+        workspace: WorkspaceId,
+        site: SiteId,
+        kind: GoalKind,
+        value: &str,
+        audit: AuditEvent,
+    ) -> StoreResult<Option<SiteGoal>>;
+    /// A site's goals, oldest first; empty for a site of another workspace.
+    async fn goals(&self, workspace: WorkspaceId, site: SiteId) -> StoreResult<Vec<SiteGoal>>;
+    async fn delete_goal(
+        &self,
+        workspace: WorkspaceId,
+        site: SiteId,
+        goal: GoalId,
+        audit: AuditEvent,
+    ) -> StoreResult<bool>;
+
+    /// The sealed salt of a UTC day (`YYYY-MM-DD`): the one stored if a process stored one
+    /// first, else `fresh`, stored now. Every process thus uses the same salt for a day.
+    async fn visitor_salt(&self, day: &str, fresh: &str) -> StoreResult<String>;
+    /// Deletes the salts of days before `day`; returns how many.
+    async fn forget_salts_before(&self, day: &str) -> StoreResult<u64>;
+}
