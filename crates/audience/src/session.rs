@@ -36,6 +36,30 @@ impl Sessions {
         open.id
     }
 
+    /// The visit going on for a visitor at `at_ms`, without opening or lengthening one (for
+    /// engagement reports, which say how a page was read, not that the visitor is still there).
+    pub fn current(&self, site: u64, visitor: u64, at_ms: i64) -> Option<u64> {
+        self.open
+            .get(&(site, visitor))
+            .filter(|o| at_ms - o.last_ms <= IDLE_MS)
+            .map(|o| o.id)
+    }
+
+    /// Takes up a visit known from events already stored (after a restart), unless the visitor
+    /// has a later one open.
+    pub fn resume(&mut self, site: u64, visitor: u64, session: u64, at_ms: i64) {
+        let open = self.open.entry((site, visitor)).or_insert(Open {
+            id: session,
+            last_ms: at_ms,
+        });
+        if at_ms >= open.last_ms {
+            *open = Open {
+                id: session,
+                last_ms: at_ms,
+            };
+        }
+    }
+
     /// Forgets visits idle for longer than [`IDLE_MS`] at `now_ms`, so memory follows the
     /// number of people on the site now, not all day.
     pub fn forget_idle(&mut self, now_ms: i64) {
@@ -104,5 +128,12 @@ mod tests {
         assert_eq!(s.len(), 1);
         let mut replay = Sessions::default();
         assert_eq!(replay.visit(1, 7, 0), id);
+        let mut restarted = Sessions::default();
+        restarted.resume(1, 7, 42, 10 * MIN);
+        assert_eq!(
+            restarted.visit(1, 7, 20 * MIN),
+            42,
+            "a visit stored before a restart goes on"
+        );
     }
 }

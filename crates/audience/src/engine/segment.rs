@@ -103,28 +103,11 @@ impl Segment {
     pub fn build(events: &[Event]) -> Segment {
         let mut order: Vec<usize> = (0..events.len()).collect();
         order.sort_by_key(|&i| (events[i].at_ms, i));
-
-        let mut seg = Segment::default();
-        seg.sessions.dims = vec![Vec::new(); VisitDimension::ALL.len()];
-        let mut session_rows: HashMap<u64, u32> = HashMap::new();
-        let mut visitor_numbers: HashMap<u64, u32> = HashMap::new();
-        let mut open = SessionBuilder::default();
-
+        let mut builder = Builder::default();
         for &i in &order {
-            let event = &events[i];
-            let next_row = seg.sessions.visitor.len() as u32;
-            let row = *session_rows.entry(event.session).or_insert(next_row);
-            if row == next_row {
-                let visitors = visitor_numbers.len() as u32;
-                let visitor = *visitor_numbers.entry(event.visitor).or_insert(visitors);
-                seg.open_session(visitor, event);
-                open.push();
-            }
-            seg.push_event(row, event, &mut open);
+            builder.push(&events[i]);
         }
-        seg.visitors = visitor_numbers.len() as u32;
-        seg.close_sessions(&open);
-        seg
+        builder.finish()
     }
 
     /// Number of events.
@@ -139,6 +122,60 @@ impl Segment {
     /// Earliest and latest event time, if any.
     pub fn span(&self) -> Option<(i64, i64)> {
         Some((*self.events.at_ms.first()?, *self.events.at_ms.last()?))
+    }
+
+    /// The events back out of the columns, for export and for merging late events into a day
+    /// already sealed. Visitors and visits come back as numbers unique within the segment
+    /// (their original hashes are not kept); what no column keeps (revenue, whether a custom
+    /// event was interactive) comes back empty.
+    pub fn events(&self, site: &str) -> Vec<Event> {
+        let (e, s, d) = (&self.events, &self.sessions, &self.dicts);
+        let text = |dict: &Dict, code: u32| dict.value(code).map(str::to_string);
+        (0..self.len())
+            .map(|i| {
+                let row = e.session[i] as usize;
+                let visit = |dimension: VisitDimension| {
+                    text(&d.visit[dimension.index()], s.dims[dimension.index()][row])
+                };
+                let props = (e.prop_start[i] as usize..e.prop_start[i + 1] as usize)
+                    .filter_map(|p| {
+                        Some((
+                            text(&d.prop_key, e.prop_key[p])?,
+                            text(&d.prop_value, e.prop_value[p])?,
+                        ))
+                    })
+                    .collect();
+                Event {
+                    site: site.to_string(),
+                    at_ms: e.at_ms[i],
+                    // Marked so that they never meet the hashes of events still to come.
+                    visitor: (1 << 63) | u64::from(s.visitor[row]),
+                    session: (1 << 63) | row as u64,
+                    name: text(&d.name, e.name[i]).unwrap_or_default(),
+                    hostname: text(&d.hostname, e.hostname[i]).unwrap_or_default(),
+                    pathname: text(&d.page, e.page[i]).unwrap_or_default(),
+                    referrer: visit(VisitDimension::Referrer),
+                    source: visit(VisitDimension::Source),
+                    channel: visit(VisitDimension::Channel).unwrap_or_default(),
+                    utm_source: visit(VisitDimension::UtmSource),
+                    utm_medium: visit(VisitDimension::UtmMedium),
+                    utm_campaign: visit(VisitDimension::UtmCampaign),
+                    utm_content: visit(VisitDimension::UtmContent),
+                    utm_term: visit(VisitDimension::UtmTerm),
+                    country: visit(VisitDimension::Country),
+                    browser: visit(VisitDimension::Browser),
+                    browser_version: visit(VisitDimension::BrowserVersion),
+                    os: visit(VisitDimension::Os),
+                    os_version: visit(VisitDimension::OsVersion),
+                    device: visit(VisitDimension::Device),
+                    props,
+                    revenue: None,
+                    interactive: true,
+                    scroll_depth: (e.scroll_depth[i] != NO_SCROLL).then_some(e.scroll_depth[i]),
+                    engaged_ms: (e.engaged_ms[i] > 0).then_some(e.engaged_ms[i]),
+                }
+            })
+            .collect()
     }
 
     fn open_session(&mut self, visitor: u32, first: &Event) {
@@ -201,18 +238,84 @@ impl Segment {
         } else if event.interactive {
             open.interacted[r] = true;
         }
+        s.bounce[r] = s.pageviews[r] <= 1 && !open.interacted[r];
+    }
+}
+
+/// Builds a segment one event at a time, for a day still going on: the segment is ready for
+/// queries after every push.
+#[derive(Debug, Default)]
+pub struct Builder {
+    seg: Segment,
+    session_rows: HashMap<u64, u32>,
+    visitor_numbers: HashMap<u64, u32>,
+    open: SessionBuilder,
+}
+
+impl Builder {
+    /// Adds an event. Events are expected in time order; one earlier than the last is counted
+    /// at the last one's time (the engine's time search needs order), a difference of the
+    /// milliseconds between two requests.
+    pub fn push(&mut self, event: &Event) {
+        let seg = &mut self.seg;
+        if seg.sessions.dims.is_empty() {
+            seg.sessions.dims = vec![Vec::new(); VisitDimension::ALL.len()];
+        }
+        let last = seg.events.at_ms.last().copied().unwrap_or(i64::MIN);
+        let ordered;
+        let event = if event.at_ms < last {
+            ordered = Event {
+                at_ms: last,
+                ..event.clone()
+            };
+            &ordered
+        } else {
+            event
+        };
+        let next_row = seg.sessions.visitor.len() as u32;
+        let row = *self.session_rows.entry(event.session).or_insert(next_row);
+        if row == next_row {
+            let visitors = self.visitor_numbers.len() as u32;
+            let visitor = *self
+                .visitor_numbers
+                .entry(event.visitor)
+                .or_insert(visitors);
+            seg.open_session(visitor, event);
+            self.open.push();
+            seg.visitors = self.visitor_numbers.len() as u32;
+        }
+        seg.push_event(row, event, &mut self.open);
     }
 
-    fn close_sessions(&mut self, open: &SessionBuilder) {
-        let s = &mut self.sessions;
-        for r in 0..s.bounce.len() {
-            s.bounce[r] = s.pageviews[r] <= 1 && !open.interacted[r];
+    /// The visits so far: `(visitor hash, visit id, time of its last event)`, so that a
+    /// restarted process goes on counting the visits under way.
+    pub fn visits(&self) -> Vec<(u64, u64, i64)> {
+        let mut hashes = vec![0u64; self.visitor_numbers.len()];
+        for (&hash, &n) in &self.visitor_numbers {
+            hashes[n as usize] = hash;
         }
+        let s = &self.seg.sessions;
+        self.session_rows
+            .iter()
+            .map(|(&id, &row)| {
+                let r = row as usize;
+                (hashes[s.visitor[r] as usize], id, s.end_ms[r])
+            })
+            .collect()
+    }
+
+    /// The segment so far.
+    pub fn segment(&self) -> &Segment {
+        &self.seg
+    }
+
+    pub fn finish(self) -> Segment {
+        self.seg
     }
 }
 
 /// What is known of each visit only while it is being built.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct SessionBuilder {
     first_page: Vec<Option<(u32, u32)>>,
     interacted: Vec<bool>,

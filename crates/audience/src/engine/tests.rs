@@ -422,3 +422,48 @@ fn comparison_with_the_previous_period() {
     assert_eq!(a.comparison_period.unwrap().first_day, date("2024-05-01"));
     assert_eq!(a.total_rows, 1);
 }
+
+#[test]
+fn a_segment_gives_its_events_back_and_rebuilds_to_the_same_answers() {
+    let original = Segment::build(&day_one());
+    let rebuilt = Segment::build(&original.events("site"));
+    let refs = [&rebuilt];
+    let site = Site {
+        goals: &[],
+        tz: chrono_tz::UTC,
+        start: date("2024-01-01"),
+    };
+    let q = query(
+        &[
+            Metric::Visitors,
+            Metric::Visits,
+            Metric::Pageviews,
+            Metric::BounceRate,
+        ],
+        vec![SOURCE],
+        None,
+    );
+    let now: DateTime<Utc> = "2024-05-02T12:00:00Z".parse().unwrap();
+    let rows: Vec<Vec<Value>> = answer(&q, &refs, site, now)
+        .unwrap()
+        .results
+        .into_iter()
+        .map(|r| r.metrics)
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            vec![json!(2), json!(2), json!(4), json!(0)],
+            vec![json!(1), json!(1), json!(1), json!(100)],
+            vec![json!(1), json!(1), json!(1), json!(100)]
+        ]
+    );
+    assert_eq!(
+        original
+            .events("site")
+            .iter()
+            .filter(|e| !e.props.is_empty())
+            .count(),
+        1
+    );
+}

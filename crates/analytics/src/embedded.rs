@@ -1,0 +1,553 @@
+//! The embedded event store: day logs for durability, Arrow segments for speed, in one directory
+//! (`<data dir>/analytics`).
+//!
+//! ```text
+//! log/2024-05-01.jsonl                         events of the day, appended and synced
+//! log/2024-04-30.<id>.sealing                  a finished day being folded into segments
+//! segments/<site id>/2024-04-30/*.arrow        one site's day, in columns (see `arrow_io`)
+//! segments/<site id>/2024-04-30/merged         the sealing ids already folded in
+//! ```
+//!
+//! An event is written to its day's log and synced before the tracker is answered, then added
+//! to that day's in-memory segment, which queries read at once. When a UTC day is over (plus a
+//! grace period for requests in flight), its log is taken aside, merged with any segment the day
+//! already has, written as new segment directories, and deleted. Each step can be interrupted:
+//! on start, a log being sealed is sealed again, and a site whose segment already lists the
+//! log's id is skipped, so no event is counted twice or lost.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use relais_audience::engine::answer::{Answer, Site, answer};
+use relais_audience::engine::period::utc_day;
+use relais_audience::engine::segment::{Builder, Segment};
+use relais_audience::event::Event;
+use relais_audience::query::Query;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::arrow_io::{read_segment, write_segment};
+use crate::wal::{DayLogs, read_log};
+use crate::{AnalyticsError, EventStore, SiteInfo};
+
+/// How long after a UTC day ends its log is sealed: requests received at 23:59:59 may still be
+/// on their way to the log.
+const SEAL_GRACE: Duration = Duration::minutes(5);
+
+/// Realtime visitors are those seen in this window.
+const CURRENT_WINDOW_MS: i64 = 5 * 60 * 1000;
+
+type Key = (String, NaiveDate);
+
+/// A day still receiving events: columns built as events arrive, and a snapshot for queries
+/// (taken again only when events arrived since).
+#[derive(Default)]
+struct Live {
+    builder: Builder,
+    snapshot: Option<Arc<Segment>>,
+}
+
+impl Live {
+    fn snapshot(&mut self) -> Arc<Segment> {
+        self.snapshot
+            .get_or_insert_with(|| Arc::new(self.builder.segment().clone()))
+            .clone()
+    }
+}
+
+struct Inner {
+    root: PathBuf,
+    logs: Mutex<DayLogs>,
+    live: Mutex<HashMap<Key, Live>>,
+    /// Days taken out of `live` while their log is sealed.
+    sealing: Mutex<HashMap<Key, Arc<Segment>>>,
+    /// Sealed segments read from disk so far.
+    sealed: Mutex<HashMap<Key, Arc<Segment>>>,
+    /// Every sealed segment on disk.
+    on_disk: Mutex<BTreeSet<Key>>,
+    /// One sealing at a time.
+    seal_lock: Mutex<()>,
+}
+
+/// The embedded event store. Cheap to clone.
+#[derive(Clone)]
+pub struct Embedded {
+    inner: Arc<Inner>,
+    writer: mpsc::UnboundedSender<Append>,
+}
+
+struct Append {
+    events: Vec<Event>,
+    done: oneshot::Sender<std::io::Result<()>>,
+}
+
+fn storage(e: impl std::fmt::Display) -> AnalyticsError {
+    AnalyticsError::Storage(e.to_string())
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a lock leaves plain data behind, still usable.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Embedded {
+    /// Opens (or creates) the store in `root`, finishing any sealing a stop interrupted and
+    /// reading back the logs of days not yet sealed. Blocking: call it before serving.
+    pub fn open(root: &Path) -> Result<Embedded, AnalyticsError> {
+        let logs = DayLogs::open(&root.join("log")).map_err(storage)?;
+        std::fs::create_dir_all(root.join("segments")).map_err(storage)?;
+        let inner = Arc::new(Inner {
+            root: root.to_path_buf(),
+            logs: Mutex::new(logs),
+            live: Mutex::new(HashMap::new()),
+            sealing: Mutex::new(HashMap::new()),
+            sealed: Mutex::new(HashMap::new()),
+            on_disk: Mutex::new(BTreeSet::new()),
+            seal_lock: Mutex::new(()),
+        });
+        inner.recover_segments()?;
+        let pending = lock(&inner.logs).sealing().map_err(storage)?;
+        for (day, id, path) in pending {
+            inner.seal_log(day, &id, &path)?;
+        }
+        inner.replay_logs()?;
+        let (writer, requests) = mpsc::unbounded_channel();
+        let for_writer = inner.clone();
+        std::thread::Builder::new()
+            .name("relais-analytics-log".into())
+            .spawn(move || for_writer.write_loop(requests))
+            .map_err(storage)?;
+        Ok(Embedded { inner, writer })
+    }
+
+    /// Seals every finished day (see the module's notes); returns how many days. Blocking.
+    pub fn seal_finished_days(&self, now: DateTime<Utc>) -> Result<usize, AnalyticsError> {
+        let _one = lock(&self.inner.seal_lock);
+        let today = utc_day((now - SEAL_GRACE).timestamp_millis());
+        let days = lock(&self.inner.logs).days().map_err(storage)?;
+        let mut sealed = 0;
+        for day in days.into_iter().filter(|d| *d < today) {
+            let id = random_id();
+            let taken = {
+                let mut logs = lock(&self.inner.logs);
+                let Some(path) = logs.take(day, &id).map_err(storage)? else {
+                    continue;
+                };
+                // Under the log's lock: no event of the day can be between the log and memory.
+                let mut live = lock(&self.inner.live);
+                let keys: Vec<Key> = live.keys().filter(|k| k.1 == day).cloned().collect();
+                let mut sealing = lock(&self.inner.sealing);
+                for key in keys {
+                    if let Some(mut l) = live.remove(&key) {
+                        sealing.insert(key, l.snapshot());
+                    }
+                }
+                path
+            };
+            self.inner.seal_log(day, &id, &taken)?;
+            sealed += 1;
+        }
+        Ok(sealed)
+    }
+
+    /// The segments holding a site's events of some UTC days.
+    fn segments(
+        &self,
+        site: &str,
+        days: &[NaiveDate],
+    ) -> Result<Vec<Arc<Segment>>, AnalyticsError> {
+        let mut out = Vec::new();
+        for day in days {
+            let key = (site.to_string(), *day);
+            if let Some(seg) = self.inner.sealed_segment(&key)? {
+                out.push(seg);
+            }
+            if let Some(seg) = lock(&self.inner.sealing).get(&key) {
+                out.push(seg.clone());
+            }
+            if let Some(live) = lock(&self.inner.live).get_mut(&key) {
+                out.push(live.snapshot());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every UTC day a site has events on.
+    fn days_of(&self, site: &str) -> Vec<NaiveDate> {
+        let mut days: BTreeSet<NaiveDate> = lock(&self.inner.on_disk)
+            .iter()
+            .filter(|k| k.0 == site)
+            .map(|k| k.1)
+            .collect();
+        days.extend(
+            lock(&self.inner.live)
+                .keys()
+                .filter(|k| k.0 == site)
+                .map(|k| k.1),
+        );
+        days.extend(
+            lock(&self.inner.sealing)
+                .keys()
+                .filter(|k| k.0 == site)
+                .map(|k| k.1),
+        );
+        days.into_iter().collect()
+    }
+
+    /// Bytes the segments of a site take on disk (for the benchmark's bytes per event).
+    pub fn bytes_on_disk(&self) -> u64 {
+        fn walk(dir: &Path) -> u64 {
+            std::fs::read_dir(dir)
+                .map(|entries| {
+                    entries
+                        .filter_map(Result::ok)
+                        .map(|e| match e.file_type() {
+                            Ok(t) if t.is_dir() => walk(&e.path()),
+                            _ => e.metadata().map(|m| m.len()).unwrap_or(0),
+                        })
+                        .sum()
+                })
+                .unwrap_or(0)
+        }
+        walk(&self.inner.root.join("segments"))
+    }
+}
+
+#[async_trait]
+impl EventStore for Embedded {
+    async fn append(&self, events: Vec<Event>) -> Result<(), AnalyticsError> {
+        if let Some(bad) = events.iter().find(|e| !is_site_id(&e.site)) {
+            return Err(AnalyticsError::Storage(format!(
+                "`{}` is not a site id",
+                bad.site.chars().take(40).collect::<String>()
+            )));
+        }
+        if events.is_empty() {
+            return Ok(());
+        }
+        let (done, written) = oneshot::channel();
+        self.writer
+            .send(Append { events, done })
+            .map_err(|_| storage("the event log writer has stopped"))?;
+        written
+            .await
+            .map_err(|_| storage("the event log writer has stopped"))?
+            .map_err(storage)
+    }
+
+    async fn answer(
+        &self,
+        site: &SiteInfo,
+        query: &Query,
+        now: DateTime<Utc>,
+    ) -> Result<Answer, AnalyticsError> {
+        let period =
+            relais_audience::engine::period::resolve(&query.date_range, now, site.tz, site.start)
+                .map_err(|e| AnalyticsError::Query(e.0))?;
+        // The UTC days the period touches, and those of the previous period for comparisons.
+        let first = utc_day(period.start_ms)
+            - Duration::days(if query.include.compare_previous_period {
+                (period.last_day - period.first_day).num_days() + 2
+            } else {
+                0
+            });
+        let last = utc_day(period.end_ms - 1);
+        let days: Vec<NaiveDate> = first
+            .iter_days()
+            .take_while(|d| *d <= last)
+            .take(20_000)
+            .collect();
+        let store = self.clone();
+        let site = site.clone();
+        let query = query.clone();
+        tokio::task::spawn_blocking(move || {
+            let segments = store.segments(&site.id, &days)?;
+            let refs: Vec<&Segment> = segments.iter().map(Arc::as_ref).collect();
+            let view = Site {
+                goals: &site.goals,
+                tz: site.tz,
+                start: site.start,
+            };
+            answer(&query, &refs, view, now).map_err(|e| AnalyticsError::Query(e.0))
+        })
+        .await
+        .map_err(storage)?
+    }
+
+    async fn current_visitors(
+        &self,
+        site: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, AnalyticsError> {
+        let now_ms = now.timestamp_millis();
+        let since = now_ms - CURRENT_WINDOW_MS;
+        let days = [utc_day(since), utc_day(now_ms)];
+        let mut days: Vec<NaiveDate> = days.to_vec();
+        days.dedup();
+        let mut seen: HashSet<(usize, u32)> = HashSet::new();
+        for (n, seg) in self.segments(site, &days)?.iter().enumerate() {
+            let e = &seg.events;
+            let from = e.at_ms.partition_point(|&t| t < since);
+            let to = e.at_ms.partition_point(|&t| t <= now_ms);
+            for i in from..to {
+                seen.insert((n, seg.sessions.visitor[e.session[i] as usize]));
+            }
+        }
+        Ok(seen.len() as u64)
+    }
+
+    async fn export(&self, site: &str) -> Result<Vec<Event>, AnalyticsError> {
+        let days = self.days_of(site);
+        let store = self.clone();
+        let site = site.to_string();
+        tokio::task::spawn_blocking(move || {
+            let mut events = Vec::new();
+            for seg in store.segments(&site, &days)? {
+                events.extend(seg.events(&site));
+            }
+            events.sort_by_key(|e| e.at_ms);
+            Ok(events)
+        })
+        .await
+        .map_err(storage)?
+    }
+
+    async fn recent_visits(
+        &self,
+        since_ms: i64,
+    ) -> Result<Vec<(String, u64, u64, i64)>, AnalyticsError> {
+        let live = lock(&self.inner.live);
+        Ok(live
+            .iter()
+            .flat_map(|((site, _), l)| {
+                l.builder
+                    .visits()
+                    .into_iter()
+                    .filter(|v| v.2 >= since_ms)
+                    .map(|(visitor, visit, last)| (site.clone(), visitor, visit, last))
+                    .collect::<Vec<_>>()
+            })
+            .collect())
+    }
+}
+
+impl Inner {
+    /// The log writer: takes every request waiting, writes and syncs them at once (one sync for
+    /// many requests under load), then shows them to queries and answers.
+    fn write_loop(self: Arc<Self>, mut requests: mpsc::UnboundedReceiver<Append>) {
+        while let Some(first) = requests.blocking_recv() {
+            let mut batch = vec![first];
+            while batch.len() < 4096 {
+                match requests.try_recv() {
+                    Ok(more) => batch.push(more),
+                    Err(_) => break,
+                }
+            }
+            let events: Vec<&Event> = batch.iter().flat_map(|a| a.events.iter()).collect();
+            let owned: Vec<Event> = events.iter().map(|e| (*e).clone()).collect();
+            let result = {
+                let mut logs = lock(&self.logs);
+                let written = logs.append(&owned);
+                if written.is_ok() {
+                    let mut live = lock(&self.live);
+                    for event in &owned {
+                        let l = live
+                            .entry((event.site.clone(), utc_day(event.at_ms)))
+                            .or_default();
+                        l.builder.push(event);
+                        l.snapshot = None;
+                    }
+                }
+                written
+            };
+            for append in batch {
+                let answer = match &result {
+                    Ok(()) => Ok(()),
+                    Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+                };
+                // The caller may have gone (a closed connection): the events are kept anyway.
+                let _ = append.done.send(answer);
+            }
+        }
+    }
+
+    fn segment_dir(&self, site: &str, day: NaiveDate) -> PathBuf {
+        self.root.join("segments").join(site).join(day.to_string())
+    }
+
+    fn sealed_segment(&self, key: &Key) -> Result<Option<Arc<Segment>>, AnalyticsError> {
+        if !lock(&self.on_disk).contains(key) {
+            return Ok(None);
+        }
+        if let Some(seg) = lock(&self.sealed).get(key) {
+            return Ok(Some(seg.clone()));
+        }
+        let seg = Arc::new(read_segment(&self.segment_dir(&key.0, key.1)).map_err(storage)?);
+        lock(&self.sealed).insert(key.clone(), seg.clone());
+        Ok(Some(seg))
+    }
+
+    /// Folds a taken log into its day's segments, site by site, then deletes it.
+    fn seal_log(&self, day: NaiveDate, id: &str, path: &Path) -> Result<(), AnalyticsError> {
+        let (events, torn) = read_log(path).map_err(storage)?;
+        if torn > 0 {
+            tracing::warn!(%day, torn, "skipped unreadable lines of an event log (torn by a crash, never acknowledged)");
+        }
+        let mut by_site: HashMap<String, Vec<Event>> = HashMap::new();
+        for event in events {
+            by_site.entry(event.site.clone()).or_default().push(event);
+        }
+        for (site, mut events) in by_site {
+            let dir = self.segment_dir(&site, day);
+            let mut merged = read_merged(&dir);
+            if merged.contains(id) {
+                continue; // folded in before a stop
+            }
+            let key = (site.clone(), day);
+            if let Some(existing) = self.sealed_segment(&key)? {
+                events.extend(existing.events(&site));
+            }
+            let seg = Segment::build(&events);
+            merged.insert(id.to_string());
+            replace_segment(&dir, &seg, &merged)?;
+            lock(&self.on_disk).insert(key.clone());
+            lock(&self.sealed).insert(key.clone(), Arc::new(seg));
+            lock(&self.sealing).remove(&key);
+        }
+        lock(&self.sealing).retain(|k, _| k.1 != day);
+        std::fs::remove_file(path).map_err(storage)?;
+        Ok(())
+    }
+
+    /// Finishes directory switches a stop interrupted and lists the segments on disk.
+    fn recover_segments(&self) -> Result<(), AnalyticsError> {
+        let base = self.root.join("segments");
+        let mut found = BTreeSet::new();
+        for site in std::fs::read_dir(&base)
+            .map_err(storage)?
+            .filter_map(Result::ok)
+        {
+            let site_name = site.file_name().to_string_lossy().into_owned();
+            if !is_site_id(&site_name) {
+                continue;
+            }
+            for entry in std::fs::read_dir(site.path())
+                .map_err(storage)?
+                .filter_map(Result::ok)
+            {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let path = entry.path();
+                if let Some(day) = name.strip_suffix(".new") {
+                    let target = site.path().join(day);
+                    if path.join(COMPLETE).exists() && !target.exists() {
+                        std::fs::rename(&path, &target).map_err(storage)?;
+                    } else {
+                        std::fs::remove_dir_all(&path).map_err(storage)?;
+                    }
+                } else if let Some(day) = name.strip_suffix(".old") {
+                    let target = site.path().join(day);
+                    if target.exists() {
+                        std::fs::remove_dir_all(&path).map_err(storage)?;
+                    } else {
+                        std::fs::rename(&path, &target).map_err(storage)?;
+                    }
+                }
+            }
+            for entry in std::fs::read_dir(site.path())
+                .map_err(storage)?
+                .filter_map(Result::ok)
+            {
+                if let Ok(day) = entry.file_name().to_string_lossy().parse::<NaiveDate>() {
+                    found.insert((site_name.clone(), day));
+                }
+            }
+        }
+        *lock(&self.on_disk) = found;
+        Ok(())
+    }
+
+    /// Reads the logs of days not yet sealed back into memory.
+    fn replay_logs(&self) -> Result<(), AnalyticsError> {
+        let logs = lock(&self.logs);
+        let mut live = lock(&self.live);
+        for day in logs.days().map_err(storage)? {
+            let (mut events, torn) = read_log(&logs.path_of_day(day)).map_err(storage)?;
+            if torn > 0 {
+                tracing::warn!(%day, torn, "skipped unreadable lines of an event log (torn by a crash, never acknowledged)");
+            }
+            events.sort_by_key(|e| e.at_ms);
+            for event in &events {
+                live.entry((event.site.clone(), day))
+                    .or_default()
+                    .builder
+                    .push(event);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Marks a segment directory fully written.
+const COMPLETE: &str = "complete";
+const MERGED: &str = "merged";
+
+fn read_merged(dir: &Path) -> HashSet<String> {
+    std::fs::read_to_string(dir.join(MERGED))
+        .map(|text| text.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// Writes a segment in `<dir>.new`, then swaps it with `<dir>`: readers see the old segment or
+/// the new one, never half of each.
+fn replace_segment(
+    dir: &Path,
+    seg: &Segment,
+    merged: &HashSet<String>,
+) -> Result<(), AnalyticsError> {
+    let staging = dir.with_extension("new");
+    let old = dir.with_extension("old");
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(storage)?;
+    }
+    write_segment(&staging, seg).map_err(storage)?;
+    let mut ids: Vec<&String> = merged.iter().collect();
+    ids.sort();
+    let text: String = ids.iter().map(|id| format!("{id}\n")).collect();
+    write_synced(&staging.join(MERGED), text.as_bytes())?;
+    write_synced(&staging.join(COMPLETE), b"")?;
+    if dir.exists() {
+        std::fs::rename(dir, &old).map_err(storage)?;
+    }
+    std::fs::rename(&staging, dir).map_err(storage)?;
+    if let Some(parent) = dir.parent() {
+        std::fs::File::open(parent)
+            .and_then(|d| d.sync_all())
+            .map_err(storage)?;
+    }
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(storage)?;
+    }
+    Ok(())
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), AnalyticsError> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path).map_err(storage)?;
+    f.write_all(bytes).map_err(storage)?;
+    f.sync_all().map_err(storage)
+}
+
+/// Site ids are UUIDs; nothing else names a directory.
+fn is_site_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+}
+
+fn random_id() -> String {
+    let mut bytes = [0u8; 8];
+    if getrandom::fill(&mut bytes).is_err() {
+        return format!("{}", Utc::now().timestamp_nanos_opt().unwrap_or(0));
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
