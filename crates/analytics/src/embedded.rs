@@ -75,7 +75,25 @@ struct Inner {
 #[derive(Clone)]
 pub struct Embedded {
     inner: Arc<Inner>,
-    writer: mpsc::UnboundedSender<Append>,
+    owner: Arc<Owner>,
+}
+
+/// The log writer and the directory's lock, released when the last clone goes: the writer is
+/// stopped and joined first, so a process opening the directory next finds the logs complete.
+struct Owner {
+    writer: Mutex<Option<mpsc::UnboundedSender<Append>>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Held for the store's life: two processes appending to the same logs would interleave.
+    _lock: std::fs::File,
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        lock(&self.writer).take();
+        if let Some(thread) = lock(&self.thread).take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 struct Append {
@@ -98,6 +116,13 @@ impl Embedded {
     pub fn open(root: &Path) -> Result<Embedded, AnalyticsError> {
         let logs = DayLogs::open(&root.join("log")).map_err(storage)?;
         std::fs::create_dir_all(root.join("segments")).map_err(storage)?;
+        let lock_file = std::fs::File::create(root.join("lock")).map_err(storage)?;
+        if lock_file.try_lock().is_err() {
+            return Err(AnalyticsError::Storage(format!(
+                "another Relais process is using {}; stop it first (one process keeps a data directory's audience)",
+                root.display()
+            )));
+        }
         let inner = Arc::new(Inner {
             root: root.to_path_buf(),
             logs: Mutex::new(logs),
@@ -115,11 +140,16 @@ impl Embedded {
         inner.replay_logs()?;
         let (writer, requests) = mpsc::unbounded_channel();
         let for_writer = inner.clone();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("relais-analytics-log".into())
             .spawn(move || for_writer.write_loop(requests))
             .map_err(storage)?;
-        Ok(Embedded { inner, writer })
+        let owner = Arc::new(Owner {
+            writer: Mutex::new(Some(writer)),
+            thread: Mutex::new(Some(thread)),
+            _lock: lock_file,
+        });
+        Ok(Embedded { inner, owner })
     }
 
     /// Seals every finished day (see the module's notes); returns how many days. Blocking.
@@ -228,7 +258,9 @@ impl EventStore for Embedded {
             return Ok(());
         }
         let (done, written) = oneshot::channel();
-        self.writer
+        let writer = lock(&self.owner.writer).clone();
+        writer
+            .ok_or_else(|| storage("the event store is closing"))?
             .send(Append { events, done })
             .map_err(|_| storage("the event log writer has stopped"))?;
         written

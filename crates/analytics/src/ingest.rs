@@ -2,7 +2,6 @@
 //! fetched, the visitor hashed, the visit found, the hit classified, the event kept.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -256,87 +255,9 @@ fn site_key(site: &str) -> u64 {
     })
 }
 
-/// The address to count a request from: the socket's, or the one a trusted proxy says it
-/// forwarded (`X-Forwarded-For`'s last untrusted hop, or `Forwarded: for=`).
-pub fn client_ip(
-    socket: IpAddr,
-    trusted_proxies: &[IpAddr],
-    forwarded_for: Option<&str>,
-    forwarded: Option<&str>,
-) -> IpAddr {
-    if !trusted_proxies.contains(&socket) {
-        return socket;
-    }
-    let mut hops: Vec<IpAddr> = Vec::new();
-    if let Some(header) = forwarded {
-        for element in header.split(',') {
-            for pair in element.split(';') {
-                let Some((key, value)) = pair.trim().split_once('=') else {
-                    continue;
-                };
-                if key.trim().eq_ignore_ascii_case("for")
-                    && let Some(ip) = parse_node(value)
-                {
-                    hops.push(ip);
-                }
-            }
-        }
-    } else if let Some(header) = forwarded_for {
-        hops.extend(header.split(',').filter_map(|h| parse_node(h.trim())));
-    }
-    // The nearest hop not one of our proxies is the client as far as we can trust.
-    hops.into_iter()
-        .rev()
-        .find(|ip| !trusted_proxies.contains(ip))
-        .unwrap_or(socket)
-}
-
-/// `203.0.113.9`, `"[2001:db8::1]:443"`, `198.51.100.1:8080`.
-fn parse_node(raw: &str) -> Option<IpAddr> {
-    let raw = raw.trim().trim_matches('"');
-    if let Ok(ip) = raw.parse() {
-        return Some(ip);
-    }
-    if let Some(rest) = raw.strip_prefix('[') {
-        return rest.split(']').next()?.parse().ok();
-    }
-    raw.rsplit_once(':')?.0.parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
-        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
-        let client: IpAddr = "203.0.113.9".parse().unwrap();
-        let spoof = Some("198.51.100.66, 203.0.113.9");
-        assert_eq!(
-            client_ip(client, &[proxy], spoof, None),
-            client,
-            "not from a proxy"
-        );
-        assert_eq!(
-            client_ip(proxy, &[proxy], spoof, None),
-            client,
-            "last untrusted hop"
-        );
-        assert_eq!(
-            client_ip(
-                proxy,
-                &[proxy],
-                None,
-                Some("for=\"[2001:db8::1]:443\";proto=https")
-            ),
-            "2001:db8::1".parse::<IpAddr>().unwrap()
-        );
-        assert_eq!(client_ip(proxy, &[proxy], Some("garbage"), None), proxy);
-        assert_eq!(
-            client_ip(proxy, &[proxy], Some("198.51.100.1:8080"), None),
-            "198.51.100.1".parse::<IpAddr>().unwrap()
-        );
-    }
 
     #[test]
     fn salts_round_trip_through_hex() {

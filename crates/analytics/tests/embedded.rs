@@ -279,6 +279,22 @@ async fn current_visitors_are_those_of_the_last_five_minutes() {
 }
 
 #[tokio::test]
+async fn a_second_process_cannot_open_the_same_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Embedded::open(dir.path()).unwrap();
+    let second = Embedded::open(dir.path()).err().unwrap();
+    assert!(
+        second.to_string().contains("another Relais process"),
+        "{second}"
+    );
+    drop(first);
+    assert!(
+        Embedded::open(dir.path()).is_ok(),
+        "free again once the first is gone"
+    );
+}
+
+#[tokio::test]
 async fn events_of_a_site_id_that_could_leave_the_directory_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let store = Embedded::open(dir.path()).unwrap();

@@ -52,6 +52,9 @@ pub enum Command {
     /// Plan posts in bulk.
     #[command(subcommand)]
     Schedule(ScheduleCommand),
+    /// Register the web sites whose audience a workspace measures.
+    #[command(subcommand)]
+    Site(SiteCommand),
     /// Move data between databases.
     #[command(subcommand)]
     Db(DbCommand),
@@ -387,4 +390,28 @@ pub enum BenchBackend {
     Sqlite,
     Postgres,
     Both,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SiteCommand {
+    /// Register a site and print its id (a UUID: Umami's tracker names the site by it; Plausible's
+    /// trackers by its domain).
+    Add {
+        /// The site's domain, as its pages are served (www. is dropped): shop.example.com.
+        domain: String,
+        #[arg(long)]
+        workspace: String,
+        /// The zone the site's days and hours are counted in.
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List a workspace's sites: id, domain, time zone.
+    List {
+        #[arg(long)]
+        workspace: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }

@@ -72,6 +72,9 @@ pub struct Inner {
     pub http: HttpClient,
     /// The key of the media files' secret addresses, read once.
     pub media_key: relais_publisher::media_link::KeyCache,
+    /// The audience pipeline and event store, once the binary has opened them (the trackers'
+    /// routes answer 503 before).
+    pub audience: std::sync::OnceLock<std::sync::Arc<relais_analytics::ingest::Ingest>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +115,7 @@ impl AppState {
             mailer,
             http,
             media_key: Default::default(),
+            audience: std::sync::OnceLock::new(),
         })))
     }
 }

@@ -2,6 +2,7 @@
 //! every command takes the same `--data-dir` / `--database-url` / `--config`.
 
 mod admin;
+mod audience;
 mod bench;
 mod channel;
 mod db_copy;
@@ -71,6 +72,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             time_zone,
             data,
         }) => schedule::import(&data, &file, &workspace, &time_zone).await,
+        Command::Site(command) => audience::site(command).await,
         Command::Db(DbCommand::Copy { from, to }) => db_copy::run(&from, &to).await,
         Command::Config(ConfigCommand::SecretKey) => {
             println!("{}", relais_vault::generate_key()?);

@@ -78,6 +78,8 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         let state = AppState::new(store.clone(), config, mailer)
             .await
             .context("cannot prepare the web part")?;
+        let audience = super::audience::open(store.clone(), &args.data, &file).await?;
+        let _ = state.audience.set(audience);
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
             format!(
                 "cannot listen on {addr}; is another program using it? choose another with --listen"

@@ -2,6 +2,7 @@
 //! `Authorization: Bearer rls_…` decides the workspace and the role. No cookies are read here,
 //! so no CSRF token is needed. Errors are JSON: `{"error": {"code": …, "message": …}}`.
 
+pub mod audience;
 pub mod openapi;
 
 use axum::extract::{FromRequestParts, Query, State};
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/invitations", post(invite))
         .route("/api/v1/audit-log", get(audit_log))
         .route("/api/v1/calendar.ics", get(calendar))
+        .merge(audience::router())
 }
 
 pub struct ApiError(StatusCode, ErrorCode, String);
