@@ -8,97 +8,19 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
-use common::{Answer, App, add_workspace, api, cli_audit};
+use common::audience::{Audience, UMAMI_SITE, audience};
+use common::{Answer, App, api};
 use http_body_util::BodyExt;
-use relais_analytics::embedded::Embedded;
-use relais_analytics::ingest::Ingest;
-use relais_core::{Role, SiteId};
-use relais_store::NewApiToken;
-use relais_store::audience::{GoalKind, NewSite};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
 const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
 const FIREFOX: &str =
     "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0";
-const UMAMI_SITE: &str = "5c5b2f2e-2d0e-4c9b-9a43-0e8f3f1f6a11";
-
-struct Audience {
-    app: App,
-    token: String,
-    other_token: String,
-}
-
-async fn audience() -> Audience {
-    let app = common::app().await;
-    let dir = tempfile::tempdir().unwrap().keep();
-    let engine = Embedded::open(&dir).unwrap();
-    let ingest = Ingest::new(app.store.clone(), Arc::new(engine), None)
-        .await
-        .unwrap();
-    app.state.audience.set(Arc::new(ingest)).ok().unwrap();
-    let alpha = add_workspace(&app, "alpha").await;
-    let bravo = add_workspace(&app, "bravo").await;
-    for (ws, domain, id) in [
-        (alpha.id, "shop.example.com", SiteId::new()),
-        (alpha.id, "blog.example.com", UMAMI_SITE.parse().unwrap()),
-        (bravo.id, "bravo.example.org", SiteId::new()),
-    ] {
-        let site = app
-            .store
-            .create_site(
-                NewSite {
-                    id,
-                    workspace_id: ws,
-                    domain: domain.into(),
-                    time_zone: "Europe/Paris".into(),
-                    created_by: None,
-                },
-                cli_audit("site.create"),
-            )
-            .await
-            .unwrap();
-        app.store
-            .add_goal(
-                ws,
-                site.id,
-                GoalKind::Event,
-                "Signup",
-                cli_audit("goal.add"),
-            )
-            .await
-            .unwrap();
-    }
-    let mut tokens = Vec::new();
-    for ws in [alpha.id, bravo.id] {
-        let token = relais_web::auth::secret::new_secret("rls_");
-        app.store
-            .create_api_token(
-                NewApiToken {
-                    workspace_id: ws,
-                    name: "stats".into(),
-                    role: Role::Analyst,
-                    token_hash: relais_web::auth::secret::hash_secret(&token),
-                    created_by: None,
-                },
-                cli_audit("token.create"),
-            )
-            .await
-            .unwrap();
-        tokens.push(token);
-    }
-    Audience {
-        app,
-        other_token: tokens.pop().unwrap(),
-        token: tokens.pop().unwrap(),
-    }
-}
-
 /// A tracker's request from a browser at `ip`.
 async fn hit(
     app: &App,

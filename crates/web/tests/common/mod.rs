@@ -17,6 +17,8 @@ use relais_store::{DatabaseLocation, NewUser, Store, Workspace, open};
 use relais_web::{AppState, WebConfig};
 use tower::ServiceExt;
 
+pub mod audience;
+
 pub const PASSWORD: &str = "correct horse battery";
 
 pub struct App {
