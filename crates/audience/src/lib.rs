@@ -12,6 +12,8 @@ pub mod engine;
 pub mod event;
 pub mod hit;
 pub mod ingest;
+pub mod links;
 pub mod query;
 pub mod session;
+pub mod site;
 pub mod visitor;

@@ -149,6 +149,32 @@ pub fn router(state: AppState) -> Router {
             post(tokens::revoke),
         )
         .route("/w/{slug}/settings/audit", get(audit::show))
+        .route("/w/{slug}/audience", get(pages::audience::show))
+        .route("/w/{slug}/audience/sites", post(pages::audience::add))
+        .route(
+            "/w/{slug}/audience/{site}",
+            get(pages::audience_dashboard::show_dashboard),
+        )
+        .route(
+            "/w/{slug}/audience/{site}/export.csv",
+            get(pages::audience_dashboard::export_csv),
+        )
+        .route(
+            "/w/{slug}/audience/{site}/settings",
+            get(pages::audience::settings),
+        )
+        .route(
+            "/w/{slug}/audience/{site}/goals",
+            post(pages::audience::add_goal),
+        )
+        .route(
+            "/w/{slug}/audience/{site}/goals/{goal}/remove",
+            post(pages::audience::remove_goal),
+        )
+        .route(
+            "/w/{slug}/audience/{site}/delete",
+            post(pages::audience::delete_site),
+        )
         .route("/w/{slug}/{section}", get(workspaces::capability))
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), context::middleware))

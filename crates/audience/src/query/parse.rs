@@ -291,6 +291,19 @@ fn dimension_named(name: &str) -> NamedDimension {
     }
 }
 
+/// A dimension by its name in the API (`visit:source`, `event:props:plan`…), if Relais has it.
+pub fn dimension_by_name(name: &str) -> Option<Dimension> {
+    match dimension_named(name) {
+        NamedDimension::Known(d) => Some(d),
+        NamedDimension::NotInRelais(_) | NamedDimension::Unknown => None,
+    }
+}
+
+/// A dimension's name in the API.
+pub fn dimension_name(dimension: &Dimension) -> String {
+    dimension_label(dimension)
+}
+
 /// The dimension's name in the API.
 fn dimension_label(dimension: &Dimension) -> String {
     if let Dimension::Event(EventDimension::Prop(key)) = dimension {

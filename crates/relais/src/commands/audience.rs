@@ -69,7 +69,7 @@ pub async fn site(command: SiteCommand) -> Result<()> {
         } => {
             let (store, _) = open_store(&data, true).await?;
             let ws = workspace_of(store.as_ref(), &workspace).await?;
-            let domain = checked_domain(&domain)?;
+            let domain = relais_audience::site::checked_domain(&domain).map_err(|e| anyhow!(e))?;
             if time_zone.parse::<chrono_tz::Tz>().is_err() {
                 bail!(
                     "`{time_zone}` is not a time zone; use an IANA name such as Europe/Paris or UTC"
@@ -118,47 +118,4 @@ async fn workspace_of(store: &dyn Store, slug: &str) -> Result<relais_core::Work
         .await?
         .ok_or_else(|| anyhow!("no workspace `{slug}`; list them with `relais workspace list`"))?
         .id)
-}
-
-/// `https://www.Example.com/` → `example.com`: the domain as the trackers send it.
-pub fn checked_domain(raw: &str) -> Result<String> {
-    let raw = raw.trim().trim_end_matches('/');
-    let host = raw
-        .strip_prefix("https://")
-        .or_else(|| raw.strip_prefix("http://"))
-        .unwrap_or(raw)
-        .to_ascii_lowercase();
-    let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
-    let valid = !host.is_empty()
-        && host.len() <= 253
-        && host.contains('.')
-        && host.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        });
-    if !valid {
-        bail!("`{raw}` is not a domain; write it as the site's address, such as shop.example.com");
-    }
-    Ok(host)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::checked_domain;
-
-    #[test]
-    fn domains_are_written_as_the_trackers_send_them() {
-        assert_eq!(
-            checked_domain("https://www.Example.com/").unwrap(),
-            "example.com"
-        );
-        assert_eq!(
-            checked_domain("shop.example.co.uk").unwrap(),
-            "shop.example.co.uk"
-        );
-        assert!(checked_domain("localhost").is_err());
-        assert!(checked_domain("exa mple.com").is_err());
-        assert!(checked_domain("example.com/path").is_err());
-    }
 }

@@ -2,9 +2,11 @@
 //! is a compile error, not a blank on the page. The language comes from the `relais_lang`
 //! cookie (set by the switch), then the account's choice, then the browser's `Accept-Language`.
 
+mod audience;
 mod library;
 mod planning;
 
+pub use audience::AudienceMsgs;
 pub use library::LibraryMsgs;
 pub use planning::PlanMsgs;
 use relais_core::ErrorCode;
@@ -72,6 +74,8 @@ pub struct Msgs {
     pub plan: &'static PlanMsgs,
     /// The media library's and the composer's extra texts.
     pub lib: &'static LibraryMsgs,
+    /// The audience pages' texts.
+    pub aud: &'static AudienceMsgs,
     pub lang_name: &'static str,
     pub other_lang_label: &'static str,
     pub tagline: &'static str,
@@ -238,6 +242,7 @@ pub struct Msgs {
 pub static EN: Msgs = Msgs {
     plan: &planning::EN,
     lib: &library::EN,
+    aud: &audience::EN,
     lang_name: "English",
     other_lang_label: "Français",
     tagline: "Community management, self-hosted",
@@ -404,6 +409,7 @@ pub static EN: Msgs = Msgs {
 pub static FR: Msgs = Msgs {
     plan: &planning::FR,
     lib: &library::FR,
+    aud: &audience::FR,
     lang_name: "Français",
     other_lang_label: "English",
     tagline: "Le community management, chez vous",

@@ -2,6 +2,8 @@
 //! workspace gate ([`enter_workspace`]) that every `/w/{slug}` page passes through.
 
 pub mod account;
+pub mod audience;
+pub mod audience_dashboard;
 pub mod audit;
 pub mod calendar;
 pub mod channels;
