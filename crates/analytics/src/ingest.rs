@@ -7,9 +7,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use relais_audience::classify::agent::is_bot;
+use relais_audience::classify::channel::channel_of;
+use relais_audience::classify::utm::Utm;
 use relais_audience::engine::period::utc_day;
-use relais_audience::event::{Seen, classify};
+use relais_audience::event::{Event, Seen, classify};
 use relais_audience::hit::{Hit, SiteRef};
+use relais_audience::links::{Click, click_of};
 use relais_audience::session::Sessions;
 use relais_audience::visitor::{Salt, visitor_id};
 use relais_store::Store;
@@ -129,6 +132,58 @@ impl Ingest {
         let kept = events.len();
         self.events.append(events).await?;
         Ok(Outcome::Recorded(kept))
+    }
+
+    /// Counts a click on a tracked link, under the link's id (its statistics are asked of the
+    /// event store like a site's). Robots' clicks are kept apart, named `robot`. Returns once
+    /// the click is durable.
+    pub async fn record_click(
+        &self,
+        link_id: &str,
+        slug: &str,
+        referrer: Option<&str>,
+        seen: Seen<'_>,
+    ) -> Result<Click, AnalyticsError> {
+        let click = click_of(seen.at_ms, referrer, seen.ip, seen.user_agent);
+        let salt = self.salt(utc_day(seen.at_ms)).await?;
+        let visitor = visitor_id(&salt, link_id, &seen.ip.to_string(), seen.user_agent);
+        let visit = self
+            .sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .visit(site_key(link_id), visitor, seen.at_ms);
+        let event = Event {
+            site: link_id.to_string(),
+            at_ms: seen.at_ms,
+            visitor,
+            session: visit,
+            name: if click.robot { "robot" } else { "click" }.into(),
+            hostname: String::new(),
+            pathname: format!("/l/{slug}"),
+            referrer: None,
+            source: click.source.clone(),
+            channel: channel_of(click.source.as_deref(), None, &Utm::default())
+                .as_str()
+                .into(),
+            utm_source: None,
+            utm_medium: None,
+            utm_campaign: None,
+            utm_content: None,
+            utm_term: None,
+            country: click.country.clone(),
+            browser: None,
+            browser_version: None,
+            os: None,
+            os_version: None,
+            device: click.device.map(|d| d.as_str().to_string()),
+            props: Vec::new(),
+            revenue: None,
+            interactive: true,
+            scroll_depth: None,
+            engaged_ms: None,
+        };
+        self.events.append(vec![event]).await?;
+        Ok(click)
     }
 
     /// The ids of the registered sites a hit names.

@@ -119,6 +119,11 @@ typed_id!(
     GoalId
 );
 
+typed_id!(
+    /// A tracked short link (`/l/{slug}`).
+    LinkId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

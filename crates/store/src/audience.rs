@@ -9,7 +9,7 @@
 
 use async_trait::async_trait;
 use relais_core::audit::AuditEvent;
-use relais_core::{GoalId, SiteId, Timestamp, UserId, WorkspaceId};
+use relais_core::{GoalId, LinkId, PostId, SiteId, Timestamp, UserId, WorkspaceId};
 use serde::Serialize;
 
 use crate::StoreResult;
@@ -71,6 +71,50 @@ pub struct SiteGoal {
     pub created_at: Timestamp,
 }
 
+/// A tracked short link.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Link {
+    pub id: LinkId,
+    pub workspace_id: WorkspaceId,
+    /// `/l/{slug}`; unique across the installation.
+    pub slug: String,
+    /// Where it leads, UTM parameters included.
+    pub target: String,
+    pub title: Option<String>,
+    /// The target's `utm_campaign`, kept apart to join with campaign costs.
+    pub campaign: Option<String>,
+    pub expires_at: Option<Timestamp>,
+    /// Argon2 hash; `None` for an open link.
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    /// The post it was made for, when a post's links were turned into tracked links.
+    pub post_id: Option<PostId>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewLink {
+    pub id: LinkId,
+    pub workspace_id: WorkspaceId,
+    pub slug: String,
+    pub target: String,
+    pub title: Option<String>,
+    pub campaign: Option<String>,
+    pub expires_at: Option<Timestamp>,
+    pub password_hash: Option<String>,
+    pub post_id: Option<PostId>,
+    pub created_by: Option<UserId>,
+}
+
+/// What a campaign cost.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CampaignCost {
+    pub campaign: String,
+    /// In the currency's smallest unit (cents).
+    pub cost_cents: i64,
+    pub currency: String,
+}
+
 #[async_trait]
 pub trait AudienceStore: Send + Sync {
     /// Registers a site; [`crate::Conflict::SiteTaken`] when any workspace has the domain.
@@ -114,4 +158,29 @@ pub trait AudienceStore: Send + Sync {
     async fn visitor_salt(&self, day: &str, fresh: &str) -> StoreResult<String>;
     /// Deletes the salts of days before `day`; returns how many.
     async fn forget_salts_before(&self, day: &str) -> StoreResult<u64>;
+
+    /// Makes a link; [`crate::Conflict::LinkSlugTaken`] when any workspace has the slug.
+    async fn create_link(&self, link: NewLink, audit: AuditEvent) -> StoreResult<Link>;
+    /// A workspace's links, newest first.
+    async fn links(&self, workspace: WorkspaceId) -> StoreResult<Vec<Link>>;
+    async fn link(&self, workspace: WorkspaceId, id: LinkId) -> StoreResult<Option<Link>>;
+    /// A link by its slug, whatever its workspace (for the redirect).
+    async fn link_by_slug(&self, slug: &str) -> StoreResult<Option<Link>>;
+    /// The links made for a post.
+    async fn links_of_post(&self, workspace: WorkspaceId, post: PostId) -> StoreResult<Vec<Link>>;
+    async fn delete_link(
+        &self,
+        workspace: WorkspaceId,
+        id: LinkId,
+        audit: AuditEvent,
+    ) -> StoreResult<bool>;
+    /// Sets (or with `None`, removes) a campaign's cost.
+    async fn set_campaign_cost(
+        &self,
+        workspace: WorkspaceId,
+        campaign: &str,
+        cost: Option<(i64, String)>,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
+    async fn campaign_costs(&self, workspace: WorkspaceId) -> StoreResult<Vec<CampaignCost>>;
 }

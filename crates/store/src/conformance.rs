@@ -37,7 +37,8 @@ macro_rules! conformance_suite {
             channels_are_named_per_workspace_and_isolated, posts_targets_and_their_jobs, publication_is_recorded_part_by_part, targets_finishing_together_settle_their_post, the_last_part_finishes_its_job, media_keep_their_bytes, approval_queues_or_cancels_once, rescheduling_moves_the_jobs_too, jobs_claim_lease_and_retry, jobs_are_claimed_once_under_contention, table_list_matches_schema,
             oauth_apps_and_connections, comments_stay_on_their_post, queue_slots_and_planned_times, feed_entries_make_one_post_each,
             media_library_lists_and_previews, media_alt_text_changes_are_audited, media_in_use_are_kept,
-            sites_belong_to_one_workspace, goals_are_unique_and_go_with_their_site, one_salt_per_day_then_forgotten);
+            sites_belong_to_one_workspace, goals_are_unique_and_go_with_their_site, one_salt_per_day_then_forgotten,
+            links_have_unique_slugs_and_stay_in_their_workspace);
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn copy_round_trips() {

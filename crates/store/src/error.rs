@@ -18,6 +18,8 @@ pub enum Conflict {
     FeedTaken,
     /// A workspace measures this domain already.
     SiteTaken,
+    /// A link has this slug already.
+    LinkSlugTaken,
     /// Something else unique (should not happen; the message names it).
     Other,
 }
@@ -50,6 +52,7 @@ impl std::fmt::Display for Conflict {
             Conflict::ChannelNameTaken => "another channel of this workspace has this name",
             Conflict::FeedTaken => "this workspace follows this feed already",
             Conflict::SiteTaken => "this domain is already measured by a workspace",
+            Conflict::LinkSlugTaken => "a link already has this short address",
             Conflict::Other => "a unique value is already used",
         })
     }
@@ -92,6 +95,10 @@ impl From<StoreError> for DomainError {
                     Conflict::FeedTaken => (
                         ErrorCode::NameTaken,
                         "this workspace follows this feed already; change the one in the list instead",
+                    ),
+                    Conflict::LinkSlugTaken => (
+                        ErrorCode::NameTaken,
+                        "a link already has this short address; choose another, or leave it empty for a random one",
                     ),
                     Conflict::SiteTaken => (
                         ErrorCode::NameTaken,

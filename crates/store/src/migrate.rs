@@ -48,6 +48,11 @@ pub(crate) static MIGRATIONS: &[Migration] = &[
         name: "audience",
         sql: include_str!("../migrations/0007_audience.sql"),
     },
+    Migration {
+        version: 8,
+        name: "links",
+        sql: include_str!("../migrations/0008_links.sql"),
+    },
 ];
 
 pub(crate) const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS relais_migrations (

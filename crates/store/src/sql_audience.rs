@@ -1,10 +1,27 @@
 // The audience capability's SQL, for both backends: `include!`d by `sqlite.rs` and
 // `postgres.rs` after `sql_library.rs`, using the helpers of `sql_common.rs`.
 
-use crate::audience::{AudienceStore, GoalKind, NewSite, Site, SiteGoal};
+use crate::audience::{AudienceStore, CampaignCost, GoalKind, Link, NewLink, NewSite, Site, SiteGoal};
 
 const SITE_COLS: &str = "id, workspace_id, domain, time_zone, created_at";
 const GOAL_COLS: &str = "id, site_id, kind, value, created_at";
+const LINK_COLS: &str =
+    "id, workspace_id, slug, target, title, campaign, expires_at, password_hash, post_id, created_at";
+
+fn link_from(row: &DbRow) -> StoreResult<Link> {
+    Ok(Link {
+        id: parse("link id", row.try_get("id")?)?,
+        workspace_id: parse("workspace id", row.try_get("workspace_id")?)?,
+        slug: row.try_get("slug")?,
+        target: row.try_get("target")?,
+        title: row.try_get("title")?,
+        campaign: row.try_get("campaign")?,
+        expires_at: row.try_get::<Option<i64>, _>("expires_at")?.map(Timestamp::from_millis),
+        password_hash: row.try_get("password_hash")?,
+        post_id: parse_opt("post id", row.try_get("post_id")?)?,
+        created_at: Timestamp::from_millis(row.try_get("created_at")?),
+    })
+}
 
 fn site_from(row: &DbRow) -> StoreResult<Site> {
     Ok(Site {
@@ -209,6 +226,144 @@ impl AudienceStore for SqlStore {
             .try_get("salt")?;
         tx.commit().await?;
         Ok(salt)
+    }
+
+    async fn create_link(&self, link: NewLink, audit: AuditEvent) -> StoreResult<Link> {
+        let now = Timestamp::now();
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO links (id, workspace_id, slug, target, title, campaign, expires_at, password_hash, post_id, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(link.id.to_string())
+        .bind(link.workspace_id.to_string())
+        .bind(&link.slug)
+        .bind(&link.target)
+        .bind(&link.title)
+        .bind(&link.campaign)
+        .bind(link.expires_at.map(|t| t.millis()))
+        .bind(&link.password_hash)
+        .bind(link.post_id.map(|p| p.to_string()))
+        .bind(link.created_by.map(|u| u.to_string()))
+        .bind(now.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| from_sqlx(e, Conflict::LinkSlugTaken))?;
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(Link {
+            id: link.id,
+            workspace_id: link.workspace_id,
+            slug: link.slug,
+            target: link.target,
+            title: link.title,
+            campaign: link.campaign,
+            expires_at: link.expires_at,
+            password_hash: link.password_hash,
+            post_id: link.post_id,
+            created_at: now,
+        })
+    }
+
+    async fn links(&self, workspace: WorkspaceId) -> StoreResult<Vec<Link>> {
+        let rows = sqlx::query(&format!("SELECT {LINK_COLS} FROM links WHERE workspace_id = $1 ORDER BY created_at DESC, id DESC"))
+            .bind(workspace.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(link_from).collect()
+    }
+
+    async fn link(&self, workspace: WorkspaceId, id: LinkId) -> StoreResult<Option<Link>> {
+        let row = sqlx::query(&format!("SELECT {LINK_COLS} FROM links WHERE workspace_id = $1 AND id = $2"))
+            .bind(workspace.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(link_from).transpose()
+    }
+
+    async fn link_by_slug(&self, slug: &str) -> StoreResult<Option<Link>> {
+        let row = sqlx::query(&format!("SELECT {LINK_COLS} FROM links WHERE slug = $1"))
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(link_from).transpose()
+    }
+
+    async fn links_of_post(&self, workspace: WorkspaceId, post: PostId) -> StoreResult<Vec<Link>> {
+        let rows = sqlx::query(&format!("SELECT {LINK_COLS} FROM links WHERE workspace_id = $1 AND post_id = $2 ORDER BY created_at, id"))
+            .bind(workspace.to_string())
+            .bind(post.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(link_from).collect()
+    }
+
+    async fn delete_link(&self, workspace: WorkspaceId, id: LinkId, audit: AuditEvent) -> StoreResult<bool> {
+        let mut tx = self.write().await?;
+        let gone = sqlx::query("DELETE FROM links WHERE workspace_id = $1 AND id = $2")
+            .bind(workspace.to_string())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if gone == 0 {
+            return Ok(false);
+        }
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn set_campaign_cost(
+        &self,
+        workspace: WorkspaceId,
+        campaign: &str,
+        cost: Option<(i64, String)>,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        match cost {
+            Some((cents, currency)) => {
+                sqlx::query(
+                    "INSERT INTO campaign_costs (workspace_id, campaign, cost_cents, currency, updated_at) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (workspace_id, campaign) DO UPDATE SET cost_cents = excluded.cost_cents, currency = excluded.currency, updated_at = excluded.updated_at",
+                )
+                .bind(workspace.to_string())
+                .bind(campaign)
+                .bind(cents)
+                .bind(&currency)
+                .bind(Timestamp::now().millis())
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM campaign_costs WHERE workspace_id = $1 AND campaign = $2")
+                    .bind(workspace.to_string())
+                    .bind(campaign)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn campaign_costs(&self, workspace: WorkspaceId) -> StoreResult<Vec<CampaignCost>> {
+        let rows = sqlx::query("SELECT campaign, cost_cents, currency FROM campaign_costs WHERE workspace_id = $1 ORDER BY campaign")
+            .bind(workspace.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CampaignCost {
+                    campaign: r.try_get("campaign")?,
+                    cost_cents: r.try_get("cost_cents")?,
+                    currency: r.try_get("currency")?,
+                })
+            })
+            .collect()
     }
 
     async fn forget_salts_before(&self, day: &str) -> StoreResult<u64> {

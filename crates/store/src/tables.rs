@@ -329,6 +329,32 @@ pub static TABLES: &[TableSpec] = &[
         name: "visitor_salts",
         columns: &[("day", Text), ("salt", Text), ("created_at", Int)],
     },
+    TableSpec {
+        name: "links",
+        columns: &[
+            ("id", Text),
+            ("workspace_id", Text),
+            ("slug", Text),
+            ("target", Text),
+            ("title", Text),
+            ("campaign", Text),
+            ("expires_at", Int),
+            ("password_hash", Text),
+            ("post_id", Text),
+            ("created_by", Text),
+            ("created_at", Int),
+        ],
+    },
+    TableSpec {
+        name: "campaign_costs",
+        columns: &[
+            ("workspace_id", Text),
+            ("campaign", Text),
+            ("cost_cents", Int),
+            ("currency", Text),
+            ("updated_at", Int),
+        ],
+    },
 ];
 
 impl TableSpec {

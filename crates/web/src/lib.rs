@@ -152,6 +152,20 @@ pub fn router(state: AppState) -> Router {
         .route("/w/{slug}/audience", get(pages::audience::show))
         .route("/w/{slug}/audience/sites", post(pages::audience::add))
         .route(
+            "/w/{slug}/audience/links",
+            get(pages::links::show).post(pages::links::create),
+        )
+        .route("/w/{slug}/audience/campaigns", post(pages::links::set_cost))
+        .route("/w/{slug}/audience/links/{id}", get(pages::links::detail))
+        .route(
+            "/w/{slug}/audience/links/{id}/delete",
+            post(pages::links::delete),
+        )
+        .route(
+            "/w/{slug}/audience/links/{id}/{file}",
+            get(pages::links::qr),
+        )
+        .route(
             "/w/{slug}/audience/{site}",
             get(pages::audience_dashboard::show_dashboard),
         )

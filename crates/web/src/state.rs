@@ -75,6 +75,8 @@ pub struct Inner {
     /// The audience pipeline and event store, once the binary has opened them (the trackers'
     /// routes answer 503 before).
     pub audience: std::sync::OnceLock<std::sync::Arc<relais_analytics::ingest::Ingest>>,
+    /// Tracked links by slug, as recently read (for `/l/{slug}`).
+    pub links: crate::api::links::LinkCache,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -116,6 +118,7 @@ impl AppState {
             http,
             media_key: Default::default(),
             audience: std::sync::OnceLock::new(),
+            links: Default::default(),
         })))
     }
 }

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use relais_core::audit::AuditEvent;
-use relais_core::{GoalId, SiteId, WorkspaceId};
+use relais_core::{GoalId, LinkId, SiteId, Timestamp, WorkspaceId};
 
 use super::audit;
 use super::planning::two_workspaces;
-use crate::audience::{GoalKind, NewSite};
+use crate::audience::{GoalKind, NewLink, NewSite};
 use crate::{Conflict, Store, StoreError};
 
 fn ws_audit(ws: WorkspaceId, action: &str) -> AuditEvent {
@@ -202,4 +202,114 @@ pub async fn one_salt_per_day_then_forgotten(store: Arc<dyn Store>) {
         "sealed-e",
         "a forgotten day's salt cannot come back"
     );
+}
+
+fn new_link(ws: WorkspaceId, slug: &str) -> NewLink {
+    NewLink {
+        id: LinkId::new(),
+        workspace_id: ws,
+        slug: slug.into(),
+        target: "https://shop.example.com/?utm_source=bluesky&utm_campaign=noel".into(),
+        title: Some("Noël".into()),
+        campaign: Some("noel".into()),
+        expires_at: Some(Timestamp::from_millis(1_900_000_000_000)),
+        password_hash: Some("$argon2id$fake".into()),
+        post_id: None,
+        created_by: None,
+    }
+}
+
+pub async fn links_have_unique_slugs_and_stay_in_their_workspace(store: Arc<dyn Store>) {
+    let (a, b) = two_workspaces(&store).await;
+    let noel = store
+        .create_link(new_link(a, "Noel24"), ws_audit(a, "link.create"))
+        .await
+        .unwrap();
+    let taken = store
+        .create_link(new_link(b, "Noel24"), ws_audit(b, "link.create"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(taken, StoreError::Conflict(Conflict::LinkSlugTaken)),
+        "{taken:?}"
+    );
+    let other = store
+        .create_link(new_link(a, "noel24"), ws_audit(a, "link.create"))
+        .await
+        .unwrap();
+    assert_ne!(other.id, noel.id, "slugs keep their case");
+
+    assert_eq!(
+        store.link_by_slug("Noel24").await.unwrap(),
+        Some(noel.clone())
+    );
+    assert_eq!(store.link_by_slug("missing").await.unwrap(), None);
+    assert_eq!(store.link(a, noel.id).await.unwrap(), Some(noel.clone()));
+    assert_eq!(store.link(b, noel.id).await.unwrap(), None);
+    let listed: Vec<String> = store
+        .links(a)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.slug)
+        .collect();
+    assert_eq!(listed.len(), 2);
+    assert!(store.links(b).await.unwrap().is_empty());
+    assert_eq!(noel.password_hash.as_deref(), Some("$argon2id$fake"));
+
+    assert!(
+        !store
+            .delete_link(b, noel.id, ws_audit(b, "link.delete"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .delete_link(a, noel.id, ws_audit(a, "link.delete"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.link_by_slug("Noel24").await.unwrap(), None);
+
+    store
+        .set_campaign_cost(
+            a,
+            "noel",
+            Some((12_500, "EUR".into())),
+            ws_audit(a, "campaign.cost"),
+        )
+        .await
+        .unwrap();
+    store
+        .set_campaign_cost(
+            a,
+            "noel",
+            Some((15_000, "EUR".into())),
+            ws_audit(a, "campaign.cost"),
+        )
+        .await
+        .unwrap();
+    store
+        .set_campaign_cost(
+            a,
+            "ete",
+            Some((4_000, "EUR".into())),
+            ws_audit(a, "campaign.cost"),
+        )
+        .await
+        .unwrap();
+    let costs = store.campaign_costs(a).await.unwrap();
+    assert_eq!(
+        costs
+            .iter()
+            .map(|c| (c.campaign.as_str(), c.cost_cents))
+            .collect::<Vec<_>>(),
+        [("ete", 4000), ("noel", 15000)]
+    );
+    assert!(store.campaign_costs(b).await.unwrap().is_empty());
+    store
+        .set_campaign_cost(a, "ete", None, ws_audit(a, "campaign.cost"))
+        .await
+        .unwrap();
+    assert_eq!(store.campaign_costs(a).await.unwrap().len(), 1);
 }

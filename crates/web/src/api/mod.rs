@@ -3,6 +3,7 @@
 //! so no CSRF token is needed. Errors are JSON: `{"error": {"code": …, "message": …}}`.
 
 pub mod audience;
+pub mod links;
 pub mod openapi;
 
 use axum::extract::{FromRequestParts, Query, State};
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/audit-log", get(audit_log))
         .route("/api/v1/calendar.ics", get(calendar))
         .merge(audience::router())
+        .merge(links::router())
 }
 
 pub struct ApiError(StatusCode, ErrorCode, String);

@@ -12,6 +12,7 @@ pub mod feeds;
 pub mod fields;
 pub mod join;
 pub mod library;
+pub mod links;
 pub mod members;
 pub mod notify;
 pub mod post;
