@@ -11,6 +11,7 @@ pub mod classify;
 pub mod engine;
 pub mod event;
 pub mod hit;
+pub mod import;
 pub mod ingest;
 pub mod links;
 pub mod query;

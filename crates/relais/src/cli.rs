@@ -55,6 +55,9 @@ pub enum Command {
     /// Register the web sites whose audience a workspace measures.
     #[command(subcommand)]
     Site(SiteCommand),
+    /// Bring a site's audience history in, or take it out.
+    #[command(subcommand)]
+    Analytics(AnalyticsCommand),
     /// Move data between databases.
     #[command(subcommand)]
     Db(DbCommand),
@@ -411,6 +414,36 @@ pub enum SiteCommand {
     List {
         #[arg(long)]
         workspace: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AnalyticsCommand {
+    /// Import history into a site: JSON lines of events (as `analytics export` writes them), or
+    /// the daily totals of Plausible's CSV export (its imported_visitors_*.csv, or the folder of
+    /// the unzipped export). Lines that cannot be imported are listed with their reason; the
+    /// others are imported. Run it while `relais serve` is stopped.
+    Import {
+        file: std::path::PathBuf,
+        /// The site's domain.
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        workspace: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Write every event of a site as JSON lines (to standard output, or --output). Run it while
+    /// `relais serve` is stopped.
+    Export {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        workspace: String,
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
         #[command(flatten)]
         data: DataArgs,
     },

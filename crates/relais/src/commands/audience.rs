@@ -13,7 +13,7 @@ use relais_store::audience::NewSite;
 use relais_store::{Store, StoreError};
 
 use super::open_store;
-use crate::cli::{DataArgs, SiteCommand};
+use crate::cli::{AnalyticsCommand, DataArgs, SiteCommand};
 use crate::config::FileConfig;
 
 /// Opens the embedded event store in `<data dir>/analytics` and the ingestion pipeline.
@@ -118,4 +118,125 @@ async fn workspace_of(store: &dyn Store, slug: &str) -> Result<relais_core::Work
         .await?
         .ok_or_else(|| anyhow!("no workspace `{slug}`; list them with `relais workspace list`"))?
         .id)
+}
+
+/// The site a command names, in its workspace.
+async fn named_site(
+    store: &dyn Store,
+    workspace: &str,
+    domain: &str,
+) -> Result<relais_store::audience::Site> {
+    let ws = workspace_of(store, workspace).await?;
+    let domain = relais_audience::site::checked_domain(domain).map_err(|e| anyhow!(e))?;
+    store
+        .site_named(ws, &domain)
+        .await?
+        .ok_or_else(|| anyhow!("no site `{domain}` in workspace `{workspace}`; list them with `relais site list --workspace {workspace}`"))
+}
+
+fn engine_of(file: &FileConfig) -> Result<Embedded> {
+    let dir = file.data_dir.join("analytics");
+    Embedded::open(&dir).with_context(|| {
+        format!(
+            "cannot open the audience's event store in {}",
+            dir.display()
+        )
+    })
+}
+
+pub async fn analytics(command: AnalyticsCommand) -> Result<()> {
+    use relais_analytics::EventStore;
+    match command {
+        AnalyticsCommand::Import {
+            file,
+            site,
+            workspace,
+            data,
+        } => {
+            let (store, config) = open_store(&data, true).await?;
+            let site = named_site(store.as_ref(), &workspace, &site).await?;
+            let tz: chrono_tz::Tz = site.time_zone.parse().unwrap_or(chrono_tz::UTC);
+            let (text, plausible) = read_import(&file)?;
+            let (events, refused) = if plausible {
+                relais_audience::import::plausible_visitors_csv(&text, &site.id.to_string(), tz)
+            } else {
+                relais_audience::import::json_lines(&text, &site.id.to_string())
+            };
+            let engine = engine_of(&config)?;
+            let count = events.len();
+            for batch in events.chunks(50_000) {
+                engine.append(batch.to_vec()).await?;
+            }
+            let sealing = engine.clone();
+            tokio::task::spawn_blocking(move || sealing.seal_finished_days(chrono::Utc::now()))
+                .await??;
+            println!("{count} events imported into {}", site.domain);
+            for r in &refused {
+                eprintln!("line {}: {}", r.line, r.reason);
+            }
+            if !refused.is_empty() {
+                bail!(
+                    "{} line(s) not imported (listed above); the others were imported",
+                    refused.len()
+                );
+            }
+            Ok(())
+        }
+        AnalyticsCommand::Export {
+            site,
+            workspace,
+            output,
+            data,
+        } => {
+            let (store, config) = open_store(&data, true).await?;
+            let site = named_site(store.as_ref(), &workspace, &site).await?;
+            let engine = engine_of(&config)?;
+            let events = engine.export(&site.id.to_string()).await?;
+            let mut out: Box<dyn std::io::Write> = match &output {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path)
+                        .with_context(|| format!("cannot write {}", path.display()))?,
+                )),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            for event in &events {
+                serde_json::to_writer(&mut out, event)?;
+                out.write_all(b"\n")?;
+            }
+            out.flush()?;
+            if output.is_some() {
+                println!("{} events exported", events.len());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The import's text, and whether it is Plausible's CSV: a `.csv` file, or a folder holding
+/// `imported_visitors_*.csv`.
+fn read_import(path: &std::path::Path) -> Result<(String, bool)> {
+    let file = if path.is_dir() {
+        std::fs::read_dir(path)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("imported_visitors") && n.ends_with(".csv"))
+            })
+            .ok_or_else(|| {
+                anyhow!(
+                    "{} holds no imported_visitors_*.csv; unzip Plausible's export there first",
+                    path.display()
+                )
+            })?
+    } else {
+        path.to_path_buf()
+    };
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("cannot read {} as text", file.display()))?;
+    let plausible = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    Ok((text, plausible))
 }

@@ -73,6 +73,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             data,
         }) => schedule::import(&data, &file, &workspace, &time_zone).await,
         Command::Site(command) => audience::site(command).await,
+        Command::Analytics(command) => audience::analytics(command).await,
         Command::Db(DbCommand::Copy { from, to }) => db_copy::run(&from, &to).await,
         Command::Config(ConfigCommand::SecretKey) => {
             println!("{}", relais_vault::generate_key()?);
