@@ -22,10 +22,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use relais_audience::engine::answer::{Answer, Site, answer};
-use relais_audience::engine::period::utc_day;
+use relais_audience::engine::funnel::{Step, funnel};
+use relais_audience::engine::goal::Goal;
+use relais_audience::engine::period::{resolve, utc_day};
 use relais_audience::engine::segment::{Builder, Segment};
 use relais_audience::event::Event;
-use relais_audience::query::Query;
+use relais_audience::query::{DateRange, Filter, Query};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::arrow_io::{read_segment, write_segment};
@@ -275,22 +277,15 @@ impl EventStore for Embedded {
         query: &Query,
         now: DateTime<Utc>,
     ) -> Result<Answer, AnalyticsError> {
-        let period =
-            relais_audience::engine::period::resolve(&query.date_range, now, site.tz, site.start)
-                .map_err(|e| AnalyticsError::Query(e.0))?;
+        let period = resolve(&query.date_range, now, site.tz, site.start)
+            .map_err(|e| AnalyticsError::Query(e.0))?;
         // The UTC days the period touches, and those of the previous period for comparisons.
-        let first = utc_day(period.start_ms)
-            - Duration::days(if query.include.compare_previous_period {
-                (period.last_day - period.first_day).num_days() + 2
-            } else {
-                0
-            });
-        let last = utc_day(period.end_ms - 1);
-        let days: Vec<NaiveDate> = first
-            .iter_days()
-            .take_while(|d| *d <= last)
-            .take(20_000)
-            .collect();
+        let before = if query.include.compare_previous_period {
+            (period.last_day - period.first_day).num_days() + 2
+        } else {
+            0
+        };
+        let days = utc_days(&period, before);
         let store = self.clone();
         let site = site.clone();
         let query = query.clone();
@@ -303,6 +298,28 @@ impl EventStore for Embedded {
                 start: site.start,
             };
             answer(&query, &refs, view, now).map_err(|e| AnalyticsError::Query(e.0))
+        })
+        .await
+        .map_err(storage)?
+    }
+
+    async fn funnel(
+        &self,
+        site: &SiteInfo,
+        steps: &[Goal],
+        range: &DateRange,
+        filter: Option<&Filter>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Step>, AnalyticsError> {
+        let period =
+            resolve(range, now, site.tz, site.start).map_err(|e| AnalyticsError::Query(e.0))?;
+        let days = utc_days(&period, 0);
+        let (store, site, steps, filter) =
+            (self.clone(), site.clone(), steps.to_vec(), filter.cloned());
+        tokio::task::spawn_blocking(move || {
+            let segments = store.segments(&site.id, &days)?;
+            let refs: Vec<&Segment> = segments.iter().map(Arc::as_ref).collect();
+            funnel(&refs, &period, filter.as_ref(), &steps).map_err(|e| AnalyticsError::Query(e.0))
         })
         .await
         .map_err(storage)?
@@ -519,6 +536,17 @@ impl Inner {
         }
         Ok(())
     }
+}
+
+/// The UTC days a period touches, starting `before` days earlier (for comparisons).
+fn utc_days(period: &relais_audience::engine::period::Period, before: i64) -> Vec<NaiveDate> {
+    let first = utc_day(period.start_ms) - Duration::days(before);
+    let last = utc_day(period.end_ms - 1);
+    first
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .take(20_000)
+        .collect()
 }
 
 /// Marks a segment directory fully written.

@@ -11,9 +11,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use relais_audience::engine::answer::Answer;
+use relais_audience::engine::funnel::Step;
 use relais_audience::engine::goal::Goal;
 use relais_audience::event::Event;
-use relais_audience::query::Query;
+use relais_audience::query::{DateRange, Filter, Query};
 
 /// What the event store needs to know of a site to answer about it.
 #[derive(Debug, Clone)]
@@ -51,6 +52,15 @@ pub trait EventStore: Send + Sync {
         query: &Query,
         now: DateTime<Utc>,
     ) -> Result<Answer, AnalyticsError>;
+    /// How many visitors went through `steps` in order within a visit, over a period.
+    async fn funnel(
+        &self,
+        site: &SiteInfo,
+        steps: &[Goal],
+        range: &DateRange,
+        filter: Option<&Filter>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Step>, AnalyticsError>;
     /// Distinct visitors of the site in the last five minutes before `now`.
     async fn current_visitors(&self, site: &str, now: DateTime<Utc>)
     -> Result<u64, AnalyticsError>;

@@ -124,6 +124,11 @@ typed_id!(
     LinkId
 );
 
+typed_id!(
+    /// An ordered path through a site's goals.
+    FunnelId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

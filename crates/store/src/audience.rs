@@ -9,7 +9,7 @@
 
 use async_trait::async_trait;
 use relais_core::audit::AuditEvent;
-use relais_core::{GoalId, LinkId, PostId, SiteId, Timestamp, UserId, WorkspaceId};
+use relais_core::{FunnelId, GoalId, LinkId, PostId, SiteId, Timestamp, UserId, WorkspaceId};
 use serde::Serialize;
 
 use crate::StoreResult;
@@ -68,6 +68,17 @@ pub struct SiteGoal {
     pub site_id: SiteId,
     pub kind: GoalKind,
     pub value: String,
+    pub created_at: Timestamp,
+}
+
+/// An ordered path through a site's goals.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Funnel {
+    pub id: FunnelId,
+    pub site_id: SiteId,
+    pub name: String,
+    /// Two or more goals of the site, in order.
+    pub steps: Vec<GoalId>,
     pub created_at: Timestamp,
 }
 
@@ -158,6 +169,26 @@ pub trait AudienceStore: Send + Sync {
     async fn visitor_salt(&self, day: &str, fresh: &str) -> StoreResult<String>;
     /// Deletes the salts of days before `day`; returns how many.
     async fn forget_salts_before(&self, day: &str) -> StoreResult<u64>;
+
+    /// Adds a funnel to a site of the workspace (`None`: no such site, or a step that is not one
+    /// of its goals); [`crate::Conflict::Other`] when the site has a funnel of that name.
+    async fn add_funnel(
+        &self,
+        workspace: WorkspaceId,
+        site: SiteId,
+        name: &str,
+        steps: &[GoalId],
+        audit: AuditEvent,
+    ) -> StoreResult<Option<Funnel>>;
+    /// A site's funnels, by name; empty for a site of another workspace.
+    async fn funnels(&self, workspace: WorkspaceId, site: SiteId) -> StoreResult<Vec<Funnel>>;
+    async fn delete_funnel(
+        &self,
+        workspace: WorkspaceId,
+        site: SiteId,
+        funnel: FunnelId,
+        audit: AuditEvent,
+    ) -> StoreResult<bool>;
 
     /// Makes a link; [`crate::Conflict::LinkSlugTaken`] when any workspace has the slug.
     async fn create_link(&self, link: NewLink, audit: AuditEvent) -> StoreResult<Link>;

@@ -38,7 +38,7 @@ macro_rules! conformance_suite {
             oauth_apps_and_connections, comments_stay_on_their_post, queue_slots_and_planned_times, feed_entries_make_one_post_each,
             media_library_lists_and_previews, media_alt_text_changes_are_audited, media_in_use_are_kept,
             sites_belong_to_one_workspace, goals_are_unique_and_go_with_their_site, one_salt_per_day_then_forgotten,
-            links_have_unique_slugs_and_stay_in_their_workspace);
+            links_have_unique_slugs_and_stay_in_their_workspace, funnels_follow_their_site_goals);
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn copy_round_trips() {

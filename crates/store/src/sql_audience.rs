@@ -1,7 +1,7 @@
 // The audience capability's SQL, for both backends: `include!`d by `sqlite.rs` and
 // `postgres.rs` after `sql_library.rs`, using the helpers of `sql_common.rs`.
 
-use crate::audience::{AudienceStore, CampaignCost, GoalKind, Link, NewLink, NewSite, Site, SiteGoal};
+use crate::audience::{AudienceStore, CampaignCost, Funnel, GoalKind, Link, NewLink, NewSite, Site, SiteGoal};
 
 const SITE_COLS: &str = "id, workspace_id, domain, time_zone, created_at";
 const GOAL_COLS: &str = "id, site_id, kind, value, created_at";
@@ -226,6 +226,91 @@ impl AudienceStore for SqlStore {
             .try_get("salt")?;
         tx.commit().await?;
         Ok(salt)
+    }
+
+    async fn add_funnel(
+        &self,
+        workspace: WorkspaceId,
+        site: SiteId,
+        name: &str,
+        steps: &[GoalId],
+        audit: AuditEvent,
+    ) -> StoreResult<Option<Funnel>> {
+        let mut tx = self.write().await?;
+        if !site_in_workspace(&mut tx, workspace, site).await? {
+            return Ok(None);
+        }
+        let goals: Vec<String> = sqlx::query("SELECT id FROM site_goals WHERE site_id = $1")
+            .bind(site.to_string())
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<String, _>("id"))
+            .collect::<Result<_, _>>()?;
+        if steps.len() < 2 || steps.iter().any(|s| !goals.contains(&s.to_string())) {
+            return Ok(None);
+        }
+        let funnel = Funnel {
+            id: FunnelId::new(),
+            site_id: site,
+            name: name.to_owned(),
+            steps: steps.to_vec(),
+            created_at: Timestamp::now(),
+        };
+        sqlx::query("INSERT INTO site_funnels (id, site_id, name, steps, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(funnel.id.to_string())
+            .bind(site.to_string())
+            .bind(name)
+            .bind(to_json(&funnel.steps)?)
+            .bind(funnel.created_at.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| from_sqlx(e, Conflict::Other))?;
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(Some(funnel))
+    }
+
+    async fn funnels(&self, workspace: WorkspaceId, site: SiteId) -> StoreResult<Vec<Funnel>> {
+        let rows = sqlx::query(
+            "SELECT f.id, f.site_id, f.name, f.steps, f.created_at FROM site_funnels f JOIN sites s ON s.id = f.site_id
+             WHERE s.workspace_id = $1 AND f.site_id = $2 ORDER BY f.name, f.id",
+        )
+        .bind(workspace.to_string())
+        .bind(site.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let steps: String = r.try_get("steps")?;
+                Ok(Funnel {
+                    id: parse("funnel id", r.try_get("id")?)?,
+                    site_id: parse("site id", r.try_get("site_id")?)?,
+                    name: r.try_get("name")?,
+                    steps: json_of("funnel steps", &steps)?,
+                    created_at: Timestamp::from_millis(r.try_get("created_at")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_funnel(&self, workspace: WorkspaceId, site: SiteId, funnel: FunnelId, audit: AuditEvent) -> StoreResult<bool> {
+        let mut tx = self.write().await?;
+        if !site_in_workspace(&mut tx, workspace, site).await? {
+            return Ok(false);
+        }
+        let gone = sqlx::query("DELETE FROM site_funnels WHERE site_id = $1 AND id = $2")
+            .bind(site.to_string())
+            .bind(funnel.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if gone == 0 {
+            return Ok(false);
+        }
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn create_link(&self, link: NewLink, audit: AuditEvent) -> StoreResult<Link> {

@@ -11,7 +11,7 @@
 use async_trait::async_trait;
 use relais_core::audit::{Actor, AuditEvent, AuditRecord};
 use relais_core::{
-    ChannelId, GoalId, LinkId, MediaId, PostId, SiteId, TargetId,
+    ChannelId, FunnelId, GoalId, LinkId, MediaId, PostId, SiteId, TargetId,
     ApiTokenId, AuditId, DisplayName, Email, InvitationId, JobId, Role, Slug, Timestamp, UserId,
     WorkspaceId,
 };

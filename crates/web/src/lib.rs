@@ -189,6 +189,14 @@ pub fn router(state: AppState) -> Router {
             "/w/{slug}/audience/{site}/delete",
             post(pages::audience::delete_site),
         )
+        .route(
+            "/w/{slug}/audience/{site}/funnels",
+            post(pages::audience::add_funnel),
+        )
+        .route(
+            "/w/{slug}/audience/{site}/funnels/{funnel}/remove",
+            post(pages::audience::remove_funnel),
+        )
         .route("/w/{slug}/{section}", get(workspaces::capability))
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), context::middleware))

@@ -348,3 +348,94 @@ async fn the_dashboard_counts_filters_exports_and_escapes() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn funnels_are_made_of_goals_and_shown_through_the_page_filters() {
+    let a = audience().await;
+    let mut p = people(&a).await;
+    let id = site_id(&a, "shop.example.com").await;
+    let base = format!("/w/alpha/audience/{id}");
+    assert_eq!(
+        p.manager
+            .post(
+                &format!("{base}/goals"),
+                &[("kind", "page"), ("value", "/pricing")]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let settings = p.manager.get(&format!("{base}/settings")).await;
+    // The goals offered as steps: the event goal `Signup` (made with the site) and the page.
+    let option = |label: &str| -> String {
+        let at = settings.body.find(label).unwrap();
+        let start =
+            settings.body[..at].rfind("<option value=\"").unwrap() + "<option value=\"".len();
+        settings.body[start..]
+            .chars()
+            .take_while(|c| *c != '"')
+            .collect()
+    };
+    let (pricing, signup) = (option(": /pricing</option>"), option(": Signup</option>"));
+    let one_step = p
+        .manager
+        .post(
+            &format!("{base}/funnels"),
+            &[("name", "Trial"), ("step", &pricing), ("step", "")],
+        )
+        .await;
+    assert_eq!(one_step.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let made = p
+        .manager
+        .post(
+            &format!("{base}/funnels"),
+            &[("name", "Trial"), ("step", &pricing), ("step", &signup)],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    assert_eq!(
+        p.analyst
+            .post(
+                &format!("{base}/funnels"),
+                &[("name", "X"), ("step", &pricing), ("step", &signup)]
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Two people see the pricing; one of them signs up.
+    view(&a, "https://shop.example.com/pricing", None, "203.0.113.1").await;
+    view(&a, "https://shop.example.com/pricing", None, "203.0.113.2").await;
+    let signup_event =
+        json!({"n": "Signup", "u": "https://shop.example.com/pricing", "d": "shop.example.com"})
+            .to_string();
+    let mut request = Request::builder()
+        .method("POST")
+        .uri("/api/event")
+        .header(header::USER_AGENT, CHROME)
+        .body(Body::from(signup_event))
+        .unwrap();
+    request.extensions_mut().insert(ConnectInfo(
+        "203.0.113.2:5000".parse::<SocketAddr>().unwrap(),
+    ));
+    assert_eq!(
+        a.app
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::ACCEPTED
+    );
+
+    let page = p.analyst.get(&format!("{base}?period=day")).await;
+    let funnel = &page.body[page.body.find("id=\"funnel-1\"").unwrap()..];
+    assert!(funnel.contains("Trial"));
+    assert!(funnel.contains("<td>2</td><td>100.0%</td>"), "{funnel}");
+    assert!(
+        funnel.contains("<td>1</td><td>50.0%</td>") && funnel.contains("−1"),
+        "{funnel}"
+    );
+}

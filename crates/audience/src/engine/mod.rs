@@ -6,6 +6,7 @@ pub mod aggregate;
 pub mod answer;
 pub mod dict;
 pub mod filter;
+pub mod funnel;
 pub mod goal;
 pub mod period;
 pub mod segment;

@@ -467,3 +467,52 @@ fn a_segment_gives_its_events_back_and_rebuilds_to_the_same_answers() {
         1
     );
 }
+
+#[test]
+fn funnels_count_visitors_going_through_the_steps_in_order_within_a_visit() {
+    use super::funnel::funnel;
+    use super::period::resolve;
+    let segments = [Segment::build(&day_one()), Segment::build(&day_two())];
+    let refs: Vec<&Segment> = segments.iter().collect();
+    let now: DateTime<Utc> = "2024-05-03T00:00:00Z".parse().unwrap();
+    let period = resolve(
+        &DateRange::Dates(date("2024-05-01"), date("2024-05-02")),
+        now,
+        chrono_tz::UTC,
+        date("2024-01-01"),
+    )
+    .unwrap();
+    let steps = [Goal::page("/pricing"), Goal::event("Signup")];
+    let shown: Vec<(String, u64, f64, u64)> = funnel(&refs, &period, None, &steps)
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.label, s.visitors, s.conversion, s.dropoff))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            ("Visit /pricing".into(), 2, 100.0, 0),
+            ("Signup".into(), 1, 50.0, 1)
+        ]
+    );
+    // The other way round, nobody went on: A signed up after seeing the pricing, not before.
+    let reversed = [Goal::event("Signup"), Goal::page("/pricing")];
+    let shown: Vec<u64> = funnel(&refs, &period, None, &reversed)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.visitors)
+        .collect();
+    assert_eq!(shown, vec![1, 0]);
+    // Filtered on French visitors: still A and C.
+    let fr = is(
+        Operator::Is,
+        Dimension::Visit(VisitDimension::Country),
+        &["FR"],
+    );
+    let shown: Vec<u64> = funnel(&refs, &period, Some(&fr), &steps)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.visitors)
+        .collect();
+    assert_eq!(shown, vec![2, 1]);
+}

@@ -313,3 +313,107 @@ pub async fn links_have_unique_slugs_and_stay_in_their_workspace(store: Arc<dyn 
         .unwrap();
     assert_eq!(store.campaign_costs(a).await.unwrap().len(), 1);
 }
+
+pub async fn funnels_follow_their_site_goals(store: Arc<dyn Store>) {
+    let (a, b) = two_workspaces(&store).await;
+    let site = store
+        .create_site(new_site(a, "example.com"), ws_audit(a, "site.create"))
+        .await
+        .unwrap();
+    let other = store
+        .create_site(new_site(a, "other.example.com"), ws_audit(a, "site.create"))
+        .await
+        .unwrap();
+    let goal = |kind, value: &'static str, site| {
+        let store = store.clone();
+        async move {
+            store
+                .add_goal(a, site, kind, value, ws_audit(a, "goal.add"))
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        }
+    };
+    let pricing = goal(GoalKind::Page, "/pricing", site.id).await;
+    let signup = goal(GoalKind::Event, "Signup", site.id).await;
+    let foreign = goal(GoalKind::Event, "Elsewhere", other.id).await;
+    let funnel = store
+        .add_funnel(
+            a,
+            site.id,
+            "Trial",
+            &[pricing, signup],
+            ws_audit(a, "funnel.add"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(funnel.steps, vec![pricing, signup]);
+    assert_eq!(
+        store
+            .add_funnel(a, site.id, "One", &[pricing], ws_audit(a, "funnel.add"))
+            .await
+            .unwrap(),
+        None,
+        "two steps at least"
+    );
+    assert_eq!(
+        store
+            .add_funnel(
+                a,
+                site.id,
+                "Mixed",
+                &[pricing, foreign],
+                ws_audit(a, "funnel.add")
+            )
+            .await
+            .unwrap(),
+        None,
+        "another site's goal"
+    );
+    assert_eq!(
+        store
+            .add_funnel(
+                b,
+                site.id,
+                "Theirs",
+                &[pricing, signup],
+                ws_audit(b, "funnel.add")
+            )
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        store
+            .add_funnel(
+                a,
+                site.id,
+                "Trial",
+                &[signup, pricing],
+                ws_audit(a, "funnel.add")
+            )
+            .await
+            .is_err(),
+        "names are unique per site"
+    );
+    assert_eq!(
+        store.funnels(a, site.id).await.unwrap(),
+        vec![funnel.clone()]
+    );
+    assert!(store.funnels(b, site.id).await.unwrap().is_empty());
+    assert!(
+        !store
+            .delete_funnel(b, site.id, funnel.id, ws_audit(b, "funnel.delete"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .delete_funnel(a, site.id, funnel.id, ws_audit(a, "funnel.delete"))
+            .await
+            .unwrap()
+    );
+    assert!(store.funnels(a, site.id).await.unwrap().is_empty());
+}

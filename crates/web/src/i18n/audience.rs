@@ -112,6 +112,15 @@ pub struct AudienceMsgs {
     pub bad_cost: &'static str,
     pub cost_per_visit: &'static str,
     pub cost_per_conversion: &'static str,
+    pub funnels: &'static str,
+    pub funnels_intro: &'static str,
+    pub funnel_name: &'static str,
+    pub funnel_step: &'static str,
+    pub add_funnel: &'static str,
+    pub funnel_added: &'static str,
+    pub funnel_removed: &'static str,
+    pub bad_funnel: &'static str,
+    pub dropoff: &'static str,
 }
 
 pub static EN: AudienceMsgs = AudienceMsgs {
@@ -223,6 +232,15 @@ pub static EN: AudienceMsgs = AudienceMsgs {
     bad_cost: "Give the campaign's name and its cost as a number (such as 125.50) with a three-letter currency (EUR).",
     cost_per_visit: "Cost per visit",
     cost_per_conversion: "Cost per conversion",
+    funnels: "Funnels",
+    funnels_intro: "An ordered path through the goals, within one visit: how many went on at each step, and how many left.",
+    funnel_name: "Name",
+    funnel_step: "Step",
+    add_funnel: "Add the funnel",
+    funnel_added: "Funnel added.",
+    funnel_removed: "Funnel removed.",
+    bad_funnel: "A funnel needs a name not used yet and at least two steps among the site's goals.",
+    dropoff: "left",
 };
 
 pub static FR: AudienceMsgs = AudienceMsgs {
@@ -334,4 +352,13 @@ pub static FR: AudienceMsgs = AudienceMsgs {
     bad_cost: "Donnez le nom de la campagne et son coût en nombre (par exemple 125,50) avec une devise en trois lettres (EUR).",
     cost_per_visit: "Coût par visite",
     cost_per_conversion: "Coût par conversion",
+    funnels: "Entonnoirs",
+    funnels_intro: "Un parcours ordonné à travers les objectifs, au cours d’une même visite : combien ont continué à chaque étape, et combien sont partis.",
+    funnel_name: "Nom",
+    funnel_step: "Étape",
+    add_funnel: "Ajouter l’entonnoir",
+    funnel_added: "Entonnoir ajouté.",
+    funnel_removed: "Entonnoir retiré.",
+    bad_funnel: "Un entonnoir demande un nom pas encore utilisé et au moins deux étapes parmi les objectifs du site.",
+    dropoff: "partis",
 };

@@ -209,6 +209,12 @@ pub struct GoalRow {
     value: String,
 }
 
+pub struct FunnelRow {
+    id: String,
+    name: String,
+    steps: String,
+}
+
 #[derive(Template)]
 #[template(path = "audience_settings.html")]
 struct SettingsPage {
@@ -220,8 +226,17 @@ struct SettingsPage {
     event_url: String,
     can_manage: bool,
     goals: Vec<GoalRow>,
+    funnels: Vec<FunnelRow>,
     notice: Option<&'static str>,
     error: Option<&'static str>,
+}
+
+/// How a goal is named in lists: `Visit /path` or the event's name.
+fn goal_label(kind: GoalKind, value: &str) -> String {
+    match kind {
+        GoalKind::Page => format!("Visit {value}"),
+        GoalKind::Event => value.to_owned(),
+    }
 }
 
 async fn settings_page(
@@ -233,10 +248,25 @@ async fn settings_page(
     error: Option<&'static str>,
 ) -> PageResult {
     let m = ctx.m();
-    let goals = state
+    let stored = state.store.goals(access.workspace.id, site.id).await?;
+    let funnels = state
         .store
-        .goals(access.workspace.id, site.id)
+        .funnels(access.workspace.id, site.id)
         .await?
+        .into_iter()
+        .map(|f| FunnelRow {
+            id: f.id.to_string(),
+            name: f.name,
+            steps: f
+                .steps
+                .iter()
+                .filter_map(|id| stored.iter().find(|g| g.id == *id))
+                .map(|g| goal_label(g.kind, &g.value))
+                .collect::<Vec<_>>()
+                .join(" → "),
+        })
+        .collect();
+    let goals = stored
         .into_iter()
         .map(|g| GoalRow {
             id: g.id.to_string(),
@@ -264,6 +294,7 @@ async fn settings_page(
         event_url: format!("{base}/api/event"),
         can_manage: access.role.allows(Permission::ManageSettings),
         goals,
+        funnels,
         notice,
         error,
     };
@@ -287,6 +318,8 @@ pub async fn settings(
         "added" => Some(m.aud.site_added),
         "goal" => Some(m.aud.goal_added),
         "goal-removed" => Some(m.aud.goal_removed),
+        "funnel" => Some(m.aud.funnel_added),
+        "funnel-removed" => Some(m.aud.funnel_removed),
         _ => None,
     };
     settings_page(&state, &ctx, &access, &site, notice, None).await
@@ -392,4 +425,82 @@ pub async fn delete_site(
         ingest.sites_changed().await;
     }
     Ok(see_other(&format!("/w/{slug}/audience")))
+}
+
+/// The funnel form: a name and up to eight steps (`step` fields, in order, empty ones skipped).
+pub async fn add_funnel(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((slug, site)): Path<(String, String)>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> PageResult {
+    let access = enter_workspace(&state, &ctx, &slug).await?;
+    access.require(Permission::ManageSettings)?;
+    let site = site_of(&state, &access, &site).await?;
+    let name: String = fields
+        .iter()
+        .find(|(k, _)| k == "name")
+        .map(|(_, v)| v.trim().chars().take(100).collect())
+        .unwrap_or_default();
+    let steps: Vec<GoalId> = fields
+        .iter()
+        .filter(|(k, v)| k == "step" && !v.is_empty())
+        .filter_map(|(_, v)| v.parse().ok())
+        .take(8)
+        .collect();
+    let refuse = || {
+        let (state, ctx, access, site) = (&state, &ctx, &access, &site);
+        async move { settings_page(state, ctx, access, site, None, Some(ctx.m().aud.bad_funnel)).await }
+    };
+    if name.is_empty() || steps.len() < 2 {
+        return refuse().await;
+    }
+    let event = AuditEvent {
+        workspace_id: Some(access.workspace.id),
+        actor: access.actor(&ctx),
+        action: "funnel.add".into(),
+        target: format!("{} {name}", site.domain),
+        details: serde_json::json!({ "steps": steps.len() }),
+    };
+    match state
+        .store
+        .add_funnel(access.workspace.id, site.id, &name, &steps, event)
+        .await
+    {
+        Ok(Some(_)) => Ok(see_other(&format!(
+            "/w/{slug}/audience/{}/settings?done=funnel",
+            site.id
+        ))),
+        Ok(None) | Err(StoreError::Conflict(_)) => refuse().await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn remove_funnel(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((slug, site, funnel)): Path<(String, String, String)>,
+) -> PageResult {
+    let access = enter_workspace(&state, &ctx, &slug).await?;
+    access.require(Permission::ManageSettings)?;
+    let site = site_of(&state, &access, &site).await?;
+    let funnel: relais_core::FunnelId = funnel.parse().map_err(|_| WebError::not_found())?;
+    let event = AuditEvent {
+        workspace_id: Some(access.workspace.id),
+        actor: access.actor(&ctx),
+        action: "funnel.remove".into(),
+        target: site.domain.clone(),
+        details: serde_json::Value::Null,
+    };
+    if !state
+        .store
+        .delete_funnel(access.workspace.id, site.id, funnel, event)
+        .await?
+    {
+        return Err(WebError::not_found());
+    }
+    Ok(see_other(&format!(
+        "/w/{slug}/audience/{}/settings?done=funnel-removed",
+        site.id
+    )))
 }

@@ -180,6 +180,19 @@ pub struct Bar {
     visitors: u64,
 }
 
+pub struct FunnelStep {
+    label: String,
+    visitors: u64,
+    conversion: String,
+    dropoff: u64,
+    bar: u64,
+}
+
+pub struct FunnelView {
+    name: String,
+    steps: Vec<FunnelStep>,
+}
+
 pub struct ActiveFilter {
     label: String,
     remove: String,
@@ -211,6 +224,7 @@ struct DashboardPage {
     graph_first: String,
     graph_last: String,
     panels: Vec<Panel>,
+    funnels: Vec<FunnelView>,
 }
 
 /// The panels: (id, title, dimension, second column). Sources and pages are Plausible's order.
@@ -368,6 +382,7 @@ pub async fn show_dashboard(
         });
     }
 
+    let funnels = funnel_views(&state, &access, &site, &info, &view).await?;
     let online = match state.audience.get() {
         Some(ingest) => ingest
             .events()
@@ -436,7 +451,62 @@ pub async fn show_dashboard(
         bars,
         graph_width,
         panels,
+        funnels,
     })
+}
+
+/// Each funnel of the site, through the page's period and filters.
+async fn funnel_views(
+    state: &AppState,
+    access: &super::Access,
+    site: &relais_store::audience::Site,
+    info: &SiteInfo,
+    view: &View,
+) -> Result<Vec<FunnelView>, WebError> {
+    use relais_audience::engine::goal::Goal;
+    use relais_store::audience::GoalKind;
+    let Some(ingest) = state.audience.get() else {
+        return Ok(Vec::new());
+    };
+    let goals = state.store.goals(access.workspace.id, site.id).await?;
+    let mut out = Vec::new();
+    for funnel in state.store.funnels(access.workspace.id, site.id).await? {
+        let steps: Vec<Goal> = funnel
+            .steps
+            .iter()
+            .filter_map(|id| goals.iter().find(|g| g.id == *id))
+            .map(|g| match g.kind {
+                GoalKind::Page => Goal::page(&g.value),
+                GoalKind::Event => Goal::event(&g.value),
+            })
+            .collect();
+        let figures = ingest
+            .events()
+            .funnel(
+                info,
+                &steps,
+                &view.date_range(),
+                view.filter().as_ref(),
+                Utc::now(),
+            )
+            .await
+            .map_err(WebError::internal)?;
+        let top = figures.first().map_or(0, |s| s.visitors).max(1);
+        out.push(FunnelView {
+            name: funnel.name,
+            steps: figures
+                .into_iter()
+                .map(|s| FunnelStep {
+                    bar: s.visitors * 100 / top,
+                    conversion: format!("{:.1}%", s.conversion),
+                    label: s.label,
+                    visitors: s.visitors,
+                    dropoff: s.dropoff,
+                })
+                .collect(),
+        });
+    }
+    Ok(out)
 }
 
 fn figures(a: &'static AudienceMsgs, top: &[Metric], row: Option<&Row>) -> Vec<Figure> {
