@@ -439,3 +439,52 @@ async fn funnels_are_made_of_goals_and_shown_through_the_page_filters() {
         "{funnel}"
     );
 }
+
+#[tokio::test]
+async fn campaigns_show_what_a_visit_and_a_conversion_cost() {
+    let a = audience().await;
+    let mut p = people(&a).await;
+    let id = site_id(&a, "shop.example.com").await;
+    for ip in ["203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"] {
+        view(
+            &a,
+            "https://shop.example.com/?utm_campaign=noel&utm_source=bluesky",
+            None,
+            ip,
+        )
+        .await;
+    }
+    let signup = json!({"n": "Signup", "u": "https://shop.example.com/", "d": "shop.example.com"})
+        .to_string();
+    let mut request = Request::builder()
+        .method("POST")
+        .uri("/api/event")
+        .header(header::USER_AGENT, CHROME)
+        .body(Body::from(signup))
+        .unwrap();
+    request.extensions_mut().insert(ConnectInfo(
+        "203.0.113.1:5000".parse::<SocketAddr>().unwrap(),
+    ));
+    a.app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(
+        p.manager
+            .post(
+                "/w/alpha/audience/campaigns",
+                &[("campaign", "noel"), ("cost", "10"), ("currency", "EUR")]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let page = p
+        .analyst
+        .get(&format!("/w/alpha/audience/{id}?period=day"))
+        .await;
+    // 10 EUR for 4 visits and 1 conversion.
+    assert!(
+        page.body
+            .contains("Cost per visit : 2.50 EUR · Cost per conversion : 10.00 EUR"),
+        "{}",
+        &page.body[page.body.find("panel-campaigns").unwrap()..][..900]
+    );
+}

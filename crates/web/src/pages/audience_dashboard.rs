@@ -16,6 +16,8 @@ use relais_audience::query::{
     Condition, DateRange, Dimension, EventDimension, Filter, Include, Metric, Operator, Pagination,
     Query, TimeGrain, VisitDimension,
 };
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use super::audience::site_of;
@@ -158,6 +160,8 @@ pub struct Figure {
 
 pub struct PanelRow {
     label: String,
+    /// What the row cost, for campaigns with a known cost.
+    note: String,
     visitors: u64,
     extra: String,
     href: String,
@@ -348,6 +352,11 @@ pub async fn show_dashboard(
             .max()
             .unwrap_or(0)
             .max(1);
+        let costs = if dimension == Dimension::Visit(VisitDimension::UtmCampaign) {
+            campaign_costs(&state, &access.workspace, &info, &view, a).await?
+        } else {
+            HashMap::new()
+        };
         let rows = answer
             .results
             .iter()
@@ -355,6 +364,7 @@ pub async fn show_dashboard(
                 let label = r.dimensions.first().cloned().unwrap_or_default();
                 let visitors = number(&r.metrics[0]);
                 PanelRow {
+                    note: costs.get(&label).cloned().unwrap_or_default(),
                     href: view.with_filter(&dimension, &label).href(&base),
                     extra: show(&r.metrics[1]),
                     bar: visitors * 100 / largest,
@@ -453,6 +463,68 @@ pub async fn show_dashboard(
         panels,
         funnels,
     })
+}
+
+/// What each campaign's visit and conversion cost, for the campaigns whose cost is known: the
+/// cost divided by the campaign's visits (and by its visitors who reached a goal) in the view.
+async fn campaign_costs(
+    state: &AppState,
+    workspace: &relais_store::Workspace,
+    info: &SiteInfo,
+    view: &View,
+    a: &'static AudienceMsgs,
+) -> Result<HashMap<String, String>, WebError> {
+    let costs = state.store.campaign_costs(workspace.id).await?;
+    if costs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let campaign = Dimension::Visit(VisitDimension::UtmCampaign);
+    let visits = ask(
+        state,
+        info,
+        &view.query(&[Metric::Visits], vec![campaign.clone()], 10_000),
+    )
+    .await?;
+    let mut converted = HashMap::new();
+    if !info.goals.is_empty() {
+        let mut q = view.query(&[Metric::Visitors], vec![campaign], 10_000);
+        let any_goal = Filter::Condition(Condition {
+            operator: Operator::Is,
+            dimension: Dimension::Event(EventDimension::Goal),
+            clauses: info.goals.iter().map(|g| g.display_name()).collect(),
+            case_sensitive: true,
+        });
+        q.filter = Some(match q.filter.take() {
+            Some(f) => Filter::And(vec![f, any_goal]),
+            None => any_goal,
+        });
+        for row in ask(state, info, &q).await?.results {
+            converted.insert(
+                row.dimensions.first().cloned().unwrap_or_default(),
+                number(&row.metrics[0]),
+            );
+        }
+    }
+    let money = |cents: f64, currency: &str| format!("{:.2} {currency}", cents / 100.0);
+    let mut out = HashMap::new();
+    for row in visits.results {
+        let name = row.dimensions.first().cloned().unwrap_or_default();
+        let Some(cost) = costs.iter().find(|c| c.campaign == name) else {
+            continue;
+        };
+        let n = number(&row.metrics[0]).max(1) as f64;
+        let mut note = format!(
+            "{} : {}",
+            a.cost_per_visit,
+            money(cost.cost_cents as f64 / n, &cost.currency)
+        );
+        if let Some(&c) = converted.get(&name).filter(|c| **c > 0) {
+            let each = money(cost.cost_cents as f64 / c as f64, &cost.currency);
+            note.push_str(&format!(" · {} : {each}", a.cost_per_conversion));
+        }
+        out.insert(name, note);
+    }
+    Ok(out)
 }
 
 /// Each funnel of the site, through the page's period and filters.
