@@ -385,3 +385,147 @@ async fn expired_and_password_protected_links() {
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn a_posts_links_become_tracked_links_per_channel_and_its_page_shows_what_they_brought() {
+    let a = audience().await;
+    let alpha = a
+        .app
+        .store
+        .workspace_by_slug(&Slug::parse("alpha").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    for (network, name, settings) in [
+        (
+            "bluesky",
+            "Bluesky FR",
+            serde_json::json!({"service": "https://pds.example", "handle": "brand.example"}),
+        ),
+        (
+            "mastodon",
+            "Mastodon",
+            serde_json::json!({"instance": "https://mastodon.example"}),
+        ),
+    ] {
+        a.app
+            .store
+            .create_channel(
+                relais_store::NewChannel {
+                    id: relais_core::ChannelId::new(),
+                    workspace_id: alpha.id,
+                    network: network.into(),
+                    name: name.into(),
+                    settings,
+                    secrets: Default::default(),
+                    created_by: None,
+                },
+                common::cli_audit("channel.create"),
+            )
+            .await
+            .unwrap();
+    }
+    let mut editor = member(&a, "editor@alpha.test", "alpha", Role::Editor).await;
+    editor.get("/w/alpha/publish").await;
+    let made = editor
+        .post(
+            "/w/alpha/publish",
+            &[
+                ("channel", "Bluesky FR"),
+                ("channel", "Mastodon"),
+                (
+                    "text",
+                    "Notre sélection de Noël : https://shop.example.com/noel ✨",
+                ),
+                ("track_links", "1"),
+                ("at", "2031-05-01T09:00"),
+                ("time_zone", "Europe/Paris"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let post = a.app.store.posts(alpha.id, 10).await.unwrap().remove(0);
+    let links = a.app.store.links_of_post(alpha.id, post.id).await.unwrap();
+    assert_eq!(links.len(), 2, "one short link per channel");
+    let bluesky = links
+        .iter()
+        .find(|l| l.target.contains("utm_source=bluesky"))
+        .unwrap();
+    assert!(
+        bluesky.target.starts_with("https://shop.example.com/noel?")
+            && bluesky.target.contains("utm_medium=social")
+    );
+    let campaign = bluesky.campaign.clone().unwrap();
+    assert!(
+        links
+            .iter()
+            .all(|l| l.campaign.as_deref() == Some(campaign.as_str()))
+    );
+    // Each channel's text carries its own short link.
+    let targets = a.app.store.targets_of(alpha.id, post.id).await.unwrap();
+    let texts: Vec<String> = targets
+        .iter()
+        .map(|t| t.parts.clone().unwrap_or_default().remove(0).text)
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains(&format!("/l/{}", bluesky.slug))),
+        "{texts:?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .all(|t| t.contains("http://relais.test/l/") && !t.contains("shop.example.com")),
+        "{texts:?}"
+    );
+
+    // Someone clicks the Bluesky link, lands on the site with its tags, and signs up.
+    let went = follow(&a, &format!("/l/{}", bluesky.slug), IPHONE, "GET", None).await;
+    let landing = went.location.unwrap();
+    for body in [
+        serde_json::json!({"n": "pageview", "u": landing, "d": "shop.example.com", "r": "https://bsky.app/"}),
+        serde_json::json!({"n": "Signup", "u": "https://shop.example.com/noel", "d": "shop.example.com"}),
+    ] {
+        let mut request = Request::builder()
+            .method("POST")
+            .uri("/api/event")
+            .header(header::USER_AGENT, IPHONE)
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        request
+            .extensions_mut()
+            .insert(ConnectInfo("8.8.8.8:4000".parse::<SocketAddr>().unwrap()));
+        assert_eq!(
+            a.app
+                .router
+                .clone()
+                .oneshot(request)
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::ACCEPTED
+        );
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let page = loop {
+        let page = editor
+            .get(&format!("/w/alpha/publish/posts/{}", post.id))
+            .await;
+        if page.body.contains("<td>bluesky</td><td>1</td>") || Instant::now() > deadline {
+            break page;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let section = &page.body[page.body.find("id=\"post-links\"").unwrap()..];
+    assert!(
+        section.contains("<td>bluesky</td><td>1</td>")
+            && section.contains("<td>mastodon</td><td>0</td>"),
+        "{section}"
+    );
+    assert!(
+        section.contains("id=\"brought-visitors\">1<")
+            && section.contains("id=\"brought-conversions\">1<"),
+        "{section}"
+    );
+}

@@ -17,7 +17,7 @@ pub use click::{Click, click_of};
 pub use qr::{qr_png, qr_svg};
 pub use rules::{Access, access};
 pub use slug::{check_slug, random_slug};
-pub use target::{Campaign, build_target, links_in_text};
+pub use target::{Campaign, build_target, links_in_text, rewrite_links};
 
 /// Why a link could not be made as asked. Each message says what to change, for the form that
 /// creates links.

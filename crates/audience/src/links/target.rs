@@ -211,6 +211,22 @@ fn web_url(written: &str) -> Option<Url> {
     Url::parse(written).ok().filter(is_web_address)
 }
 
+/// The text with each of its links replaced by what `short` gives for it (a link for which it
+/// gives `None` stays as written).
+pub fn rewrite_links(text: &str, mut short: impl FnMut(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (range, url) in links_in_text(text) {
+        if let Some(replacement) = short(&url) {
+            out.push_str(&text[at..range.start]);
+            out.push_str(&replacement);
+            at = range.end;
+        }
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -491,5 +507,19 @@ mod tests {
             .filter_map(|n| char::from_u32(n.wrapping_mul(2_654_435_761) % 0x11_0000))
             .collect();
         let _ = links_in_text(&garbage);
+    }
+
+    #[test]
+    fn links_are_rewritten_in_place_and_the_rest_kept() {
+        let text = "Nos offres : https://shop.example.com/noel. Et (https://blog.example.com/a) !";
+        let mut n = 0;
+        let out = rewrite_links(text, |url| {
+            n += 1;
+            (!url.contains("blog")).then(|| format!("https://r.example/l/{n}"))
+        });
+        assert_eq!(
+            out,
+            "Nos offres : https://r.example/l/1. Et (https://blog.example.com/a) !"
+        );
     }
 }

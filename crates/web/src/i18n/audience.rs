@@ -121,6 +121,11 @@ pub struct AudienceMsgs {
     pub funnel_removed: &'static str,
     pub bad_funnel: &'static str,
     pub dropoff: &'static str,
+    pub track_links: &'static str,
+    pub track_links_hint: &'static str,
+    pub post_links: &'static str,
+    pub brought: &'static str,
+    pub conversions: &'static str,
 }
 
 pub static EN: AudienceMsgs = AudienceMsgs {
@@ -241,6 +246,11 @@ pub static EN: AudienceMsgs = AudienceMsgs {
     funnel_removed: "Funnel removed.",
     bad_funnel: "A funnel needs a name not used yet and at least two steps among the site's goals.",
     dropoff: "left",
+    track_links: "Track the links",
+    track_links_hint: "Each link becomes a short link per channel, tagged with the network and this post's campaign: the post's page then shows the clicks and the visits and conversions it brought.",
+    post_links: "Links and visits brought",
+    brought: "Brought to the sites",
+    conversions: "Conversions",
 };
 
 pub static FR: AudienceMsgs = AudienceMsgs {
@@ -361,4 +371,9 @@ pub static FR: AudienceMsgs = AudienceMsgs {
     funnel_removed: "Entonnoir retiré.",
     bad_funnel: "Un entonnoir demande un nom pas encore utilisé et au moins deux étapes parmi les objectifs du site.",
     dropoff: "partis",
+    track_links: "Suivre les liens",
+    track_links_hint: "Chaque lien devient un lien court par canal, balisé avec le réseau et la campagne de cette publication : la page de la publication montre alors les clics, et les visites et conversions qu’elle a amenées.",
+    post_links: "Liens et visites amenées",
+    brought: "Amené aux sites",
+    conversions: "Conversions",
 };

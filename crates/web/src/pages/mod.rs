@@ -16,6 +16,7 @@ pub mod links;
 pub mod members;
 pub mod notify;
 pub mod post;
+pub mod post_links;
 pub mod publish;
 pub mod queue;
 pub mod session;

@@ -51,6 +51,8 @@ struct PostPage {
     can_comment: bool,
     can_decide: bool,
     error: Option<String>,
+    links: Vec<super::post_links::PostLinkLine>,
+    brought: super::post_links::Brought,
 }
 
 async fn post_of(state: &AppState, access: &Access, id: &str) -> Result<Post, WebError> {
@@ -120,6 +122,7 @@ async fn page(
             body: c.body,
         })
         .collect();
+    let (links, brought) = super::post_links::of_post(state, access, post.id).await?;
     let slug = ws.slug.to_string();
     let id = post.id.to_string();
     render(&PostPage {
@@ -145,6 +148,8 @@ async fn page(
         can_decide: post.status == PostStatus::PendingApproval
             && access.role.allows(Permission::Approve),
         error,
+        links,
+        brought,
     })
 }
 

@@ -334,8 +334,26 @@ pub async fn submit(
         repeat,
         ..Compose::default()
     };
+    let mut request = request;
+    let tracking = if form.get("track_links") == "1" {
+        let (variants, pending) = super::post_links::track(
+            &state,
+            &access,
+            &request.channels,
+            &request.texts,
+            &request.variants,
+        )
+        .await?;
+        request.variants = variants;
+        Some(pending)
+    } else {
+        None
+    };
     match compose::submit(state.store.as_ref(), &access.workspace, &author, request).await {
         Ok(submitted) => {
+            if let Some(pending) = tracking {
+                super::post_links::keep(&state, &ctx, &access, submitted.post.id, pending).await?;
+            }
             if needs_approval {
                 super::notify::approval_asked(
                     &state,
