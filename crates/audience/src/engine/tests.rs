@@ -516,3 +516,67 @@ fn funnels_count_visitors_going_through_the_steps_in_order_within_a_visit() {
         .collect();
     assert_eq!(shown, vec![2, 1]);
 }
+
+#[test]
+fn every_other_dimension_of_the_day() {
+    use Metric::Visitors;
+    let rows = |d: Dimension| ask(&query(&[Visitors], vec![d], None));
+    assert_eq!(
+        rows(Dimension::Visit(VisitDimension::Referrer)),
+        vec![
+            json!(["bluesky.example/x", 2]),
+            json!(["(none)", 1]),
+            json!(["google.example/x", 1])
+        ]
+    );
+    assert_eq!(
+        rows(Dimension::Visit(VisitDimension::Channel)),
+        vec![
+            json!(["Organic Social", 2]),
+            json!(["Direct", 1]),
+            json!(["Organic Search", 1])
+        ]
+    );
+    assert_eq!(
+        rows(Dimension::Visit(VisitDimension::Country)),
+        vec![json!(["FR", 2]), json!(["DE", 1])]
+    );
+    assert_eq!(
+        rows(Dimension::Visit(VisitDimension::Device)),
+        vec![json!(["Mobile", 2]), json!(["Desktop", 1])]
+    );
+    assert_eq!(
+        rows(Dimension::Visit(VisitDimension::UtmCampaign)),
+        vec![json!(["(none)", 3])]
+    );
+    assert_eq!(
+        rows(Dimension::Visit(VisitDimension::ExitPage)),
+        vec![
+            json!(["/", 2]),
+            json!(["/blog/a", 1]),
+            json!(["/pricing", 1])
+        ]
+    );
+    assert_eq!(
+        rows(Dimension::Visit(VisitDimension::EntryPageHostname)),
+        vec![json!(["example.com", 3])]
+    );
+    assert_eq!(
+        rows(Dimension::Event(EventDimension::Hostname)),
+        vec![json!(["example.com", 3])]
+    );
+    assert_eq!(
+        rows(Dimension::Event(EventDimension::Name)),
+        vec![json!(["pageview", 3]), json!(["Signup", 1])]
+    );
+    let mut month = query(&[Visitors], vec![Dimension::Time(TimeGrain::Month)], None);
+    month.date_range = DateRange::Dates(date("2024-04-20"), date("2024-05-02"));
+    assert_eq!(
+        ask(&month),
+        vec![json!(["2024-05-01", 4])],
+        "3 visitors on 1 May and 1 on 2 May"
+    );
+    let mut week = query(&[Visitors], vec![Dimension::Time(TimeGrain::Week)], None);
+    week.date_range = DateRange::Dates(date("2024-04-29"), date("2024-05-05"));
+    assert_eq!(ask(&week), vec![json!(["2024-04-29", 4])]);
+}
