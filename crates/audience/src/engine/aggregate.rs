@@ -99,6 +99,13 @@ pub fn aggregate(
         if last < period.start_ms || first >= period.end_ms {
             continue;
         }
+        if let Some(rolled) = rolled_up(seg, period, dimensions, filter, &starts) {
+            for (codes, totals) in rolled {
+                let labels = labels(seg, dimensions, goals, &grouped.buckets, &codes);
+                grouped.rows.entry(labels).or_default().add(&totals);
+            }
+            continue;
+        }
         let pass = SegmentPass::new(seg, period, dimensions, filter, goals, &starts)?;
         for (codes, totals) in pass.run() {
             let labels = labels(seg, dimensions, goals, &grouped.buckets, &codes);
@@ -106,6 +113,99 @@ pub fn aggregate(
         }
     }
     Ok(grouped)
+}
+
+/// Whole-segment answers, by the non-time dimension they group by (none, or one): a segment
+/// lying wholly inside a query's period and inside one of its time buckets, queried without a
+/// filter, gives the same rows every time, so they are computed once (by the very pass that
+/// scans) and summed from then on. Visitors stay exact: they are distinct within a segment and
+/// summed across segments anyway.
+#[derive(Default)]
+pub struct RollupCache(
+    std::sync::Mutex<HashMap<Option<Dimension>, std::sync::Arc<HashMap<Codes, Totals>>>>,
+);
+
+impl Clone for RollupCache {
+    /// A copy of a segment (a day still going on) starts without the original's answers.
+    fn clone(&self) -> Self {
+        RollupCache::default()
+    }
+}
+
+impl std::fmt::Debug for RollupCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RollupCache")
+    }
+}
+
+/// The rows of a segment from its rollups, laid out for `dimensions`; `None` when the query
+/// cannot use them (a filter, a part of the segment outside the period or split between time
+/// buckets, more than one other dimension, goals or properties).
+fn rolled_up(
+    seg: &Segment,
+    period: &Period,
+    dimensions: &[Dimension],
+    filter: Option<&Filter>,
+    starts: &[i64],
+) -> Option<Vec<(Codes, Totals)>> {
+    let (first, last) = seg.span()?;
+    if filter.is_some() || first < period.start_ms || last >= period.end_ms {
+        return None;
+    }
+    let others: Vec<&Dimension> = dimensions
+        .iter()
+        .filter(|d| !matches!(d, Dimension::Time(_)))
+        .collect();
+    let other = match others.as_slice() {
+        [] => None,
+        [d] if matches!(d, Dimension::Visit(_))
+            || matches!(
+                d,
+                Dimension::Event(
+                    EventDimension::Page | EventDimension::Name | EventDimension::Hostname
+                )
+            ) =>
+        {
+            Some((*d).clone())
+        }
+        _ => return None,
+    };
+    let bucket_of = |t: i64| starts.partition_point(|&s| s <= t).saturating_sub(1);
+    let bucket = bucket_of(first);
+    if bucket != bucket_of(last) {
+        return None;
+    }
+    let table = {
+        let mut cache = seg.rollups.0.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .entry(other.clone())
+            .or_insert_with(|| {
+                let whole = Period {
+                    start_ms: i64::MIN,
+                    end_ms: i64::MAX,
+                    ..*period
+                };
+                let dims: Vec<Dimension> = other.iter().cloned().collect();
+                let pass = SegmentPass::new(seg, &whole, &dims, None, &[], &[]);
+                std::sync::Arc::new(pass.map(|p| p.run()).unwrap_or_default())
+            })
+            .clone()
+    };
+    Some(
+        table
+            .iter()
+            .map(|(rolled, totals)| {
+                let mut codes = [NONE; MAX_DIMENSIONS];
+                for (slot, d) in dimensions.iter().enumerate() {
+                    codes[slot] = match d {
+                        Dimension::Time(_) => bucket as u32,
+                        _ => rolled[0],
+                    };
+                }
+                (codes, *totals)
+            })
+            .collect(),
+    )
 }
 
 struct SegmentPass<'a> {

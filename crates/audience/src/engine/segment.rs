@@ -96,6 +96,8 @@ pub struct Segment {
     pub sessions: SessionColumns,
     pub dicts: Dicts,
     pub visitors: u32,
+    /// Whole-segment answers kept once computed (see `aggregate::RollupCache`).
+    pub rollups: super::aggregate::RollupCache,
 }
 
 impl Segment {
