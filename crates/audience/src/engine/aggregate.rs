@@ -121,9 +121,10 @@ pub fn aggregate(
 /// scans) and summed from then on. Visitors stay exact: they are distinct within a segment and
 /// summed across segments anyway.
 #[derive(Default)]
-pub struct RollupCache(
-    std::sync::Mutex<HashMap<Option<Dimension>, std::sync::Arc<HashMap<Codes, Totals>>>>,
-);
+pub struct RollupCache(std::sync::Mutex<HashMap<Option<Dimension>, Rows>>);
+
+/// A segment's rows by their codes, shared between queries.
+type Rows = std::sync::Arc<HashMap<Codes, Totals>>;
 
 impl Clone for RollupCache {
     /// A copy of a segment (a day still going on) starts without the original's answers.
