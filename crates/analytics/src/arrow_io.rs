@@ -156,6 +156,7 @@ pub fn read_segment(dir: &Path) -> Result<Segment, SegmentIoError> {
         events: event_columns,
         sessions: session_columns,
         dicts,
+        rollups: Default::default(),
     };
     check(&seg).map_err(|reason| format(&path, reason))?;
     Ok(seg)
