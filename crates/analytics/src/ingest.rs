@@ -6,13 +6,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use relais_audience::classify::agent::is_bot;
+use relais_audience::classify::agent::{Agent, agent_of, is_bot};
 use relais_audience::classify::channel::channel_of;
 use relais_audience::classify::utm::Utm;
 use relais_audience::engine::period::utc_day;
-use relais_audience::event::{Event, Seen, classify};
+use relais_audience::event::{Event, Seen, classify_with};
 use relais_audience::hit::{Hit, SiteRef};
-use relais_audience::links::{Click, click_of};
+use relais_audience::links::{Click, click_with};
 use relais_audience::session::Sessions;
 use relais_audience::visitor::{Salt, visitor_id};
 use relais_store::Store;
@@ -68,7 +68,14 @@ pub struct Ingest {
     sites: RwLock<SiteCache>,
     salts: Mutex<HashMap<NaiveDate, Salt>>,
     sessions: Mutex<Sessions>,
+    /// Readings of the user agents seen lately: a site's visitors use a few hundred browsers,
+    /// and reading a user agent is the costliest step of a hit.
+    agents: Mutex<HashMap<String, (Agent, bool)>>,
 }
+
+/// Most user agents remembered; the memory is emptied when full (cheaper than an LRU, and a
+/// busy site refills it with its common browsers within seconds).
+const AGENTS_KEPT: usize = 20_000;
 
 fn storage(e: impl std::fmt::Display) -> AnalyticsError {
     AnalyticsError::Storage(e.to_string())
@@ -93,12 +100,14 @@ impl Ingest {
             sites: RwLock::new(SiteCache::default()),
             salts: Mutex::new(HashMap::new()),
             sessions: Mutex::new(sessions),
+            agents: Mutex::new(HashMap::new()),
         })
     }
 
     /// Records a hit seen at `seen`.
     pub async fn record(&self, hit: &Hit, seen: Seen<'_>) -> Result<Outcome, AnalyticsError> {
-        if is_bot(seen.user_agent) {
+        let (agent, robot) = self.read_agent(seen.user_agent);
+        if robot {
             return Ok(Outcome::Dropped(Drop::Robot));
         }
         let sites = self.resolve(&hit.sites).await?;
@@ -119,7 +128,7 @@ impl Ingest {
                     Some(sessions.visit(key, visitor, seen.at_ms))
                 };
                 if let Some(visit) = visit {
-                    events.push(classify(hit, site, seen, visitor, visit));
+                    events.push(classify_with(hit, site, seen, visitor, visit, &agent));
                 }
             }
             if sessions.len() > 10_000 {
@@ -144,7 +153,8 @@ impl Ingest {
         referrer: Option<&str>,
         seen: Seen<'_>,
     ) -> Result<Click, AnalyticsError> {
-        let click = click_of(seen.at_ms, referrer, seen.ip, seen.user_agent);
+        let (agent, robot) = self.read_agent(seen.user_agent);
+        let click = click_with(seen.at_ms, referrer, seen.ip, agent.device, robot);
         let salt = self.salt(utc_day(seen.at_ms)).await?;
         let visitor = visitor_id(&salt, link_id, &seen.ip.to_string(), seen.user_agent);
         let visit = self
@@ -184,6 +194,29 @@ impl Ingest {
         };
         self.events.append(vec![event]).await?;
         Ok(click)
+    }
+
+    /// What a user agent says of itself, and whether it is a robot, remembered.
+    fn read_agent(&self, user_agent: &str) -> (Agent, bool) {
+        if let Some(reading) = self
+            .agents
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(user_agent)
+        {
+            return reading.clone();
+        }
+        // Read without holding the lock: other requests go on meanwhile.
+        let reading = (agent_of(user_agent), is_bot(user_agent));
+        let mut known = self.agents.lock().unwrap_or_else(|p| p.into_inner());
+        if known.len() >= AGENTS_KEPT {
+            known.clear();
+        }
+        // Only the first 512 bytes are read anyway; longer keys would only fill the memory.
+        if user_agent.len() <= 512 {
+            known.insert(user_agent.to_owned(), reading.clone());
+        }
+        reading
     }
 
     /// The ids of the registered sites a hit names.

@@ -83,6 +83,26 @@ pub struct Seen<'a> {
 /// Classifies a hit for one site. The visitor and visit are given by the caller, which holds the
 /// day's salt and the open visits.
 pub fn classify(hit: &Hit, site: &str, seen: Seen<'_>, visitor: u64, session: u64) -> Event {
+    classify_with(
+        hit,
+        site,
+        seen,
+        visitor,
+        session,
+        &agent::agent_of(seen.user_agent),
+    )
+}
+
+/// [`classify`] with the user agent already read (the ingestion keeps the readings of the user
+/// agents it sees often: reading one is the costliest part of classifying a hit).
+pub fn classify_with(
+    hit: &Hit,
+    site: &str,
+    seen: Seen<'_>,
+    visitor: u64,
+    session: u64,
+    agent: &agent::Agent,
+) -> Event {
     let campaign = utm::utm_of(&hit.url);
     let hostname = hit.hostname();
     // A link from one page of the site to another is navigation, not a source.
@@ -93,7 +113,6 @@ pub fn classify(hit: &Hit, site: &str, seen: Seen<'_>, visitor: u64, session: u6
     let source = source::source_of(referrer, campaign.source.as_deref());
     let referrer_host = referrer.and_then(|r| r.host_str()).map(strip_www);
     let channel = channel::channel_of(source.as_deref(), referrer_host, &campaign);
-    let agent = agent::agent_of(seen.user_agent);
     Event {
         site: site.to_string(),
         at_ms: seen.at_ms,
@@ -111,10 +130,10 @@ pub fn classify(hit: &Hit, site: &str, seen: Seen<'_>, visitor: u64, session: u6
         utm_content: campaign.content,
         utm_term: campaign.term,
         country: country::country_of(seen.ip).map(|cc| String::from_utf8_lossy(&cc).into_owned()),
-        browser: agent.browser,
-        browser_version: agent.browser_version,
-        os: agent.os,
-        os_version: agent.os_version,
+        browser: agent.browser.clone(),
+        browser_version: agent.browser_version.clone(),
+        os: agent.os.clone(),
+        os_version: agent.os_version.clone(),
         device: agent.device.map(|d| d.as_str().to_string()),
         props: hit.props.clone(),
         revenue: hit.revenue.as_ref().map(|r| (r.amount, r.currency.clone())),

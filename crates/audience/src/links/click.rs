@@ -28,14 +28,32 @@ pub struct Click {
 
 /// The facts of one request for `/l/{slug}`, from what the server saw of it.
 pub fn click_of(at_ms: i64, referrer: Option<&str>, ip: IpAddr, user_agent: &str) -> Click {
+    let reading = agent::agent_of(user_agent);
+    click_with(
+        at_ms,
+        referrer,
+        ip,
+        reading.device,
+        agent::is_bot(user_agent),
+    )
+}
+
+/// [`click_of`] with the user agent already read (its device, and whether it is a robot).
+pub fn click_with(
+    at_ms: i64,
+    referrer: Option<&str>,
+    ip: IpAddr,
+    device: Option<Device>,
+    robot: bool,
+) -> Click {
     Click {
         at_ms,
         source: referrer
             .and_then(readable_referrer)
             .and_then(|r| source::source_of(Some(&r), None)),
         country: country::country_of(ip).map(|cc| String::from_utf8_lossy(&cc).into_owned()),
-        device: agent::agent_of(user_agent).device,
-        robot: agent::is_bot(user_agent),
+        device,
+        robot,
     }
 }
 

@@ -13,7 +13,7 @@ pub mod rules;
 pub mod slug;
 pub mod target;
 
-pub use click::{Click, click_of};
+pub use click::{Click, click_of, click_with};
 pub use qr::{qr_png, qr_svg};
 pub use rules::{Access, access};
 pub use slug::{check_slug, random_slug};
