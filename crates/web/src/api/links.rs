@@ -168,6 +168,38 @@ fn go(state: &AppState, link: &Link, headers: &HeaderMap, peer: Option<SocketAdd
     response
 }
 
+/// The link a request names, or the page to answer instead.
+async fn named(state: &AppState, slug: &str) -> Result<Arc<Link>, Response> {
+    match lookup(state, slug).await? {
+        Some(link) => Ok(link),
+        None => Err(message(
+            StatusCode::NOT_FOUND,
+            "This link does not exist. / Ce lien n’existe pas.",
+        )),
+    }
+}
+
+/// Sends the visitor on, or answers why not (expired; a password to give, again when wrong).
+fn decide(
+    state: &AppState,
+    link: &Link,
+    password_ok: bool,
+    tried: bool,
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+) -> Response {
+    let now = Utc::now().timestamp_millis();
+    let expires = link.expires_at.map(|t| t.millis());
+    match access(expires, link.password_hash.is_some(), password_ok, now) {
+        Access::Expired => message(
+            StatusCode::GONE,
+            "This link has expired. / Ce lien a expiré.",
+        ),
+        Access::NeedsPassword => password_form(&link.slug, tried),
+        Access::Redirect => go(state, link, headers, peer),
+    }
+}
+
 async fn follow(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -178,29 +210,9 @@ async fn follow(
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
-    let link = match lookup(&state, &slug).await {
-        Ok(Some(link)) => link,
-        Ok(None) => {
-            return message(
-                StatusCode::NOT_FOUND,
-                "This link does not exist. / Ce lien n’existe pas.",
-            );
-        }
-        Err(response) => return response,
-    };
-    let now = Utc::now().timestamp_millis();
-    match access(
-        link.expires_at.map(|t| t.millis()),
-        link.password_hash.is_some(),
-        false,
-        now,
-    ) {
-        Access::Expired => message(
-            StatusCode::GONE,
-            "This link has expired. / Ce lien a expiré.",
-        ),
-        Access::NeedsPassword => password_form(&link.slug, false),
-        Access::Redirect => go(&state, &link, &parts.headers, peer),
+    match named(&state, &slug).await {
+        Ok(link) => decide(&state, &link, false, false, &parts.headers, peer),
+        Err(response) => response,
     }
 }
 
@@ -214,14 +226,8 @@ async fn unlock(
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
-    let link = match lookup(&state, &slug).await {
-        Ok(Some(link)) => link,
-        Ok(None) => {
-            return message(
-                StatusCode::NOT_FOUND,
-                "This link does not exist. / Ce lien n’existe pas.",
-            );
-        }
+    let link = match named(&state, &slug).await {
+        Ok(link) => link,
         Err(response) => return response,
     };
     let Ok(bytes) = axum::body::to_bytes(body, 4096).await else {
@@ -232,18 +238,5 @@ async fn unlock(
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
     let ok = crate::auth::password::verify(password, link.password_hash.clone()).await;
-    let now = Utc::now().timestamp_millis();
-    match access(
-        link.expires_at.map(|t| t.millis()),
-        link.password_hash.is_some(),
-        ok,
-        now,
-    ) {
-        Access::Expired => message(
-            StatusCode::GONE,
-            "This link has expired. / Ce lien a expiré.",
-        ),
-        Access::NeedsPassword => password_form(&link.slug, true),
-        Access::Redirect => go(&state, &link, &parts.headers, peer),
-    }
+    decide(&state, &link, ok, true, &parts.headers, peer)
 }

@@ -297,17 +297,28 @@ fn duration(seconds: u64) -> String {
     }
 }
 
+/// The member's access, the site of their workspace, and what the engine needs of it.
+async fn open_site(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+    site: &str,
+) -> Result<(super::Access, relais_store::audience::Site, SiteInfo), WebError> {
+    let access = enter_workspace(state, ctx, slug).await?;
+    let site = site_of(state, &access, site).await?;
+    let info = crate::api::audience::site_info(state, &site)
+        .await
+        .map_err(|_| WebError::internal("cannot read the site's goals"))?;
+    Ok((access, site, info))
+}
+
 pub async fn show_dashboard(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     Path((slug, site)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    let access = enter_workspace(&state, &ctx, &slug).await?;
-    let site = site_of(&state, &access, &site).await?;
-    let info = crate::api::audience::site_info(&state, &site)
-        .await
-        .map_err(|_| WebError::internal("cannot read the site's goals"))?;
+    let (access, site, info) = open_site(&state, &ctx, &slug, &site).await?;
     let m = ctx.m();
     let a = m.aud;
     let view = View::read(raw.as_deref());
@@ -655,11 +666,7 @@ pub async fn export_csv(
     Path((slug, site)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    let access = enter_workspace(&state, &ctx, &slug).await?;
-    let site = site_of(&state, &access, &site).await?;
-    let info = crate::api::audience::site_info(&state, &site)
-        .await
-        .map_err(|_| WebError::internal("cannot read the site's goals"))?;
+    let (_, site, info) = open_site(&state, &ctx, &slug, &site).await?;
     let view = View::read(raw.as_deref());
     let dimension = url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
         .find(|(k, _)| k == "dimension")
