@@ -184,6 +184,43 @@ impl Embedded {
         Ok(sealed)
     }
 
+    /// Reads the sealed segments of the last `days` days into memory and computes the totals
+    /// the dashboard asks for first, so that the first visitors of the dashboard after a start
+    /// do not wait for the disk. Blocking: run it on a thread of its own. Returns how many
+    /// segments it read.
+    pub fn warm(&self, now: DateTime<Utc>, days: i64) -> Result<usize, AnalyticsError> {
+        use relais_audience::query::{Dimension, EventDimension, VisitDimension as V};
+        let since = utc_day(now.timestamp_millis()) - Duration::days(days);
+        let keys: Vec<Key> = lock(&self.inner.on_disk)
+            .iter()
+            .filter(|k| k.1 >= since)
+            .cloned()
+            .collect();
+        let dashboard: Vec<Option<Dimension>> = std::iter::once(None)
+            .chain(
+                [
+                    V::Source,
+                    V::Channel,
+                    V::UtmCampaign,
+                    V::EntryPage,
+                    V::ExitPage,
+                    V::Country,
+                    V::Browser,
+                    V::Os,
+                    V::Device,
+                ]
+                .map(|v| Some(Dimension::Visit(v))),
+            )
+            .chain([Some(Dimension::Event(EventDimension::Page))])
+            .collect();
+        for key in &keys {
+            if let Some(seg) = self.inner.sealed_segment(key)? {
+                relais_audience::engine::aggregate::warm_rollups(&seg, &dashboard);
+            }
+        }
+        Ok(keys.len())
+    }
+
     /// The segments holding a site's events of some UTC days.
     fn segments(
         &self,

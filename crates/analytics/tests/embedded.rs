@@ -325,3 +325,20 @@ fn segments_read_back_equal_and_damaged_files_are_errors() {
     assert!(relais_analytics::arrow_io::read_segment(dir.path()).is_err());
     let _: NaiveDate = "2024-05-01".parse().unwrap();
 }
+
+#[tokio::test]
+async fn warming_reads_recent_segments_ahead_and_answers_stay_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Embedded::open(dir.path()).unwrap();
+    store.append(two_days()).await.unwrap();
+    store.seal_finished_days(now()).unwrap();
+    drop(store);
+    let reopened = Embedded::open(dir.path()).unwrap();
+    assert_eq!(
+        reopened.warm(now(), 31).unwrap(),
+        2,
+        "both days are within the month"
+    );
+    assert_eq!(reopened.warm(now(), 0).unwrap(), 0);
+    assert_eq!(by_source(&reopened).await, expected());
+}

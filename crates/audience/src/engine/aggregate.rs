@@ -139,6 +139,34 @@ impl std::fmt::Debug for RollupCache {
     }
 }
 
+/// Computes a segment's rollups for these dimensions (`None`: totals) ahead of the queries that
+/// will need them, as a server does after it starts.
+pub fn warm_rollups(seg: &Segment, dimensions: &[Option<Dimension>]) {
+    for dimension in dimensions {
+        let _ = rollup_of(seg, dimension.clone());
+    }
+}
+
+/// A segment's whole-segment rows grouped by one dimension (or none), computed once.
+fn rollup_of(seg: &Segment, other: Option<Dimension>) -> Rows {
+    let mut cache = seg.rollups.0.lock().unwrap_or_else(|p| p.into_inner());
+    cache
+        .entry(other.clone())
+        .or_insert_with(|| {
+            let whole = Period {
+                start_ms: i64::MIN,
+                end_ms: i64::MAX,
+                first_day: chrono::NaiveDate::MIN,
+                last_day: chrono::NaiveDate::MAX,
+                tz: chrono_tz::UTC,
+            };
+            let dims: Vec<Dimension> = other.iter().cloned().collect();
+            let pass = SegmentPass::new(seg, &whole, &dims, None, &[], &[]);
+            std::sync::Arc::new(pass.map(|p| p.run()).unwrap_or_default())
+        })
+        .clone()
+}
+
 /// The rows of a segment from its rollups, laid out for `dimensions`; `None` when the query
 /// cannot use them (a filter, a part of the segment outside the period or split between time
 /// buckets, more than one other dimension, goals or properties).
@@ -176,22 +204,7 @@ fn rolled_up(
     if bucket != bucket_of(last) {
         return None;
     }
-    let table = {
-        let mut cache = seg.rollups.0.lock().unwrap_or_else(|p| p.into_inner());
-        cache
-            .entry(other.clone())
-            .or_insert_with(|| {
-                let whole = Period {
-                    start_ms: i64::MIN,
-                    end_ms: i64::MAX,
-                    ..*period
-                };
-                let dims: Vec<Dimension> = other.iter().cloned().collect();
-                let pass = SegmentPass::new(seg, &whole, &dims, None, &[], &[]);
-                std::sync::Arc::new(pass.map(|p| p.run()).unwrap_or_default())
-            })
-            .clone()
-    };
+    let table = rollup_of(seg, other);
     Some(
         table
             .iter()

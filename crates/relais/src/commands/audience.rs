@@ -35,6 +35,12 @@ pub async fn open(
     })?;
     let vault = super::channel::vault(args, file).ok();
     let engine = opened.clone();
+    let warming = opened.clone();
+    // The last month's segments and their dashboard totals, read while the server starts.
+    tokio::task::spawn_blocking(move || match warming.warm(chrono::Utc::now(), 31) {
+        Ok(n) => tracing::info!(segments = n, "audience: recent days read into memory"),
+        Err(e) => tracing::warn!(error = %e, "audience: cannot read recent days ahead"),
+    });
     let ingest = Arc::new(Ingest::new(store, Arc::new(opened), vault).await?);
     tokio::spawn(upkeep(engine, ingest.clone()));
     Ok(ingest)
