@@ -343,6 +343,11 @@ pub enum BenchCommand {
     /// receiver answering after 50 ms), on SQLite and PostgreSQL, beside a bare loop of HTTP
     /// clients sending the same posts with no queue or database, in the same run.
     Publish(BenchPublishArgs),
+    /// The audience capability at scale: generated events (Zipf pages and sources over 30
+    /// days) loaded into the embedded store, bytes on disk per event, dashboard queries on the
+    /// embedded engine and on PostgreSQL side by side, and the tracker endpoint and a short
+    /// link's redirect beside nginx answering a bare 202 and 302, in the same run.
+    Audience(BenchAudienceArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -386,6 +391,32 @@ pub struct BenchPublishArgs {
     /// An empty PostgreSQL database to use. Default: a throwaway cluster (needs initdb).
     #[arg(long, env = "RELAIS_BENCH_POSTGRES_URL", hide_env_values = true)]
     pub postgres_url: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BenchAudienceArgs {
+    /// Events to generate and load (one site; about 3 events a visit).
+    #[arg(long, default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(1_000..=100_000_000))]
+    pub events: u64,
+    /// UTC days the events cover, ending yesterday.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub days: u32,
+    /// Seconds measured per HTTP run (after a 1-second warm-up).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub seconds: u64,
+    /// Concurrent keep-alive connections of the HTTP runs.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub connections: u32,
+    /// An empty PostgreSQL database for the peer's queries. Default: a throwaway cluster
+    /// (needs initdb).
+    #[arg(long, env = "RELAIS_BENCH_POSTGRES_URL", hide_env_values = true)]
+    pub postgres_url: Option<String>,
+    /// The nginx program. Default: /usr/sbin/nginx, then `nginx` on the PATH.
+    #[arg(long)]
+    pub nginx: Option<PathBuf>,
+    /// Also write every figure, as one JSON object, to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

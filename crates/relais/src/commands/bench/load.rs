@@ -5,6 +5,10 @@
 //! it takes the same share of the machine whichever server it measures, and never shares the
 //! Relais server's runtime threads. It writes raw requests and parses responses with
 //! [`super::response`]: a full HTTP client would add its own cost to every figure.
+//!
+//! A run sends GETs by default ([`Shape::get`]); it can also POST bodies, taken in turn from a
+//! list built before the run (so that varying them costs nothing during it), with the
+//! User-Agent and the status that counts as an answer chosen by the caller ([`Shape::post`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -28,6 +32,84 @@ pub struct LoadSpec {
     pub connections: u32,
     pub warmup: Duration,
     pub measure: Duration,
+    /// The requests' method, bodies, User-Agent and the status that counts.
+    pub shape: Shape,
+}
+
+/// The bench's own User-Agent for GETs: Relais's robot filter would drop it at the trackers'
+/// endpoints, which is why [`Shape::post`] takes one.
+pub const BENCH_AGENT: &str = "relais-bench";
+
+/// What the requests of a run are, besides where they go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// `GET` when `bodies` is empty, else `POST`.
+    pub bodies: Vec<Vec<u8>>,
+    pub content_type: &'static str,
+    pub user_agent: String,
+    /// Any other status is an error that stops the benchmark.
+    pub expect_status: u16,
+}
+
+impl Shape {
+    /// A GET answered with 200, as `bench http` sends.
+    pub fn get() -> Self {
+        Self::get_expecting(200)
+    }
+
+    /// A GET answered with `status` (a redirect's 302, say).
+    pub fn get_expecting(status: u16) -> Self {
+        Shape {
+            bodies: Vec::new(),
+            content_type: "",
+            user_agent: BENCH_AGENT.into(),
+            expect_status: status,
+        }
+    }
+
+    /// POSTs of `bodies`, one after the other (connection `c` starts at body `c`).
+    pub fn post(
+        bodies: Vec<Vec<u8>>,
+        content_type: &'static str,
+        user_agent: &str,
+        expect_status: u16,
+    ) -> Self {
+        Shape {
+            bodies,
+            content_type,
+            user_agent: user_agent.into(),
+            expect_status,
+        }
+    }
+
+    /// Every raw request of the run, in the order they are taken. Header values are cleaned of
+    /// line breaks: a caller's User-Agent cannot add headers.
+    pub fn requests(&self, path: &str, addr: SocketAddr) -> Vec<Arc<[u8]>> {
+        let agent: String = self
+            .user_agent
+            .chars()
+            .filter(|c| !matches!(c, '\r' | '\n'))
+            .collect();
+        if self.bodies.is_empty() {
+            let head = format!(
+                "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: {agent}\r\nAccept: */*\r\n\r\n"
+            );
+            return vec![head.into_bytes().into()];
+        }
+        self.bodies
+            .iter()
+            .map(|body| {
+                let mut request = format!(
+                    "POST {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: {agent}\r\nAccept: */*\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
+                    self.content_type,
+                    body.len()
+                )
+                .into_bytes();
+                request.extend_from_slice(body);
+                request.into()
+            })
+            .collect()
+    }
 }
 
 /// What one run saw. Only responses completed inside the measured window count.
@@ -122,17 +204,17 @@ pub(super) fn cpu_ticks(stat: &str) -> Option<u64> {
 
 /// Drives `spec.connections` connections until the window closes; merges what they saw.
 pub async fn run(spec: LoadSpec) -> Result<LoadResult> {
-    let request: Arc<[u8]> = format!(
-        "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: relais-bench\r\nAccept: */*\r\n\r\n",
-        spec.path, spec.addr
-    )
-    .into_bytes()
-    .into();
+    let requests: Arc<[Arc<[u8]>]> = spec.shape.requests(&spec.path, spec.addr).into();
     let start = Instant::now() + spec.warmup;
     let end = start + spec.measure;
     let mut set = JoinSet::new();
-    for _ in 0..spec.connections {
-        set.spawn(connection(spec.addr, request.clone(), start, end));
+    for c in 0..spec.connections {
+        let turn = Turn {
+            requests: requests.clone(),
+            first: c as usize,
+            expect: spec.shape.expect_status,
+        };
+        set.spawn(connection(spec.addr, turn, start, end));
     }
     let mut total = LoadResult {
         requests: 0,
@@ -174,19 +256,28 @@ impl ConnStats {
     }
 }
 
+/// What one connection sends: the run's requests, taken in turn from `first` on, and the
+/// status that counts as an answer.
+struct Turn {
+    requests: Arc<[Arc<[u8]>]>,
+    first: usize,
+    expect: u16,
+}
+
 /// One connection's loop: request, wait for the whole answer, record, repeat. Reconnects when
 /// the server closes the connection (or breaks it, which counts as an error).
-async fn connection(
-    addr: SocketAddr,
-    request: Arc<[u8]>,
-    start: Instant,
-    end: Instant,
-) -> ConnStats {
+async fn connection(addr: SocketAddr, turn: Turn, start: Instant, end: Instant) -> ConnStats {
     let mut stats = ConnStats::default();
     let mut stream: Option<TcpStream> = None;
     let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
     let give_up = tokio::time::Instant::from_std(end + LATE_GRACE);
+    let mut next = turn.first;
     while Instant::now() < end {
+        let Some(request) = turn.requests.get(next % turn.requests.len().max(1)) else {
+            stats.error("no request to send");
+            break;
+        };
+        next = next.wrapping_add(1);
         let s = match stream.take() {
             Some(s) => s,
             None => match TcpStream::connect(addr).await {
@@ -204,7 +295,7 @@ async fn connection(
         };
         buf.clear();
         let sent = Instant::now();
-        let answer = tokio::time::timeout_at(give_up, exchange(s, &request, &mut buf)).await;
+        let answer = tokio::time::timeout_at(give_up, exchange(s, request, &mut buf)).await;
         let done = Instant::now();
         match answer {
             Err(_) => {
@@ -215,8 +306,8 @@ async fn connection(
             }
             Ok(Err(e)) => stats.error(format!("{e:#}")),
             Ok(Ok((s, status, body_len, close))) => {
-                if status != 200 {
-                    stats.error(format!("answer {status} instead of 200"));
+                if status != turn.expect {
+                    stats.error(format!("answer {status} instead of {}", turn.expect));
                 } else if done >= start && done < end {
                     let ns =
                         u64::try_from(done.duration_since(sent).as_nanos()).unwrap_or(u64::MAX);
@@ -259,13 +350,27 @@ async fn exchange(
 /// One GET on a fresh connection: status and decoded body. For fetching what nginx should serve.
 pub async fn fetch(addr: SocketAddr, path: &str) -> Result<(u16, Vec<u8>)> {
     let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: relais-bench\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: {BENCH_AGENT}\r\nConnection: close\r\n\r\n"
     );
+    send_once(addr, path, request.as_bytes()).await
+}
+
+/// The first request of a run's shape, once, on a fresh connection: status and decoded body.
+/// For checking that a server answers as the run expects before measuring it.
+pub async fn fetch_shaped(addr: SocketAddr, path: &str, shape: &Shape) -> Result<(u16, Vec<u8>)> {
+    let requests = shape.requests(path, addr);
+    let Some(first) = requests.first() else {
+        bail!("no request to send to {addr}{path}");
+    };
+    send_once(addr, path, first).await
+}
+
+async fn send_once(addr: SocketAddr, path: &str, request: &[u8]) -> Result<(u16, Vec<u8>)> {
     let fetching = async {
         let mut s = TcpStream::connect(addr)
             .await
             .with_context(|| format!("cannot connect to {addr}"))?;
-        s.write_all(request.as_bytes()).await?;
+        s.write_all(request).await?;
         let mut buf = Vec::new();
         loop {
             buf.reserve(16 * 1024);
@@ -327,6 +432,7 @@ mod tests {
             connections: 4,
             warmup: Duration::from_millis(200),
             measure: Duration::from_millis(800),
+            shape: Shape::get(),
         }
     }
 
@@ -347,6 +453,81 @@ mod tests {
 
         let (status, body) = fetch(addr, "/").await.unwrap();
         assert_eq!((status, body.as_slice()), (200, &b"ok\n"[..]));
+    }
+
+    async fn post_server() -> SocketAddr {
+        use axum::body::Bytes;
+        use axum::http::{HeaderMap, StatusCode, header};
+        let app = Router::new().route(
+            "/api/event",
+            axum::routing::post(|headers: HeaderMap, body: Bytes| async move {
+                let agent = headers
+                    .get(header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok());
+                let json = headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok());
+                if agent == Some("Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0")
+                    && json == Some("application/json")
+                    && body.starts_with(b"{")
+                {
+                    (StatusCode::ACCEPTED, body)
+                } else {
+                    (StatusCode::BAD_REQUEST, Bytes::new())
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        addr
+    }
+
+    fn posting(addr: SocketAddr, expect: u16) -> LoadSpec {
+        let bodies = vec![br#"{"u":"/a"}"#.to_vec(), br#"{"u":"/bbbb"}"#.to_vec()];
+        LoadSpec {
+            path: "/api/event".into(),
+            shape: Shape::post(
+                bodies,
+                "application/json",
+                "Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0",
+                expect,
+            ),
+            ..spec(addr, "/")
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn posts_bodies_in_turn_and_counts_the_status_asked() {
+        let addr = post_server().await;
+        let r = run_on_own_thread(posting(addr, 202)).await.unwrap();
+        assert_eq!(r.errors, 0, "{:?}", r.first_error);
+        assert!(r.requests > 10);
+        // The server echoes each body: both lengths (10 and 13 bytes) were sent.
+        assert!(r.body_bytes > 10 * r.requests && r.body_bytes < 13 * r.requests);
+        let shaped = posting(addr, 202).shape;
+        let (status, body) = fetch_shaped(addr, "/api/event", &shaped).await.unwrap();
+        assert_eq!((status, body.as_slice()), (202, &br#"{"u":"/a"}"#[..]));
+
+        let r = run(posting(addr, 200)).await.unwrap();
+        assert_eq!(r.requests, 0);
+        assert!(r.first_error.unwrap().contains("202 instead of 200"));
+    }
+
+    #[test]
+    fn requests_carry_their_length_and_no_smuggled_header() {
+        let addr: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let shape = Shape::post(vec![b"{}".to_vec()], "text/plain", "A\r\nX-Evil: 1", 202);
+        let raw = String::from_utf8(shape.requests("/p", addr)[0].to_vec()).unwrap();
+        assert!(raw.starts_with("POST /p HTTP/1.1\r\n"), "{raw}");
+        assert!(
+            raw.contains("User-Agent: AX-Evil: 1\r\n") && raw.contains("Content-Length: 2\r\n")
+        );
+        assert!(raw.ends_with("\r\n\r\n{}"));
+        let get = Shape::get_expecting(302).requests("/l/x", addr);
+        assert_eq!(get.len(), 1);
+        assert!(get[0].starts_with(b"GET /l/x HTTP/1.1\r\n"));
+        assert!(Shape::post(Vec::new(), "", "x", 202).requests("/", addr)[0].starts_with(b"GET"));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

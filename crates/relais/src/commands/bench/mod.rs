@@ -9,7 +9,12 @@
 //! `relais bench publish` measures how many scheduled posts the queue, the store and the worker
 //! publish a second, and how late, against a bare loop of HTTP clients sending the same posts
 //! to the same receiver with no queue or database (see [`publish`]).
+//!
+//! `relais bench audience` measures the audience capability at scale: generated events loaded
+//! into the embedded store, its dashboard queries beside PostgreSQL's, and the tracker endpoint
+//! and a short link's redirect beside nginx answering a bare 202 and 302 (see [`audience`]).
 
+mod audience;
 mod load;
 mod nginx;
 mod publish;
@@ -25,7 +30,8 @@ use anyhow::{Result, bail};
 use serde_json::json;
 
 use crate::cli::BenchHttpArgs;
-use load::{LoadSpec, fetch, run_on_own_thread};
+pub use audience::run as audience;
+use load::{LoadSpec, Shape, fetch, run_on_own_thread};
 use nginx::NginxPeer;
 pub use publish::run as publish;
 use relais_server::RelaisServer;
@@ -149,7 +155,7 @@ async fn measure(
             expect_ok(relais.addr, route.path, "Relais").await?,
         ));
     }
-    let peer = NginxPeer::start(nginx_binary, build, &files, args.connections).await?;
+    let peer = NginxPeer::start(nginx_binary, build, &files, "", args.connections).await?;
     let nginx_addr = SocketAddr::from(([127, 0, 0, 1], peer.port));
     let result = async {
         for (path, bytes) in &files {
@@ -185,9 +191,42 @@ async fn measure_route(
     relais: SocketAddr,
     nginx: SocketAddr,
 ) -> Result<RouteFigures> {
+    let turns = Turns {
+        rounds: args.rounds,
+        seconds: args.seconds,
+        connections: args.connections,
+    };
+    let (relais_runs, nginx_runs) =
+        take_turns(&turns, route.path, &Shape::get(), relais, nginx).await?;
+    Ok(RouteFigures {
+        path: route.path,
+        label: route.label,
+        peer: route.peer,
+        relais: relais_runs,
+        nginx: nginx_runs,
+    })
+}
+
+/// How a comparison of Relais with nginx runs: rounds, seconds measured, connections.
+pub(super) struct Turns {
+    pub rounds: u32,
+    pub seconds: u64,
+    pub connections: u32,
+}
+
+/// `rounds` runs of the same requests on each server, taking turns and swapping who starts each
+/// round (nginx, Relais, Relais, nginx, …); returns Relais's runs, then nginx's. Any error or a
+/// run with no answer stops the benchmark: such figures would not compare.
+pub(super) async fn take_turns(
+    turns: &Turns,
+    path: &str,
+    shape: &Shape,
+    relais: SocketAddr,
+    nginx: SocketAddr,
+) -> Result<(Summary, Summary)> {
     let mut relais_runs = Summary::default();
     let mut nginx_runs = Summary::default();
-    for round in 0..args.rounds {
+    for round in 0..turns.rounds {
         let order = if round % 2 == 0 {
             [Server::Nginx, Server::Relais]
         } else {
@@ -201,17 +240,18 @@ async fn measure_route(
             };
             let result = run_on_own_thread(LoadSpec {
                 addr,
-                path: route.path.into(),
-                connections: args.connections,
+                path: path.into(),
+                connections: turns.connections,
                 warmup: WARMUP,
-                measure: Duration::from_secs(args.seconds),
+                measure: Duration::from_secs(turns.seconds),
+                shape: shape.clone(),
             })
             .await?;
             if result.errors > 0 || result.requests == 0 {
                 bail!(
                     "{} at {}: {} errors and {} answers counted (first error: {}); such figures would not compare",
                     server.name(),
-                    route.path,
+                    path,
                     result.errors,
                     result.requests,
                     result.first_error.as_deref().unwrap_or("none")
@@ -220,10 +260,10 @@ async fn measure_route(
             let figures = RunFigures::from(&result);
             eprintln!(
                 "  {:<16} {:<6} round {}/{}: {:>9.0} req/s, p50 {}, p99 {}",
-                route.path,
+                path,
                 server.name(),
                 round + 1,
-                args.rounds,
+                turns.rounds,
                 figures.requests_per_second,
                 report::latency(figures.p50),
                 report::latency(figures.p99)
@@ -234,13 +274,7 @@ async fn measure_route(
             }
         }
     }
-    Ok(RouteFigures {
-        path: route.path,
-        label: route.label,
-        peer: route.peer,
-        relais: relais_runs,
-        nginx: nginx_runs,
-    })
+    Ok((relais_runs, nginx_runs))
 }
 
 #[cfg(test)]

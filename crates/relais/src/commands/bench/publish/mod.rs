@@ -18,7 +18,7 @@
 
 mod figures;
 mod peer;
-mod postgres;
+pub(super) mod postgres;
 mod receiver;
 mod relais_side;
 
