@@ -431,8 +431,11 @@ impl Inner {
                     Err(_) => break,
                 }
             }
-            let events: Vec<&Event> = batch.iter().flat_map(|a| a.events.iter()).collect();
-            let owned: Vec<Event> = events.iter().map(|e| (*e).clone()).collect();
+            // The events move out of their requests: only the answers are sent back.
+            let owned: Vec<Event> = batch
+                .iter_mut()
+                .flat_map(|a| std::mem::take(&mut a.events))
+                .collect();
             let result = {
                 let mut logs = lock(&self.logs);
                 let written = logs.append(&owned);

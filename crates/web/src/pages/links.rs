@@ -9,7 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{NaiveDate, Utc};
 use relais_analytics::SiteInfo;
-use relais_audience::links::{Campaign, build_target, check_slug, qr_png, qr_svg, random_slug};
+use relais_audience::links::{Campaign, build_target, check_slug, qr_png, qr_svg};
 use relais_audience::query::{
     DateRange, Dimension, EventDimension, Include, Metric, Pagination, Query as StatsQuery,
     TimeGrain, VisitDimension,
@@ -217,6 +217,18 @@ async fn links_page(
     )
 }
 
+/// The links page again, saying why what was sent was not taken (what was typed is kept).
+async fn refuse(
+    state: &AppState,
+    ctx: &Ctx,
+    access: &Access,
+    form: LinkForm,
+    why: String,
+) -> PageResult {
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    links_page(state, ctx, access, status, form, None, Some(why)).await
+}
+
 pub async fn show(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -268,37 +280,17 @@ pub async fn create(
         Ok(t) => t,
         Err(e) => {
             let why = e.to_string();
-            return links_page(
-                &state,
-                &ctx,
-                &access,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form,
-                None,
-                Some(why),
-            )
-            .await;
+            return refuse(&state, &ctx, &access, form, why).await;
         }
     };
     let short = if form.slug.trim().is_empty() {
-        let mut bytes = [0u8; 6];
-        getrandom::fill(&mut bytes).map_err(WebError::internal)?;
-        random_slug(bytes)
+        super::post_links::random()?
     } else {
         match check_slug(&form.slug) {
             Ok(s) => s,
             Err(e) => {
                 let why = e.to_string();
-                return links_page(
-                    &state,
-                    &ctx,
-                    &access,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    form,
-                    None,
-                    Some(why),
-                )
-                .await;
+                return refuse(&state, &ctx, &access, form, why).await;
             }
         }
     };
@@ -310,16 +302,7 @@ pub async fn create(
                 Some(Timestamp::from_millis(end.timestamp_millis()))
             }
             _ => {
-                return links_page(
-                    &state,
-                    &ctx,
-                    &access,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    form,
-                    None,
-                    Some(a.bad_expiry.into()),
-                )
-                .await;
+                return refuse(&state, &ctx, &access, form, a.bad_expiry.into()).await;
             }
         },
     };
@@ -357,16 +340,7 @@ pub async fn create(
         }
         Err(e @ StoreError::Conflict(_)) => {
             let why = relais_core::DomainError::from(e).to_string();
-            links_page(
-                &state,
-                &ctx,
-                &access,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form,
-                None,
-                Some(why),
-            )
-            .await
+            refuse(&state, &ctx, &access, form, why).await
         }
         Err(e) => Err(e.into()),
     }
@@ -586,16 +560,7 @@ pub async fn set_cost(
         && currency.bytes().all(|b| b.is_ascii_uppercase());
     let (Some(cents), true) = (cents, valid) else {
         let why = ctx.m().aud.bad_cost.to_owned();
-        return links_page(
-            &state,
-            &ctx,
-            &access,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            LinkForm::default(),
-            None,
-            Some(why),
-        )
-        .await;
+        return refuse(&state, &ctx, &access, LinkForm::default(), why).await;
     };
     let event = AuditEvent {
         workspace_id: Some(access.workspace.id),

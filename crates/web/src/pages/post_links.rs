@@ -30,7 +30,7 @@ pub struct Pending {
 }
 
 /// Eight random characters from the readable alphabet of slugs.
-fn random() -> Result<String, WebError> {
+pub(super) fn random() -> Result<String, WebError> {
     let mut bytes = [0u8; 6];
     getrandom::fill(&mut bytes).map_err(WebError::internal)?;
     Ok(random_slug(bytes))

@@ -15,11 +15,59 @@ use tokio::task::JoinHandle;
 
 pub struct RelaisServer {
     pub addr: SocketAddr,
+    serving: Serving,
+    /// Holds the database; removed when the server is dropped.
+    _dir: tempfile::TempDir,
+}
+
+/// The router of a prepared state, served on a free loopback port until stopped.
+pub struct Serving {
+    pub addr: SocketAddr,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
     store: std::sync::Arc<dyn relais_store::Store>,
-    /// Holds the database; removed when the server is dropped.
-    _dir: tempfile::TempDir,
+}
+
+impl Serving {
+    pub async fn start(
+        state: AppState,
+        store: std::sync::Arc<dyn relais_store::Store>,
+    ) -> Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("cannot listen on a loopback port")?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                relais_web::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        Ok(Self {
+            addr,
+            stop,
+            task,
+            store,
+        })
+    }
+
+    /// Stops serving (connections still open are closed after 5 s) and closes the database.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let mut task = self.task;
+        if tokio::time::timeout(Duration::from_secs(5), &mut task)
+            .await
+            .is_err()
+        {
+            task.abort();
+        }
+        self.store.close().await;
+    }
 }
 
 impl RelaisServer {
@@ -62,40 +110,16 @@ impl RelaisServer {
         let state = AppState::new(store.clone(), WebConfig::default(), None)
             .await
             .context("cannot prepare the web part")?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .context("cannot listen on a loopback port")?;
-        let addr = listener.local_addr()?;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                relais_web::router(state).into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-        });
+        let serving = Serving::start(state, store).await?;
         Ok(Self {
-            addr,
-            stop,
-            task,
-            store,
+            addr: serving.addr,
+            serving,
             _dir: dir,
         })
     }
 
-    /// Stops serving (connections still open are closed after 5 s) and closes the database.
+    /// Stops serving and closes the database.
     pub async fn stop(self) {
-        let _ = self.stop.send(());
-        let mut task = self.task;
-        if tokio::time::timeout(Duration::from_secs(5), &mut task)
-            .await
-            .is_err()
-        {
-            task.abort();
-        }
-        self.store.close().await;
+        self.serving.stop().await;
     }
 }

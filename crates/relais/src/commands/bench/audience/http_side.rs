@@ -5,21 +5,19 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use relais_analytics::embedded::Embedded;
 use relais_analytics::ingest::Ingest;
 use relais_core::audit::{Actor, AuditEvent};
 use relais_core::{LinkId, SiteId, Slug};
+use relais_store::DatabaseLocation;
 use relais_store::audience::{NewLink, NewSite};
-use relais_store::{DatabaseLocation, Store};
 use relais_web::{AppState, WebConfig};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 use super::super::load::{Shape, fetch_shaped};
 use super::super::nginx::{self, NginxPeer};
+use super::super::relais_server::Serving;
 use super::super::report::Summary;
 use super::super::{Turns, take_turns};
 use super::DOMAIN;
@@ -82,9 +80,7 @@ pub struct AudienceServer {
     pub addr: SocketAddr,
     pub site_id: String,
     pub ingest: Arc<Ingest>,
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<std::io::Result<()>>,
-    store: Arc<dyn Store>,
+    serving: Serving,
     _dir: tempfile::TempDir,
 }
 
@@ -163,28 +159,12 @@ impl AudienceServer {
         if state.audience.set(ingest.clone()).is_err() {
             bail!("the audience was already started");
         }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .context("cannot listen on a loopback port")?;
-        let addr = listener.local_addr()?;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                relais_web::router(state).into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-        });
+        let serving = Serving::start(state, store.clone()).await?;
         Ok(Self {
-            addr,
+            addr: serving.addr,
             site_id: site.id.to_string(),
             ingest,
-            stop,
-            task,
-            store,
+            serving,
             _dir: dir,
         })
     }
@@ -200,17 +180,9 @@ impl AudienceServer {
         Ok(events.len() as u64)
     }
 
-    /// Stops serving (connections still open are closed after 5 s) and closes the database.
+    /// Stops serving and closes the database.
     pub async fn stop(self) {
-        let _ = self.stop.send(());
-        let mut task = self.task;
-        if tokio::time::timeout(Duration::from_secs(5), &mut task)
-            .await
-            .is_err()
-        {
-            task.abort();
-        }
-        self.store.close().await;
+        self.serving.stop().await;
     }
 }
 
