@@ -2,14 +2,14 @@
 //! (`<data dir>/analytics`).
 //!
 //! ```text
-//! log/2024-05-01.jsonl                         events of the day, appended and synced
+//! log/2024-05-01.jsonl                         events of the day, appended (then synced)
 //! log/2024-04-30.<id>.sealing                  a finished day being folded into segments
 //! segments/<site id>/2024-04-30/*.arrow        one site's day, in columns (see `arrow_io`)
 //! segments/<site id>/2024-04-30/merged         the sealing ids already folded in
 //! ```
 //!
-//! An event is written to its day's log and synced before the tracker is answered, then added
-//! to that day's in-memory segment, which queries read at once. When a UTC day is over (plus a
+//! An event is written to its day's log before the tracker is answered (and synced as
+//! [`Durability`] says), then added to that day's in-memory segment, which queries read at once. When a UTC day is over (plus a
 //! grace period for requests in flight), its log is taken aside, merged with any segment the day
 //! already has, written as new segment directories, and deleted. Each step can be interrupted:
 //! on start, a log being sealed is sealed again, and a site whose segment already lists the
@@ -31,6 +31,7 @@ use relais_audience::query::{DateRange, Filter, Query};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::arrow_io::{read_segment, write_segment};
+use crate::durability::{Durability, SyncState};
 use crate::wal::{DayLogs, read_log};
 use crate::{AnalyticsError, EventStore, SiteInfo};
 
@@ -71,6 +72,8 @@ struct Inner {
     on_disk: Mutex<BTreeSet<Key>>,
     /// One sealing at a time.
     seal_lock: Mutex<()>,
+    durability: Durability,
+    sync: SyncState,
 }
 
 /// The embedded event store. Cheap to clone.
@@ -85,6 +88,9 @@ pub struct Embedded {
 struct Owner {
     writer: Mutex<Option<mpsc::UnboundedSender<Append>>>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The background syncing of [`Durability::Within`].
+    syncer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    inner: Arc<Inner>,
     /// Held for the store's life: two processes appending to the same logs would interleave.
     _lock: std::fs::File,
 }
@@ -93,6 +99,11 @@ impl Drop for Owner {
     fn drop(&mut self) {
         lock(&self.writer).take();
         if let Some(thread) = lock(&self.thread).take() {
+            let _ = thread.join();
+        }
+        // After the writer: its last events are synced too.
+        self.inner.sync.stop();
+        if let Some(thread) = lock(&self.syncer).take() {
             let _ = thread.join();
         }
     }
@@ -113,9 +124,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Embedded {
+    /// Opens (or creates) the store in `root` with the default [`Durability`]; see
+    /// [`Embedded::open_with`].
+    pub fn open(root: &Path) -> Result<Embedded, AnalyticsError> {
+        Embedded::open_with(root, Durability::default())
+    }
+
     /// Opens (or creates) the store in `root`, finishing any sealing a stop interrupted and
     /// reading back the logs of days not yet sealed. Blocking: call it before serving.
-    pub fn open(root: &Path) -> Result<Embedded, AnalyticsError> {
+    pub fn open_with(root: &Path, durability: Durability) -> Result<Embedded, AnalyticsError> {
         let logs = DayLogs::open(&root.join("log")).map_err(storage)?;
         std::fs::create_dir_all(root.join("segments")).map_err(storage)?;
         let lock_file = std::fs::File::create(root.join("lock")).map_err(storage)?;
@@ -133,6 +150,8 @@ impl Embedded {
             sealed: Mutex::new(HashMap::new()),
             on_disk: Mutex::new(BTreeSet::new()),
             seal_lock: Mutex::new(()),
+            durability,
+            sync: SyncState::default(),
         });
         inner.recover_segments()?;
         let pending = lock(&inner.logs).sealing().map_err(storage)?;
@@ -146,12 +165,32 @@ impl Embedded {
             .name("relais-analytics-log".into())
             .spawn(move || for_writer.write_loop(requests))
             .map_err(storage)?;
+        let syncer = match durability {
+            Durability::EachAnswer => None,
+            Durability::Within(every) => {
+                let for_syncer = inner.clone();
+                Some(
+                    std::thread::Builder::new()
+                        .name("relais-analytics-sync".into())
+                        .spawn(move || for_syncer.sync.run(&for_syncer.logs, every))
+                        .map_err(storage)?,
+                )
+            }
+        };
         let owner = Arc::new(Owner {
             writer: Mutex::new(Some(writer)),
             thread: Mutex::new(Some(thread)),
+            syncer: Mutex::new(syncer),
+            inner: inner.clone(),
             _lock: lock_file,
         });
         Ok(Embedded { inner, owner })
+    }
+
+    /// Events answered and not yet synced to disk (always 0 with [`Durability::EachAnswer`]
+    /// once `append` has returned).
+    pub fn unsynced_events(&self) -> u64 {
+        self.inner.sync.pending()
     }
 
     /// Seals every finished day (see the module's notes); returns how many days. Blocking.
@@ -420,8 +459,9 @@ impl EventStore for Embedded {
 }
 
 impl Inner {
-    /// The log writer: takes every request waiting, writes and syncs them at once (one sync for
-    /// many requests under load), then shows them to queries and answers.
+    /// The log writer: takes every request waiting, writes them at once (and syncs them, with
+    /// [`Durability::EachAnswer`]: one sync for many requests under load), then shows them to
+    /// queries and answers.
     fn write_loop(self: Arc<Self>, mut requests: mpsc::UnboundedReceiver<Append>) {
         while let Some(first) = requests.blocking_recv() {
             let mut batch = vec![first];
@@ -438,7 +478,17 @@ impl Inner {
                 .collect();
             let result = {
                 let mut logs = lock(&self.logs);
-                let written = logs.append(&owned);
+                let written = match self.sync.failure() {
+                    Some(why) => Err(std::io::Error::other(why)),
+                    None => logs.append(&owned),
+                }
+                .and_then(|()| {
+                    self.sync.written(owned.len() as u64);
+                    match self.durability {
+                        Durability::EachAnswer => self.sync.sync_held(&mut logs),
+                        Durability::Within(_) => Ok(()),
+                    }
+                });
                 if written.is_ok() {
                     let mut live = lock(&self.live);
                     for event in &owned {

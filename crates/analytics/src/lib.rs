@@ -3,6 +3,7 @@
 //! (tracker bodies, classification, the query engine) are in `relais-audience`.
 
 pub mod arrow_io;
+pub mod durability;
 pub mod embedded;
 pub mod ingest;
 pub mod wal;

@@ -1,12 +1,12 @@
 //! The write-ahead day logs: every accepted event is appended, as one JSON line, to the log of
-//! its UTC day (`YYYY-MM-DD.jsonl`) and synced to disk before the tracker is answered. A crash
-//! of the process or of the machine loses nothing that was answered 202; a line torn by a crash
-//! in the middle of a write was never answered, and is skipped when the log is read back.
+//! its UTC day (`YYYY-MM-DD.jsonl`) before the tracker is answered, and synced to disk as the
+//! store's [`crate::durability::Durability`] says. A line torn by a crash in the middle of a
+//! write was never answered, and is skipped when the log is read back.
 //!
 //! When a day is over, its log is renamed `YYYY-MM-DD.<id>.sealing`, folded into the day's
 //! columnar segments, then deleted (see `embedded.rs`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -19,6 +19,9 @@ use relais_audience::event::Event;
 pub struct DayLogs {
     dir: PathBuf,
     open: HashMap<NaiveDate, File>,
+    /// Days written since the last [`DayLogs::unsynced`], and how many events.
+    dirty: HashSet<NaiveDate>,
+    dirty_events: u64,
 }
 
 impl DayLogs {
@@ -27,11 +30,13 @@ impl DayLogs {
         Ok(DayLogs {
             dir: dir.to_path_buf(),
             open: HashMap::new(),
+            dirty: HashSet::new(),
+            dirty_events: 0,
         })
     }
 
-    /// Appends events to their days' logs and syncs each log touched. Returns once the events
-    /// are on disk.
+    /// Appends events to their days' logs: once it returns they are in the kernel's hands (a
+    /// crash of the process cannot lose them), not yet on the disk (see [`DayLogs::unsynced`]).
     pub fn append(&mut self, events: &[Event]) -> std::io::Result<()> {
         let mut by_day: HashMap<NaiveDate, Vec<u8>> = HashMap::new();
         for event in events {
@@ -51,13 +56,23 @@ impl DayLogs {
                 }
             };
             file.write_all(bytes)?;
+            self.dirty.insert(*day);
         }
-        for day in by_day.keys() {
-            if let Some(f) = self.open.get(day) {
-                f.sync_data()?;
+        self.dirty_events += events.len() as u64;
+        Ok(())
+    }
+
+    /// The logs written since the last call (handles of their own, to be synced without holding
+    /// the logs) and how many events were appended since; the next call starts counting again.
+    pub fn unsynced(&mut self) -> std::io::Result<(Vec<File>, u64)> {
+        let mut files = Vec::with_capacity(self.dirty.len());
+        for day in self.dirty.drain() {
+            // A day taken for sealing was synced by `take`.
+            if let Some(f) = self.open.get(&day) {
+                files.push(f.try_clone()?);
             }
         }
-        Ok(())
+        Ok((files, std::mem::take(&mut self.dirty_events)))
     }
 
     /// Days that have a log.
@@ -95,7 +110,9 @@ impl DayLogs {
     /// Takes a day's log out of the way of new events, for sealing: new events of that day
     /// start a new log. Returns the renamed file's path, or `None` if the day had no log.
     pub fn take(&mut self, day: NaiveDate, id: &str) -> std::io::Result<Option<PathBuf>> {
-        self.open.remove(&day);
+        if let Some(file) = self.open.remove(&day) {
+            file.sync_data()?;
+        }
         let from = self.path(day);
         if !from.exists() {
             return Ok(None);

@@ -4,8 +4,10 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use relais_analytics::durability::Durability;
 use relais_analytics::embedded::Embedded;
 use relais_analytics::{EventStore, SiteInfo};
 use relais_audience::engine::segment::Segment;
@@ -133,6 +135,56 @@ async fn events_are_answered_at_once_and_survive_a_restart() {
         "replayed from the day logs"
     );
     assert_eq!(logs(dir.path()), ["2024-05-01.jsonl", "2024-05-02.jsonl"]);
+}
+
+#[tokio::test]
+async fn synced_before_each_answer_nothing_answered_waits_for_the_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Embedded::open_with(dir.path(), Durability::EachAnswer).unwrap();
+    for event in two_days() {
+        store.append(vec![event]).await.unwrap();
+        assert_eq!(store.unsynced_events(), 0, "synced before the answer");
+    }
+    drop(store);
+    let reopened = Embedded::open(dir.path()).unwrap();
+    assert_eq!(by_source(&reopened).await, expected());
+}
+
+#[tokio::test]
+async fn synced_in_the_background_events_reach_the_disk_within_the_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        Embedded::open_with(dir.path(), Durability::Within(Duration::from_millis(50))).unwrap();
+    store.append(two_days()).await.unwrap();
+    // Polled, not timed: the syncing thread wakes every 50 ms and this machine may be slow.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while store.unsynced_events() > 0 {
+        assert!(Instant::now() < deadline, "the events were never synced");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(by_source(&store).await, expected());
+}
+
+#[tokio::test]
+async fn closing_the_store_syncs_what_the_background_had_not_yet_synced() {
+    let dir = tempfile::tempdir().unwrap();
+    let hour = Durability::Within(Duration::from_secs(3600));
+    let store = Embedded::open_with(dir.path(), hour).unwrap();
+    store.append(two_days()).await.unwrap();
+    assert_eq!(
+        store.unsynced_events(),
+        5,
+        "answered before the sync: the syncing thread sleeps an hour"
+    );
+    let started = Instant::now();
+    drop(store);
+    assert!(
+        started.elapsed() < Duration::from_secs(600),
+        "closing woke the syncing thread instead of waiting for its hour"
+    );
+    let reopened = Embedded::open_with(dir.path(), hour).unwrap();
+    assert_eq!(by_source(&reopened).await, expected());
+    assert_eq!(reopened.unsynced_events(), 0, "replayed events are on disk");
 }
 
 #[tokio::test]

@@ -60,6 +60,12 @@ worker_concurrency = 16
 # large; the file is held in memory while it is received). Only signed-in people may send one.
 max_upload_mb = 200
 
+# The audience's events are written to their log before the tracker is answered (a crash of
+# Relais loses none), then synced to disk at least this often, in milliseconds: a crash of the
+# machine (power, kernel) can lose the events of the last interval. 0 syncs before each answer:
+# nothing answered is ever lost, and the ingestion rate is bound by the disk. RELAIS_AUDIENCE_SYNC_MS.
+audience_sync_ms = 20
+
 # Log filter (tracing's EnvFilter syntax). RUST_LOG overrides it.
 log = "info"
 
@@ -91,6 +97,7 @@ pub struct FileConfig {
     pub secret_key: Option<String>,
     pub worker_concurrency: usize,
     pub max_upload_mb: usize,
+    pub audience_sync_ms: u64,
     pub mail: SmtpConfig,
 }
 
@@ -110,6 +117,7 @@ impl Default for FileConfig {
             secret_key: None,
             worker_concurrency: 16,
             max_upload_mb: 200,
+            audience_sync_ms: 20,
             mail: SmtpConfig::default(),
         }
     }
@@ -136,6 +144,12 @@ pub fn load(args: &DataArgs) -> Result<FileConfig> {
         .and_then(|v| v.trim().parse::<usize>().ok())
     {
         config.worker_concurrency = n;
+    }
+    if let Some(ms) = std::env::var("RELAIS_AUDIENCE_SYNC_MS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        config.audience_sync_ms = ms;
     }
     if let Ok(v) = std::env::var("RELAIS_SECRET_KEY") {
         config.secret_key = Some(v);
@@ -195,6 +209,7 @@ mod tests {
         assert_eq!(parsed.listen, builtin.listen);
         assert_eq!(parsed.data_dir, builtin.data_dir);
         assert_eq!(parsed.session_days, builtin.session_days);
+        assert_eq!(parsed.audience_sync_ms, builtin.audience_sync_ms);
         assert!(!parsed.mail.is_enabled());
     }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
+use relais_analytics::durability::Durability;
 use relais_analytics::embedded::Embedded;
 use relais_analytics::ingest::Ingest;
 use relais_core::audit::{Actor, AuditEvent};
@@ -23,9 +24,10 @@ pub async fn open(
     file: &FileConfig,
 ) -> Result<Arc<Ingest>> {
     let dir = file.data_dir.join("analytics");
+    let durability = Durability::from_millis(file.audience_sync_ms);
     let opened = {
         let dir = dir.clone();
-        tokio::task::spawn_blocking(move || Embedded::open(&dir)).await?
+        tokio::task::spawn_blocking(move || Embedded::open_with(&dir, durability)).await?
     }
     .with_context(|| {
         format!(
