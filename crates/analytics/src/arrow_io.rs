@@ -157,6 +157,7 @@ pub fn read_segment(dir: &Path) -> Result<Segment, SegmentIoError> {
         sessions: session_columns,
         dicts,
         rollups: Default::default(),
+        summary_span: None,
     };
     check(&seg).map_err(|reason| format(&path, reason))?;
     Ok(seg)

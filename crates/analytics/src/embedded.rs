@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use relais_audience::engine::aggregate::needs_columns;
 use relais_audience::engine::answer::{Answer, Site, answer};
 use relais_audience::engine::funnel::{Step, funnel};
 use relais_audience::engine::goal::Goal;
@@ -32,6 +33,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::arrow_io::{read_segment, write_segment};
 use crate::durability::{Durability, SyncState};
+use crate::summary_io::{read_summary, write_summary};
 use crate::wal::{DayLogs, read_log};
 use crate::{AnalyticsError, EventStore, SiteInfo};
 
@@ -43,6 +45,14 @@ const SEAL_GRACE: Duration = Duration::minutes(5);
 const CURRENT_WINDOW_MS: i64 = 5 * 60 * 1000;
 
 type Key = (String, NaiveDate);
+
+/// What of a sealed day a question reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// Its summary (or its columns, if already in memory).
+    Summaries,
+    Columns,
+}
 
 /// A day still receiving events: columns built as events arrive, and a snapshot for queries
 /// (taken again only when events arrived since).
@@ -68,6 +78,8 @@ struct Inner {
     sealing: Mutex<HashMap<Key, Arc<Segment>>>,
     /// Sealed segments read from disk so far.
     sealed: Mutex<HashMap<Key, Arc<Segment>>>,
+    /// Summaries of sealed segments read from disk so far (see `summary_io`).
+    summaries: Mutex<HashMap<Key, Arc<Segment>>>,
     /// Every sealed segment on disk.
     on_disk: Mutex<BTreeSet<Key>>,
     /// One sealing at a time.
@@ -148,6 +160,7 @@ impl Embedded {
             live: Mutex::new(HashMap::new()),
             sealing: Mutex::new(HashMap::new()),
             sealed: Mutex::new(HashMap::new()),
+            summaries: Mutex::new(HashMap::new()),
             on_disk: Mutex::new(BTreeSet::new()),
             seal_lock: Mutex::new(()),
             durability,
@@ -223,53 +236,39 @@ impl Embedded {
         Ok(sealed)
     }
 
-    /// Reads the sealed segments of the last `days` days into memory and computes the totals
-    /// the dashboard asks for first, so that the first visitors of the dashboard after a start
-    /// do not wait for the disk. Blocking: run it on a thread of its own. Returns how many
-    /// segments it read.
+    /// Reads the summaries of the sealed days of the last `days` days into memory (writing those
+    /// missing, for days sealed before summaries existed), so that the first visitors of the
+    /// dashboard after a start do not wait for the disk. Blocking: run it on a thread of its own.
+    /// Returns how many days it read.
     pub fn warm(&self, now: DateTime<Utc>, days: i64) -> Result<usize, AnalyticsError> {
-        use relais_audience::query::{Dimension, EventDimension, VisitDimension as V};
         let since = utc_day(now.timestamp_millis()) - Duration::days(days);
         let keys: Vec<Key> = lock(&self.inner.on_disk)
             .iter()
             .filter(|k| k.1 >= since)
             .cloned()
             .collect();
-        let dashboard: Vec<Option<Dimension>> = std::iter::once(None)
-            .chain(
-                [
-                    V::Source,
-                    V::Channel,
-                    V::UtmCampaign,
-                    V::EntryPage,
-                    V::ExitPage,
-                    V::Country,
-                    V::Browser,
-                    V::Os,
-                    V::Device,
-                ]
-                .map(|v| Some(Dimension::Visit(v))),
-            )
-            .chain([Some(Dimension::Event(EventDimension::Page))])
-            .collect();
         for key in &keys {
-            if let Some(seg) = self.inner.sealed_segment(key)? {
-                relais_audience::engine::aggregate::warm_rollups(&seg, &dashboard);
-            }
+            self.inner.sealed_summary(key)?;
         }
         Ok(keys.len())
     }
 
-    /// The segments holding a site's events of some UTC days.
+    /// The segments holding a site's events of some UTC days; sealed days as their summaries
+    /// unless `read` says the columns are needed.
     fn segments(
         &self,
         site: &str,
         days: &[NaiveDate],
+        read: Read,
     ) -> Result<Vec<Arc<Segment>>, AnalyticsError> {
         let mut out = Vec::new();
         for day in days {
             let key = (site.to_string(), *day);
-            if let Some(seg) = self.inner.sealed_segment(&key)? {
+            let sealed = match read {
+                Read::Columns => self.inner.sealed_segment(&key)?,
+                Read::Summaries => self.inner.sealed_summary(&key)?,
+            };
+            if let Some(seg) = sealed {
                 out.push(seg);
             }
             if let Some(seg) = lock(&self.inner.sealing).get(&key) {
@@ -366,14 +365,23 @@ impl EventStore for Embedded {
         let site = site.clone();
         let query = query.clone();
         tokio::task::spawn_blocking(move || {
-            let segments = store.segments(&site.id, &days)?;
-            let refs: Vec<&Segment> = segments.iter().map(Arc::as_ref).collect();
             let view = Site {
                 goals: &site.goals,
                 tz: site.tz,
                 start: site.start,
             };
-            answer(&query, &refs, view, now).map_err(|e| AnalyticsError::Query(e.0))
+            // The days' summaries answer the dashboard's usual questions; others read columns.
+            for read in [Read::Summaries, Read::Columns] {
+                let segments = store.segments(&site.id, &days, read)?;
+                let refs: Vec<&Segment> = segments.iter().map(Arc::as_ref).collect();
+                match answer(&query, &refs, view, now) {
+                    Err(e) if needs_columns(&e.0) && read == Read::Summaries => continue,
+                    answered => return answered.map_err(|e| AnalyticsError::Query(e.0)),
+                }
+            }
+            Err(AnalyticsError::Storage(
+                "a day's columns could not be read".into(),
+            ))
         })
         .await
         .map_err(storage)?
@@ -393,7 +401,7 @@ impl EventStore for Embedded {
         let (store, site, steps, filter) =
             (self.clone(), site.clone(), steps.to_vec(), filter.cloned());
         tokio::task::spawn_blocking(move || {
-            let segments = store.segments(&site.id, &days)?;
+            let segments = store.segments(&site.id, &days, Read::Columns)?;
             let refs: Vec<&Segment> = segments.iter().map(Arc::as_ref).collect();
             funnel(&refs, &period, filter.as_ref(), &steps).map_err(|e| AnalyticsError::Query(e.0))
         })
@@ -412,7 +420,11 @@ impl EventStore for Embedded {
         let mut days: Vec<NaiveDate> = days.to_vec();
         days.dedup();
         let mut seen: HashSet<(usize, u32)> = HashSet::new();
-        for (n, seg) in self.segments(site, &days)?.iter().enumerate() {
+        for (n, seg) in self
+            .segments(site, &days, Read::Columns)?
+            .iter()
+            .enumerate()
+        {
             let e = &seg.events;
             let from = e.at_ms.partition_point(|&t| t < since);
             let to = e.at_ms.partition_point(|&t| t <= now_ms);
@@ -429,7 +441,7 @@ impl EventStore for Embedded {
         let site = site.to_string();
         tokio::task::spawn_blocking(move || {
             let mut events = Vec::new();
-            for seg in store.segments(&site, &days)? {
+            for seg in store.segments(&site, &days, Read::Columns)? {
                 events.extend(seg.events(&site));
             }
             events.sort_by_key(|e| e.at_ms);
@@ -528,6 +540,38 @@ impl Inner {
         Ok(Some(seg))
     }
 
+    /// A sealed day as its summary; its columns when they are in memory already, or when the
+    /// day has no summary yet (sealed by an earlier version), which is then written.
+    fn sealed_summary(&self, key: &Key) -> Result<Option<Arc<Segment>>, AnalyticsError> {
+        if !lock(&self.on_disk).contains(key) {
+            return Ok(None);
+        }
+        if let Some(seg) = lock(&self.sealed).get(key) {
+            return Ok(Some(seg.clone()));
+        }
+        if let Some(seg) = lock(&self.summaries).get(key) {
+            return Ok(Some(seg.clone()));
+        }
+        let dir = self.segment_dir(&key.0, key.1);
+        let summary = match read_summary(&dir) {
+            Ok(Some(summary)) => summary,
+            Ok(None) => {
+                let seg = self.sealed_segment(key)?;
+                if let Some(seg) = &seg {
+                    write_summary(&dir, seg)?;
+                }
+                return Ok(seg);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "audience: a day's summary is unreadable; its columns are read instead");
+                return self.sealed_segment(key);
+            }
+        };
+        let seg = Arc::new(summary);
+        lock(&self.summaries).insert(key.clone(), seg.clone());
+        Ok(Some(seg))
+    }
+
     /// Folds a taken log into its day's segments, site by site, then deletes it.
     fn seal_log(&self, day: NaiveDate, id: &str, path: &Path) -> Result<(), AnalyticsError> {
         let (events, torn) = read_log(path).map_err(storage)?;
@@ -553,6 +597,7 @@ impl Inner {
             replace_segment(&dir, &seg, &merged)?;
             lock(&self.on_disk).insert(key.clone());
             lock(&self.sealed).insert(key.clone(), Arc::new(seg));
+            lock(&self.summaries).remove(&key);
             lock(&self.sealing).remove(&key);
         }
         lock(&self.sealing).retain(|k, _| k.1 != day);
@@ -662,6 +707,7 @@ fn replace_segment(
         std::fs::remove_dir_all(&staging).map_err(storage)?;
     }
     write_segment(&staging, seg).map_err(storage)?;
+    write_summary(&staging, seg)?;
     let mut ids: Vec<&String> = merged.iter().collect();
     ids.sort();
     let text: String = ids.iter().map(|id| format!("{id}\n")).collect();

@@ -6,6 +6,7 @@ pub mod arrow_io;
 pub mod durability;
 pub mod embedded;
 pub mod ingest;
+pub mod summary_io;
 pub mod wal;
 
 use async_trait::async_trait;

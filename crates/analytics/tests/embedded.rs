@@ -13,7 +13,8 @@ use relais_analytics::{EventStore, SiteInfo};
 use relais_audience::engine::segment::Segment;
 use relais_audience::event::Event;
 use relais_audience::query::{
-    DateRange, Dimension, Include, Metric, Pagination, Query, VisitDimension,
+    Condition, DateRange, Dimension, Filter, Include, Metric, Operator, Pagination, Query,
+    VisitDimension,
 };
 use serde_json::{Value, json};
 
@@ -85,16 +86,7 @@ fn now() -> DateTime<Utc> {
 
 /// `[source, visitors, pageviews]` rows of 1–2 May.
 async fn by_source(store: &Embedded) -> Vec<Value> {
-    let query = Query {
-        site_id: "example.com".into(),
-        metrics: vec![Metric::Visitors, Metric::Pageviews],
-        date_range: DateRange::Dates("2024-05-01".parse().unwrap(), "2024-05-02".parse().unwrap()),
-        dimensions: vec![Dimension::Visit(VisitDimension::Source)],
-        filter: None,
-        order_by: vec![],
-        include: Include::default(),
-        pagination: Pagination::default(),
-    };
+    let query = by_source_query();
     let answer = store.answer(&site(), &query, now()).await.unwrap();
     answer
         .results
@@ -105,6 +97,19 @@ async fn by_source(store: &Embedded) -> Vec<Value> {
             Value::Array(row)
         })
         .collect()
+}
+
+fn by_source_query() -> Query {
+    Query {
+        site_id: "example.com".into(),
+        metrics: vec![Metric::Visitors, Metric::Pageviews],
+        date_range: DateRange::Dates("2024-05-01".parse().unwrap(), "2024-05-02".parse().unwrap()),
+        dimensions: vec![Dimension::Visit(VisitDimension::Source)],
+        filter: None,
+        order_by: vec![],
+        include: Include::default(),
+        pagination: Pagination::default(),
+    }
 }
 
 fn expected() -> Vec<Value> {
@@ -220,6 +225,53 @@ async fn finished_days_are_sealed_into_arrow_segments_and_logs_deleted() {
         exported[0].props,
         vec![("plan".to_string(), "pro".to_string())]
     );
+}
+
+#[tokio::test]
+async fn a_store_just_opened_answers_the_dashboard_from_summaries_and_reads_columns_for_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Embedded::open(dir.path()).unwrap();
+    store.append(two_days()).await.unwrap();
+    store.seal_finished_days(now()).unwrap();
+    drop(store);
+    let days = ["2024-05-01", "2024-05-02"].map(|d| dir.path().join("segments").join(SITE).join(d));
+    for day in &days {
+        assert!(day.join("summary.json").exists(), "written when sealed");
+    }
+
+    // Columns that cannot be read: the dashboard's question is answered all the same.
+    for day in &days {
+        std::fs::write(day.join("events.arrow"), b"damaged").unwrap();
+    }
+    let reopened = Embedded::open(dir.path()).unwrap();
+    assert_eq!(by_source(&reopened).await, expected(), "from the summaries");
+    // A filtered question needs the columns, and reads them (here: fails on the damage).
+    let mut filtered = by_source_query();
+    filtered.filter = Some(Filter::Condition(Condition {
+        operator: Operator::Is,
+        dimension: Dimension::Visit(VisitDimension::Source),
+        clauses: vec!["Bluesky".into()],
+        case_sensitive: true,
+    }));
+    let refused = reopened
+        .answer(&site(), &filtered, now())
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("events.arrow"), "{refused}");
+    drop(reopened);
+
+    // A day sealed before summaries existed gets one when the recent days are warmed.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Embedded::open(dir.path()).unwrap();
+    store.append(two_days()).await.unwrap();
+    store.seal_finished_days(now()).unwrap();
+    drop(store);
+    let day = dir.path().join("segments").join(SITE).join("2024-05-01");
+    std::fs::remove_file(day.join("summary.json")).unwrap();
+    let reopened = Embedded::open(dir.path()).unwrap();
+    assert_eq!(reopened.warm(now(), 31).unwrap(), 2);
+    assert!(day.join("summary.json").exists());
+    assert_eq!(by_source(&reopened).await, expected());
 }
 
 #[tokio::test]

@@ -17,6 +17,17 @@ use super::segment::{NO_SCROLL, Segment};
 use crate::hit::{ENGAGEMENT, PAGEVIEW};
 use crate::query::{Dimension, EventDimension, Filter, TimeGrain, VisitDimension};
 
+/// The error of a pass that needs the columns of a segment of which only the summary is here:
+/// the caller reads the columns and asks again (see [`needs_columns`]).
+const COLUMNS_NEEDED: &str =
+    "this question needs the columns of a day only summarized in memory; read them and ask again";
+
+/// Whether a pass (or the answer built on it) failed, with this message, only because a
+/// segment was a summary.
+pub fn needs_columns(message: &str) -> bool {
+    message == COLUMNS_NEEDED
+}
+
 /// Most dimensions one query may group by.
 pub const MAX_DIMENSIONS: usize = 6;
 
@@ -106,6 +117,9 @@ pub fn aggregate(
             }
             continue;
         }
+        if seg.is_summary() {
+            return Err(FilterError(COLUMNS_NEEDED.into()));
+        }
         let pass = SegmentPass::new(seg, period, dimensions, filter, goals, &starts)?;
         for (codes, totals) in pass.run() {
             let labels = labels(seg, dimensions, goals, &grouped.buckets, &codes);
@@ -124,7 +138,7 @@ pub fn aggregate(
 pub struct RollupCache(std::sync::Mutex<HashMap<Option<Dimension>, Rows>>);
 
 /// A segment's rows by their codes, shared between queries.
-type Rows = std::sync::Arc<HashMap<Codes, Totals>>;
+pub type Rows = std::sync::Arc<HashMap<Codes, Totals>>;
 
 impl Clone for RollupCache {
     /// A copy of a segment (a day still going on) starts without the original's answers.
@@ -139,9 +153,33 @@ impl std::fmt::Debug for RollupCache {
     }
 }
 
+impl RollupCache {
+    /// The rows of one rollup, by the dimension's code, if computed.
+    pub fn get(&self, dimension: &Option<Dimension>) -> Option<Rows> {
+        let cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        cache.get(dimension).cloned()
+    }
+
+    /// Sets the rows of one rollup, by the dimension's code (a summary read back).
+    pub fn insert(&self, dimension: Option<Dimension>, rows: impl Iterator<Item = (u32, Totals)>) {
+        let rows = rows
+            .map(|(code, totals)| {
+                let mut codes = [NONE; MAX_DIMENSIONS];
+                codes[0] = code;
+                (codes, totals)
+            })
+            .collect();
+        let mut cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        cache.insert(dimension, std::sync::Arc::new(rows));
+    }
+}
+
 /// Computes a segment's rollups for these dimensions (`None`: totals) ahead of the queries that
-/// will need them, as a server does after it starts.
+/// will need them, as a server does after it starts. A summary has the ones it has.
 pub fn warm_rollups(seg: &Segment, dimensions: &[Option<Dimension>]) {
+    if seg.is_summary() {
+        return;
+    }
     for dimension in dimensions {
         let _ = rollup_of(seg, dimension.clone());
     }
@@ -204,7 +242,11 @@ fn rolled_up(
     if bucket != bucket_of(last) {
         return None;
     }
-    let table = rollup_of(seg, other);
+    let table = if seg.is_summary() {
+        seg.rollups.get(&other)?
+    } else {
+        rollup_of(seg, other)
+    };
     Some(
         table
             .iter()

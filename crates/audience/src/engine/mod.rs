@@ -10,6 +10,7 @@ pub mod funnel;
 pub mod goal;
 pub mod period;
 pub mod segment;
+pub mod summary;
 
 #[cfg(test)]
 mod tests;

@@ -98,6 +98,9 @@ pub struct Segment {
     pub visitors: u32,
     /// Whole-segment answers kept once computed (see `aggregate::RollupCache`).
     pub rollups: super::aggregate::RollupCache,
+    /// `Some(first and last event time)` when this is a [`super::summary::Summary`] read back:
+    /// the dictionaries and rollups are here, the columns are not.
+    pub summary_span: Option<(i64, i64)>,
 }
 
 impl Segment {
@@ -123,7 +126,15 @@ impl Segment {
 
     /// Earliest and latest event time, if any.
     pub fn span(&self) -> Option<(i64, i64)> {
+        if let Some(span) = self.summary_span {
+            return Some(span);
+        }
         Some((*self.events.at_ms.first()?, *self.events.at_ms.last()?))
+    }
+
+    /// Whether only the summary is here (see [`Segment::summary_span`]).
+    pub fn is_summary(&self) -> bool {
+        self.summary_span.is_some()
     }
 
     /// The events back out of the columns, for export and for merging late events into a day

@@ -173,6 +173,11 @@ fn is(operator: Operator, dimension: Dimension, clauses: &[&str]) -> Filter {
 /// Rows as `[dimensions..., metrics...]` arrays, for short assertions.
 fn ask(q: &Query) -> Vec<Value> {
     let segments = [Segment::build(&day_one()), Segment::build(&day_two())];
+    ask_over(q, &segments).unwrap()
+}
+
+/// [`ask`] over given segments; the engine's error as its message.
+fn ask_over(q: &Query, segments: &[Segment]) -> Result<Vec<Value>, String> {
     let refs: Vec<&Segment> = segments.iter().collect();
     let goals = [Goal::event("Signup"), Goal::page("/pricing")];
     let site = Site {
@@ -181,8 +186,8 @@ fn ask(q: &Query) -> Vec<Value> {
         start: date("2024-01-01"),
     };
     let now: DateTime<Utc> = "2024-05-02T12:00:00Z".parse().unwrap();
-    let answer = answer(q, &refs, site, now).unwrap();
-    answer
+    let answer = answer(q, &refs, site, now).map_err(|e| e.0)?;
+    Ok(answer
         .results
         .iter()
         .map(|r| {
@@ -190,7 +195,7 @@ fn ask(q: &Query) -> Vec<Value> {
             cells.extend(r.metrics.iter().cloned());
             Value::Array(cells)
         })
-        .collect()
+        .collect())
 }
 
 const PAGE: Dimension = Dimension::Event(EventDimension::Page);
@@ -621,4 +626,85 @@ fn rollups_give_what_the_scan_gives() {
         scanned.filter = Some(everything.clone());
         assert_eq!(ask(&rolled), ask(&scanned), "{d:?}");
     }
+}
+
+#[test]
+fn summaries_answer_the_dashboard_as_the_columns_do_and_ask_for_columns_otherwise() {
+    use super::aggregate::needs_columns;
+    use super::summary::{Summary, dashboard_dimensions};
+    use Metric::*;
+    let columns = [Segment::build(&day_one()), Segment::build(&day_two())];
+    // Through their written form, as a store just opened reads them.
+    let summaries: Vec<Segment> = columns
+        .iter()
+        .map(|seg| {
+            let text = serde_json::to_string(&Summary::of(seg).unwrap()).unwrap();
+            let back: Summary = serde_json::from_str(&text).unwrap();
+            back.into_segment().unwrap()
+        })
+        .collect();
+    assert!(
+        summaries
+            .iter()
+            .all(|s| s.is_summary() && s.events.at_ms.is_empty())
+    );
+    for dimension in dashboard_dimensions() {
+        for with_days in [false, true] {
+            let mut dims: Vec<Dimension> = dimension.iter().cloned().collect();
+            if with_days {
+                dims.push(Dimension::Time(TimeGrain::Day));
+            }
+            let metrics = if matches!(dimension, Some(Dimension::Event(_))) {
+                vec![Visitors, Visits, Pageviews, Events, ScrollDepth, TimeOnPage]
+            } else {
+                vec![
+                    Visitors,
+                    Visits,
+                    Pageviews,
+                    BounceRate,
+                    VisitDuration,
+                    ViewsPerVisit,
+                ]
+            };
+            let mut q = query(&metrics, dims.clone(), None);
+            q.date_range = DateRange::Dates(date("2024-04-30"), date("2024-05-02"));
+            let from_columns = ask_over(&q, &columns).unwrap();
+            assert!(!from_columns.is_empty());
+            assert_eq!(ask_over(&q, &summaries), Ok(from_columns), "{dims:?}");
+        }
+    }
+    // A filter, a custom property or part of a day: the columns are needed, and said so.
+    let mut filtered = query(
+        &[Visitors],
+        vec![],
+        Some(is(Operator::Is, SOURCE, &["Bluesky"])),
+    );
+    filtered.date_range = DateRange::Dates(date("2024-04-30"), date("2024-05-02"));
+    let hours = query(&[Visitors], vec![Dimension::Time(TimeGrain::Hour)], None);
+    for q in [filtered, hours] {
+        let refused = ask_over(&q, &summaries).unwrap_err();
+        assert!(needs_columns(&refused), "{refused}");
+        assert!(ask_over(&q, &columns).is_ok());
+    }
+}
+
+#[test]
+fn a_damaged_summary_is_refused_with_the_reason() {
+    use super::summary::Summary;
+    let seg = Segment::build(&day_one());
+    let mut text = serde_json::to_value(Summary::of(&seg).unwrap()).unwrap();
+    // A page row whose code is outside the page dictionary.
+    let rollups = text["rollups"].as_array_mut().unwrap();
+    let pages = rollups
+        .iter_mut()
+        .find(|r| r["dimension"] == "event:page")
+        .unwrap();
+    pages["rows"][0][0] = json!(4000);
+    let damaged: Summary = serde_json::from_value(text).unwrap();
+    let refused = damaged.into_segment().unwrap_err();
+    assert!(refused.contains("outside its dictionary"), "{refused}");
+    assert!(
+        Summary::of(&Segment::default()).is_none(),
+        "nothing to summarize"
+    );
 }
