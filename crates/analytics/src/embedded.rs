@@ -27,13 +27,17 @@ use relais_audience::engine::funnel::{Step, funnel};
 use relais_audience::engine::goal::Goal;
 use relais_audience::engine::period::{resolve, utc_day};
 use relais_audience::engine::segment::{Builder, Segment};
+use relais_audience::engine::summary::{
+    SummaryHead, SummaryPart, dashboard_dimensions, summary_segment,
+};
 use relais_audience::event::Event;
-use relais_audience::query::{DateRange, Filter, Query};
+use relais_audience::query::parse::dimension_name;
+use relais_audience::query::{DateRange, Dimension, Filter, Query};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::arrow_io::{read_segment, write_segment};
 use crate::durability::{Durability, SyncState};
-use crate::summary_io::{read_summary, write_summary};
+use crate::summary_io::{read_head, read_part, write_summary};
 use crate::wal::{DayLogs, read_log};
 use crate::{AnalyticsError, EventStore, SiteInfo};
 
@@ -47,11 +51,47 @@ const CURRENT_WINDOW_MS: i64 = 5 * 60 * 1000;
 type Key = (String, NaiveDate);
 
 /// What of a sealed day a question reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Read {
-    /// Its summary (or its columns, if already in memory).
-    Summaries,
+    /// Its summary with the rollup of this dimension (`None`: the totals), or its columns if
+    /// already in memory.
+    Summary(Option<Dimension>),
     Columns,
+}
+
+/// A sealed day's summary as read so far: its head, the parts read (and those it lacks), and
+/// the segment they make.
+struct Summarized {
+    head: SummaryHead,
+    parts: Vec<SummaryPart>,
+    absent: HashSet<String>,
+    segment: Arc<Segment>,
+}
+
+impl Summarized {
+    fn has(&self, dimension: &Option<Dimension>) -> bool {
+        let Some(d) = dimension else { return true };
+        let name = dimension_name(d);
+        self.absent.contains(&name) || self.parts.iter().any(|p| p.dimension() == name)
+    }
+}
+
+/// The rollup a question could be answered from: no filter and at most one dimension besides
+/// time. `None`: it needs the columns. (The engine decides for good; this only picks the part
+/// of the summaries to read.)
+fn rollup_wanted(query: &Query) -> Option<Option<Dimension>> {
+    if query.filter.is_some() {
+        return None;
+    }
+    let mut others = query
+        .dimensions
+        .iter()
+        .filter(|d| !matches!(d, Dimension::Time(_)));
+    match (others.next(), others.next()) {
+        (None, _) => Some(None),
+        (Some(d), None) => Some(Some(d.clone())),
+        _ => None,
+    }
 }
 
 /// A day still receiving events: columns built as events arrive, and a snapshot for queries
@@ -79,7 +119,7 @@ struct Inner {
     /// Sealed segments read from disk so far.
     sealed: Mutex<HashMap<Key, Arc<Segment>>>,
     /// Summaries of sealed segments read from disk so far (see `summary_io`).
-    summaries: Mutex<HashMap<Key, Arc<Segment>>>,
+    summaries: Mutex<HashMap<Key, Summarized>>,
     /// Every sealed segment on disk.
     on_disk: Mutex<BTreeSet<Key>>,
     /// One sealing at a time.
@@ -248,7 +288,9 @@ impl Embedded {
             .cloned()
             .collect();
         for key in &keys {
-            self.inner.sealed_summary(key)?;
+            for dimension in dashboard_dimensions() {
+                self.inner.sealed_summary(key, &dimension)?;
+            }
         }
         Ok(keys.len())
     }
@@ -264,9 +306,9 @@ impl Embedded {
         let mut out = Vec::new();
         for day in days {
             let key = (site.to_string(), *day);
-            let sealed = match read {
+            let sealed = match &read {
                 Read::Columns => self.inner.sealed_segment(&key)?,
-                Read::Summaries => self.inner.sealed_summary(&key)?,
+                Read::Summary(dimension) => self.inner.sealed_summary(&key, dimension)?,
             };
             if let Some(seg) = sealed {
                 out.push(seg);
@@ -371,11 +413,12 @@ impl EventStore for Embedded {
                 start: site.start,
             };
             // The days' summaries answer the dashboard's usual questions; others read columns.
-            for read in [Read::Summaries, Read::Columns] {
-                let segments = store.segments(&site.id, &days, read)?;
+            let summary = rollup_wanted(&query).map(Read::Summary);
+            for read in summary.into_iter().chain([Read::Columns]) {
+                let segments = store.segments(&site.id, &days, read.clone())?;
                 let refs: Vec<&Segment> = segments.iter().map(Arc::as_ref).collect();
                 match answer(&query, &refs, view, now) {
-                    Err(e) if needs_columns(&e.0) && read == Read::Summaries => continue,
+                    Err(e) if needs_columns(&e.0) && read != Read::Columns => continue,
                     answered => return answered.map_err(|e| AnalyticsError::Query(e.0)),
                 }
             }
@@ -540,36 +583,78 @@ impl Inner {
         Ok(Some(seg))
     }
 
-    /// A sealed day as its summary; its columns when they are in memory already, or when the
-    /// day has no summary yet (sealed by an earlier version), which is then written.
-    fn sealed_summary(&self, key: &Key) -> Result<Option<Arc<Segment>>, AnalyticsError> {
+    /// A sealed day as its summary with `dimension`'s rollup (read now if not yet); its columns
+    /// when they are in memory already, or when the day has no summary (sealed by an earlier
+    /// version: the summary is then written) or an unreadable one.
+    fn sealed_summary(
+        &self,
+        key: &Key,
+        dimension: &Option<Dimension>,
+    ) -> Result<Option<Arc<Segment>>, AnalyticsError> {
         if !lock(&self.on_disk).contains(key) {
             return Ok(None);
         }
         if let Some(seg) = lock(&self.sealed).get(key) {
             return Ok(Some(seg.clone()));
         }
-        if let Some(seg) = lock(&self.summaries).get(key) {
-            return Ok(Some(seg.clone()));
+        let mut summaries = lock(&self.summaries);
+        if let Some(known) = summaries.get(key).filter(|s| s.has(dimension)) {
+            return Ok(Some(known.segment.clone()));
         }
         let dir = self.segment_dir(&key.0, key.1);
-        let summary = match read_summary(&dir) {
-            Ok(Some(summary)) => summary,
+        match self.read_summary(&dir, summaries.remove(key), dimension) {
+            Ok(Some(summarized)) => {
+                let segment = summarized.segment.clone();
+                summaries.insert(key.clone(), summarized);
+                Ok(Some(segment))
+            }
             Ok(None) => {
+                drop(summaries);
                 let seg = self.sealed_segment(key)?;
                 if let Some(seg) = &seg {
                     write_summary(&dir, seg)?;
                 }
-                return Ok(seg);
+                Ok(seg)
             }
             Err(e) => {
+                drop(summaries);
                 tracing::warn!(error = %e, "audience: a day's summary is unreadable; its columns are read instead");
-                return self.sealed_segment(key);
+                self.sealed_segment(key)
             }
+        }
+    }
+
+    /// What is known of a day's summary, with `dimension`'s part read; `None` without a summary.
+    fn read_summary(
+        &self,
+        dir: &Path,
+        known: Option<Summarized>,
+        dimension: &Option<Dimension>,
+    ) -> Result<Option<Summarized>, AnalyticsError> {
+        let (head, mut parts, mut absent) = match known {
+            Some(k) => (k.head, k.parts, k.absent),
+            None => match read_head(dir)? {
+                Some(head) => (head, Vec::new(), HashSet::new()),
+                None => return Ok(None),
+            },
         };
-        let seg = Arc::new(summary);
-        lock(&self.summaries).insert(key.clone(), seg.clone());
-        Ok(Some(seg))
+        if let Some(d) = dimension {
+            let name = dimension_name(d);
+            match read_part(dir, &name)? {
+                Some(part) => parts.push(part),
+                None => {
+                    absent.insert(name);
+                }
+            }
+        }
+        let segment = summary_segment(&head, &parts)
+            .map_err(|e| AnalyticsError::Storage(format!("{}: {e}", dir.display())))?;
+        Ok(Some(Summarized {
+            head,
+            parts,
+            absent,
+            segment: Arc::new(segment),
+        }))
     }
 
     /// Folds a taken log into its day's segments, site by site, then deletes it.

@@ -236,7 +236,11 @@ async fn a_store_just_opened_answers_the_dashboard_from_summaries_and_reads_colu
     drop(store);
     let days = ["2024-05-01", "2024-05-02"].map(|d| dir.path().join("segments").join(SITE).join(d));
     for day in &days {
-        assert!(day.join("summary.json").exists(), "written when sealed");
+        assert!(
+            day.join("summary/head.json").exists(),
+            "written when sealed"
+        );
+        assert!(day.join("summary/visit_source.json").exists());
     }
 
     // Columns that cannot be read: the dashboard's question is answered all the same.
@@ -267,10 +271,10 @@ async fn a_store_just_opened_answers_the_dashboard_from_summaries_and_reads_colu
     store.seal_finished_days(now()).unwrap();
     drop(store);
     let day = dir.path().join("segments").join(SITE).join("2024-05-01");
-    std::fs::remove_file(day.join("summary.json")).unwrap();
+    std::fs::remove_dir_all(day.join("summary")).unwrap();
     let reopened = Embedded::open(dir.path()).unwrap();
     assert_eq!(reopened.warm(now(), 31).unwrap(), 2);
-    assert!(day.join("summary.json").exists());
+    assert!(day.join("summary/head.json").exists());
     assert_eq!(by_source(&reopened).await, expected());
 }
 

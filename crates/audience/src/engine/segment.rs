@@ -98,7 +98,7 @@ pub struct Segment {
     pub visitors: u32,
     /// Whole-segment answers kept once computed (see `aggregate::RollupCache`).
     pub rollups: super::aggregate::RollupCache,
-    /// `Some(first and last event time)` when this is a [`super::summary::Summary`] read back:
+    /// `Some(first and last event time)` when this is a summary read back (see `summary.rs`):
     /// the dictionaries and rollups are here, the columns are not.
     pub summary_span: Option<(i64, i64)>,
 }

@@ -33,122 +33,148 @@ pub fn dashboard_dimensions() -> Vec<Option<Dimension>> {
         .collect()
 }
 
-/// A segment's summary, as written beside its columns.
+/// The part of a summary every question reads: the day's span, visitor count and totals.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
+pub struct SummaryHead {
     /// First and last event time (ms).
     span: (i64, i64),
     visitors: u32,
-    name: Vec<String>,
-    page: Vec<String>,
-    hostname: Vec<String>,
-    /// One per [`VisitDimension`], in [`VisitDimension::ALL`] order.
-    visit: Vec<Vec<String>>,
-    rollups: Vec<Rolled>,
+    totals: [i64; 12],
 }
 
-/// The rows of one rollup: the dimension's code and the group's counts.
+/// One dimension's rollup: the dictionary its codes refer to and the rows by code. Read only
+/// by the questions that group by that dimension.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Rolled {
-    /// The dimension's Stats API name; `None` for the totals.
-    dimension: Option<String>,
+pub struct SummaryPart {
+    /// The dimension's Stats API name (`visit:source`).
+    dimension: String,
+    /// The dictionary's values, in code order (code 0, "no value", first).
+    values: Vec<String>,
     rows: Vec<(u32, [i64; 12])>,
 }
 
-impl Summary {
-    /// Summarizes a segment, computing the rollups of [`dashboard_dimensions`] it lacks.
-    /// `None` for a segment with no events or one that is itself a summary.
-    pub fn of(seg: &Segment) -> Option<Summary> {
-        if seg.is_summary() {
-            return None;
-        }
-        let span = seg.span()?;
-        let dimensions = dashboard_dimensions();
-        warm_rollups(seg, &dimensions);
-        let rollups = dimensions
-            .iter()
-            .filter_map(|d| {
-                let rows = seg.rollups.get(d)?;
-                let mut rows: Vec<(u32, [i64; 12])> = rows
-                    .iter()
-                    .map(|(codes, totals)| (codes[0], to_numbers(totals)))
-                    .collect();
-                rows.sort_by_key(|r| r.0);
-                Some(Rolled {
-                    dimension: d.as_ref().map(dimension_name),
-                    rows,
-                })
-            })
-            .collect();
-        let d = &seg.dicts;
-        Some(Summary {
-            span,
-            visitors: seg.visitors,
-            name: d.name.values().to_vec(),
-            page: d.page.values().to_vec(),
-            hostname: d.hostname.values().to_vec(),
-            visit: d.visit.iter().map(|v| v.values().to_vec()).collect(),
-            rollups,
-        })
+impl SummaryPart {
+    /// The dimension's Stats API name.
+    pub fn dimension(&self) -> &str {
+        &self.dimension
     }
 
-    /// The segment the summary stands for: no columns, its dictionaries and rollups.
-    /// Refuses a summary whose parts do not fit together (a damaged or foreign file).
-    pub fn into_segment(self) -> Result<Segment, String> {
-        if self.span.0 > self.span.1 {
-            return Err("its time span ends before it starts".into());
+    /// The dimension's name, fit for a file name (`visit_source`).
+    pub fn file_stem(&self) -> String {
+        file_stem(&self.dimension)
+    }
+}
+
+/// A dimension's name fit for a file name (`visit:source` → `visit_source`).
+pub fn file_stem(dimension_name: &str) -> String {
+    dimension_name.replace(':', "_")
+}
+
+/// Summarizes a segment, computing the rollups of [`dashboard_dimensions`] it lacks.
+/// `None` for a segment with no events or one that is itself a summary.
+pub fn summarize(seg: &Segment) -> Option<(SummaryHead, Vec<SummaryPart>)> {
+    if seg.is_summary() {
+        return None;
+    }
+    let span = seg.span()?;
+    let dimensions = dashboard_dimensions();
+    warm_rollups(seg, &dimensions);
+    let totals = seg
+        .rollups
+        .get(&None)
+        .and_then(|rows| rows.values().next().copied())
+        .unwrap_or_default();
+    let head = SummaryHead {
+        span,
+        visitors: seg.visitors,
+        totals: to_numbers(&totals),
+    };
+    let parts = dimensions
+        .iter()
+        .flatten()
+        .filter_map(|d| {
+            let rows = seg.rollups.get(&Some(d.clone()))?;
+            let mut rows: Vec<(u32, [i64; 12])> = rows
+                .iter()
+                .map(|(codes, totals)| (codes[0], to_numbers(totals)))
+                .collect();
+            rows.sort_by_key(|r| r.0);
+            Some(SummaryPart {
+                dimension: dimension_name(d),
+                values: dict_of(&seg.dicts, d)?.values().to_vec(),
+                rows,
+            })
+        })
+        .collect();
+    Some((head, parts))
+}
+
+/// The dictionary a rolled-up dimension's codes refer to.
+fn dict_of<'a>(dicts: &'a Dicts, dimension: &Dimension) -> Option<&'a Dict> {
+    match dimension {
+        Dimension::Visit(v) => Some(dicts.of_visit(*v)),
+        Dimension::Event(EventDimension::Page) => Some(&dicts.page),
+        Dimension::Event(EventDimension::Name) => Some(&dicts.name),
+        Dimension::Event(EventDimension::Hostname) => Some(&dicts.hostname),
+        _ => None,
+    }
+}
+
+/// The dictionary slot of a rolled-up dimension, to fill from a part.
+fn dict_slot<'a>(dicts: &'a mut Dicts, dimension: &Dimension) -> Option<&'a mut Dict> {
+    match dimension {
+        Dimension::Visit(VisitDimension::EntryPage | VisitDimension::ExitPage)
+        | Dimension::Event(EventDimension::Page) => Some(&mut dicts.page),
+        Dimension::Visit(VisitDimension::EntryPageHostname | VisitDimension::ExitPageHostname)
+        | Dimension::Event(EventDimension::Hostname) => Some(&mut dicts.hostname),
+        Dimension::Visit(v) => dicts.visit.get_mut(v.index()),
+        Dimension::Event(EventDimension::Name) => Some(&mut dicts.name),
+        _ => None,
+    }
+}
+
+/// The segment a summary stands for: no columns, the totals and the rollups of `parts` (the
+/// dimensions read so far). Refuses parts that do not fit (a damaged or foreign file).
+pub fn summary_segment(head: &SummaryHead, parts: &[SummaryPart]) -> Result<Segment, String> {
+    if head.span.0 > head.span.1 {
+        return Err("its time span ends before it starts".into());
+    }
+    let mut dicts = Dicts::default();
+    let mut rollups = Vec::with_capacity(parts.len() + 1);
+    rollups.push((None, vec![(0, from_numbers(&head.totals))]));
+    for part in parts {
+        let dimension = dimension_by_name(&part.dimension)
+            .ok_or_else(|| format!("it names an unknown dimension `{}`", part.dimension))?;
+        let slot = dict_slot(&mut dicts, &dimension)
+            .ok_or_else(|| format!("it rolls up `{}`, which Relais does not", part.dimension))?;
+        // Page, entry and exit pages share one dictionary: their parts carry the same values.
+        if slot.len() < part.values.len() {
+            *slot = Dict::from_values(part.values.clone());
         }
-        if self.visit.len() != VisitDimension::ALL.len() {
+        let size = part.values.len().max(1);
+        if let Some(bad) = part.rows.iter().find(|r| r.0 as usize >= size) {
             return Err(format!(
-                "it has {} visit dictionaries, not {}",
-                self.visit.len(),
-                VisitDimension::ALL.len()
+                "a row's code {} is outside its dictionary of {size}",
+                bad.0
             ));
         }
-        let dicts = Dicts {
-            name: Dict::from_values(self.name),
-            page: Dict::from_values(self.page),
-            hostname: Dict::from_values(self.hostname),
-            prop_key: Dict::default(),
-            prop_value: Dict::default(),
-            visit: self.visit.into_iter().map(Dict::from_values).collect(),
-        };
-        let seg = Segment {
-            dicts,
-            visitors: self.visitors,
-            summary_span: Some(self.span),
-            ..Segment::default()
-        };
-        for rolled in self.rollups {
-            let dimension = match &rolled.dimension {
-                None => None,
-                Some(name) => Some(
-                    dimension_by_name(name)
-                        .ok_or_else(|| format!("it names an unknown dimension `{name}`"))?,
-                ),
-            };
-            let size = match &dimension {
-                None => 1,
-                Some(Dimension::Visit(v)) => seg.dicts.of_visit(*v).len(),
-                Some(Dimension::Event(EventDimension::Page)) => seg.dicts.page.len(),
-                Some(Dimension::Event(EventDimension::Name)) => seg.dicts.name.len(),
-                Some(Dimension::Event(EventDimension::Hostname)) => seg.dicts.hostname.len(),
-                Some(other) => return Err(format!("it rolls up `{}`", dimension_name(other))),
-            };
-            if let Some(bad) = rolled.rows.iter().find(|r| r.0 as usize >= size) {
-                return Err(format!(
-                    "a row's code {} is outside its dictionary of {size}",
-                    bad.0
-                ));
-            }
-            let rows = rolled
-                .rows
-                .iter()
-                .map(|(code, numbers)| (*code, from_numbers(numbers)));
-            seg.rollups.insert(dimension, rows);
-        }
-        Ok(seg)
+        let rows = part
+            .rows
+            .iter()
+            .map(|(code, numbers)| (*code, from_numbers(numbers)))
+            .collect();
+        rollups.push((Some(dimension), rows));
     }
+    let seg = Segment {
+        dicts,
+        visitors: head.visitors,
+        summary_span: Some(head.span),
+        ..Segment::default()
+    };
+    for (dimension, rows) in rollups {
+        seg.rollups.insert(dimension, rows.into_iter());
+    }
+    Ok(seg)
 }
 
 fn to_numbers(t: &Totals) -> [i64; 12] {

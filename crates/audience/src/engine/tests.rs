@@ -631,17 +631,31 @@ fn rollups_give_what_the_scan_gives() {
 #[test]
 fn summaries_answer_the_dashboard_as_the_columns_do_and_ask_for_columns_otherwise() {
     use super::aggregate::needs_columns;
-    use super::summary::{Summary, dashboard_dimensions};
+    use super::summary::{
+        SummaryHead, SummaryPart, dashboard_dimensions, summarize, summary_segment,
+    };
     use Metric::*;
     let columns = [Segment::build(&day_one()), Segment::build(&day_two())];
     // Through their written form, as a store just opened reads them.
-    let summaries: Vec<Segment> = columns
+    let written: Vec<(SummaryHead, Vec<SummaryPart>)> = columns
         .iter()
         .map(|seg| {
-            let text = serde_json::to_string(&Summary::of(seg).unwrap()).unwrap();
-            let back: Summary = serde_json::from_str(&text).unwrap();
-            back.into_segment().unwrap()
+            let (head, parts) = summarize(seg).unwrap();
+            let head = serde_json::to_string(&head).unwrap();
+            let parts = serde_json::to_string(&parts).unwrap();
+            (
+                serde_json::from_str(&head).unwrap(),
+                serde_json::from_str(&parts).unwrap(),
+            )
         })
+        .collect();
+    let summaries: Vec<Segment> = written
+        .iter()
+        .map(|(head, parts)| summary_segment(head, parts).unwrap())
+        .collect();
+    let heads_only: Vec<Segment> = written
+        .iter()
+        .map(|(head, _)| summary_segment(head, &[]).unwrap())
         .collect();
     assert!(
         summaries
@@ -670,7 +684,16 @@ fn summaries_answer_the_dashboard_as_the_columns_do_and_ask_for_columns_otherwis
             q.date_range = DateRange::Dates(date("2024-04-30"), date("2024-05-02"));
             let from_columns = ask_over(&q, &columns).unwrap();
             assert!(!from_columns.is_empty());
-            assert_eq!(ask_over(&q, &summaries), Ok(from_columns), "{dims:?}");
+            assert_eq!(
+                ask_over(&q, &summaries),
+                Ok(from_columns.clone()),
+                "{dims:?}"
+            );
+            // The head alone answers the totals; a dimension needs its part.
+            match dimension {
+                None => assert_eq!(ask_over(&q, &heads_only), Ok(from_columns)),
+                Some(_) => assert!(needs_columns(&ask_over(&q, &heads_only).unwrap_err())),
+            }
         }
     }
     // A filter, a custom property or part of a day: the columns are needed, and said so.
@@ -690,21 +713,23 @@ fn summaries_answer_the_dashboard_as_the_columns_do_and_ask_for_columns_otherwis
 
 #[test]
 fn a_damaged_summary_is_refused_with_the_reason() {
-    use super::summary::Summary;
+    use super::summary::{SummaryPart, summarize, summary_segment};
     let seg = Segment::build(&day_one());
-    let mut text = serde_json::to_value(Summary::of(&seg).unwrap()).unwrap();
+    let (head, parts) = summarize(&seg).unwrap();
+    let mut text = serde_json::to_value(&parts).unwrap();
     // A page row whose code is outside the page dictionary.
-    let rollups = text["rollups"].as_array_mut().unwrap();
-    let pages = rollups
+    let pages = text
+        .as_array_mut()
+        .unwrap()
         .iter_mut()
         .find(|r| r["dimension"] == "event:page")
         .unwrap();
     pages["rows"][0][0] = json!(4000);
-    let damaged: Summary = serde_json::from_value(text).unwrap();
-    let refused = damaged.into_segment().unwrap_err();
+    let damaged: Vec<SummaryPart> = serde_json::from_value(text).unwrap();
+    let refused = summary_segment(&head, &damaged).unwrap_err();
     assert!(refused.contains("outside its dictionary"), "{refused}");
     assert!(
-        Summary::of(&Segment::default()).is_none(),
+        summarize(&Segment::default()).is_none(),
         "nothing to summarize"
     );
 }

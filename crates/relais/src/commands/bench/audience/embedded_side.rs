@@ -93,8 +93,9 @@ pub async fn load(dir: &Path, spec: &Spec, now: DateTime<Utc>) -> Result<Loaded>
     Ok(loaded)
 }
 
-/// Asks each question of the dashboard: the first time on a store just opened (segments read
-/// from disk: the process has none in memory; the system's file cache may), then
+/// Asks each question of the dashboard: the first time on a store just opened (the days'
+/// summaries, or their columns if the question needs them, read from disk: the process has
+/// none in memory; the system's file cache may), then
 /// [`WARM_RUNS`] times more. Returns the timings and the last answer of each.
 pub async fn ask(
     dir: &Path,
