@@ -4,3 +4,5 @@
 
 pub mod query;
 pub mod text;
+pub mod lang;
+pub mod sentiment;

@@ -58,6 +58,12 @@ pub enum Command {
     /// Bring a site's audience history in, or take it out.
     #[command(subcommand)]
     Analytics(AnalyticsCommand),
+    /// Listening: try a query on texts.
+    #[command(subcommand)]
+    Listen(ListenCommand),
+    /// Analyse texts, one a line on standard input, one JSON object a line on standard output.
+    #[command(subcommand)]
+    Analyze(AnalyzeCommand),
     /// Move data between databases.
     #[command(subcommand)]
     Db(DbCommand),
@@ -67,6 +73,37 @@ pub enum Command {
     /// Measure Relais's speed, beside a peer measured in the same run.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ListenCommand {
+    /// Print the lines of standard input that a listening query matches (one text a line).
+    /// An invalid query exits with an error that gives its column.
+    TestQuery {
+        /// The query: words, "exact phrases", AND, OR, NOT or -word, parentheses, NEAR/n,
+        /// ONEAR/n, suffix wildcards (rembours*), lang:, author:, site:, source:.
+        query: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AnalyzeCommand {
+    /// Sentiment of each line: {"lang":"fr","label":"negative|neutral|positive","score":-1..1}.
+    /// With `auto`, a line whose language cannot be told (no letters) gets "lang":null and a
+    /// neutral 0.
+    Sentiment {
+        #[arg(long, value_enum, default_value_t = TextLang::Auto)]
+        lang: TextLang,
+    },
+}
+
+/// The language of texts given on the command line.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextLang {
+    Fr,
+    En,
+    /// Told apart line by line (French or English).
+    Auto,
 }
 
 #[derive(Args, Debug)]

@@ -6,6 +6,7 @@ mod audience;
 mod bench;
 mod channel;
 mod db_copy;
+mod listen;
 mod post;
 mod schedule;
 mod serve;
@@ -74,6 +75,12 @@ pub async fn run(cli: Cli) -> Result<()> {
         }) => schedule::import(&data, &file, &workspace, &time_zone).await,
         Command::Site(command) => audience::site(command).await,
         Command::Analytics(command) => audience::analytics(command).await,
+        Command::Listen(crate::cli::ListenCommand::TestQuery { query }) => {
+            listen::test_query(&query)
+        }
+        Command::Analyze(crate::cli::AnalyzeCommand::Sentiment { lang }) => {
+            listen::analyze_sentiment(lang)
+        }
         Command::Db(DbCommand::Copy { from, to }) => db_copy::run(&from, &to).await,
         Command::Config(ConfigCommand::SecretKey) => {
             println!("{}", relais_vault::generate_key()?);
