@@ -61,6 +61,7 @@ enum Read {
 
 /// A sealed day's summary as read so far: its head, the parts read (and those it lacks), and
 /// the segment they make.
+#[derive(Clone)]
 struct Summarized {
     head: SummaryHead,
     parts: Vec<SummaryPart>,
@@ -303,6 +304,10 @@ impl Embedded {
         days: &[NaiveDate],
         read: Read,
     ) -> Result<Vec<Arc<Segment>>, AnalyticsError> {
+        if let Read::Summary(dimension) = &read {
+            let keys: Vec<Key> = days.iter().map(|d| (site.to_string(), *d)).collect();
+            self.inner.read_summaries(&keys, dimension)?;
+        }
         let mut out = Vec::new();
         for day in days {
             let key = (site.to_string(), *day);
@@ -597,19 +602,19 @@ impl Inner {
         if let Some(seg) = lock(&self.sealed).get(key) {
             return Ok(Some(seg.clone()));
         }
-        let mut summaries = lock(&self.summaries);
-        if let Some(known) = summaries.get(key).filter(|s| s.has(dimension)) {
-            return Ok(Some(known.segment.clone()));
-        }
+        let known = match lock(&self.summaries).get(key) {
+            Some(known) if known.has(dimension) => return Ok(Some(known.segment.clone())),
+            known => known.cloned(),
+        };
+        // Read without holding the summaries: other days are read at the same time.
         let dir = self.segment_dir(&key.0, key.1);
-        match self.read_summary(&dir, summaries.remove(key), dimension) {
+        match self.read_summary(&dir, known, dimension) {
             Ok(Some(summarized)) => {
                 let segment = summarized.segment.clone();
-                summaries.insert(key.clone(), summarized);
+                lock(&self.summaries).insert(key.clone(), summarized);
                 Ok(Some(segment))
             }
             Ok(None) => {
-                drop(summaries);
                 let seg = self.sealed_segment(key)?;
                 if let Some(seg) = &seg {
                     write_summary(&dir, seg)?;
@@ -617,11 +622,52 @@ impl Inner {
                 Ok(seg)
             }
             Err(e) => {
-                drop(summaries);
                 tracing::warn!(error = %e, "audience: a day's summary is unreadable; its columns are read instead");
                 self.sealed_segment(key)
             }
         }
+    }
+
+    /// Reads the summaries (with `dimension`'s part) of the days among `keys` not yet in
+    /// memory, on as many threads as the machine has cores: a month of them is read in the
+    /// time of half a month on two.
+    fn read_summaries(
+        &self,
+        keys: &[Key],
+        dimension: &Option<Dimension>,
+    ) -> Result<(), AnalyticsError> {
+        let missing: Vec<&Key> = {
+            let (summaries, sealed) = (lock(&self.summaries), lock(&self.sealed));
+            keys.iter()
+                .filter(|k| {
+                    !sealed.contains_key(*k) && !summaries.get(*k).is_some_and(|s| s.has(dimension))
+                })
+                .collect()
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        if missing.len() < 2 || threads < 2 {
+            return Ok(());
+        }
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|t| {
+                    let mine: Vec<&Key> =
+                        missing.iter().skip(t).step_by(threads).copied().collect();
+                    scope.spawn(move || -> Result<(), AnalyticsError> {
+                        for key in mine {
+                            self.sealed_summary(key, dimension)?;
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            for worker in workers {
+                worker
+                    .join()
+                    .map_err(|_| storage("reading a day's summary stopped"))??;
+            }
+            Ok(())
+        })
     }
 
     /// What is known of a day's summary, with `dimension`'s part read; `None` without a summary.
