@@ -2,7 +2,7 @@
 //! is (language, sentiment, duplicates) and when to worry (spikes). Adapters (feeds, network
 //! searches, storage, alerts by mail and webhook) live in other crates and call this one.
 
-pub mod query;
-pub mod text;
 pub mod lang;
+pub mod query;
 pub mod sentiment;
+pub mod text;
