@@ -7,49 +7,14 @@
 //! `<workspace>/../shared/data/sentiment`). A peer figure: Python's `vaderSentiment` on the
 //! same texts (see NOTICE.md for how it was measured).
 
+#[path = "../tests/common/devdata.rs"]
+mod devdata;
+
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use relais_listen::lang::{Lang, LanguageSet};
 use relais_listen::sentiment::SentimentAnalyzer;
-
-fn data_dir() -> Result<PathBuf, String> {
-    std::env::var_os("RELAIS_SENTIMENT_DATA")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain([
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/sentiment"),
-            PathBuf::from("/work/shared/data/sentiment"),
-        ])
-        .find(|d| d.join("xlmt-french").is_dir())
-        .ok_or_else(|| "development data not found: set RELAIS_SENTIMENT_DATA".to_owned())
-}
-
-/// The tweet files carry `\uXXXX` escapes: decoded as the tests do.
-fn decode_escapes(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut rest = line;
-    while let Some(at) = rest.find("\\u") {
-        out.push_str(&rest[..at]);
-        match rest
-            .get(at + 2..at + 6)
-            .and_then(|hex| u32::from_str_radix(hex, 16).ok())
-            .and_then(char::from_u32)
-        {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[at + 6..];
-            }
-            None => {
-                out.push_str("\\u");
-                rest = &rest[at + 2..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out.trim().to_owned()
-}
 
 /// Nanoseconds this thread has run on a processor (Linux's schedstat), so that the figures do
 /// not count the time other processes of a busy machine took; `None` elsewhere.
@@ -83,7 +48,7 @@ fn time_per_text(texts: &[(String, Lang)], rounds: usize, mut f: impl FnMut(&str
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rounds: usize = std::env::args().nth(1).map_or(Ok(20), |r| r.parse())?;
-    let data = data_dir()?;
+    let data = devdata::sentiment_data_dir()?;
     let mut texts = Vec::new();
     for (folder, lang) in [
         ("xlmt-english", Lang::English),
@@ -91,7 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ] {
         let path = data.join(folder).join("val_text.txt");
         for line in std::fs::read_to_string(&path)?.lines() {
-            texts.push((decode_escapes(line), lang));
+            texts.push((devdata::decode_escapes(line), lang));
         }
     }
     let start = Instant::now();

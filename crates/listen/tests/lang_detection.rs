@@ -2,7 +2,8 @@
 //! (links, handles, hashtags, elongations, other scripts), and the accuracy on the development
 //! tweets (`../shared/data/sentiment`, when present: see `sentiment_quality.rs`).
 
-use std::path::{Path, PathBuf};
+#[path = "common/devdata.rs"]
+mod devdata;
 
 use relais_listen::lang::{Lang, LanguageSet, LanguageSetError};
 
@@ -112,28 +113,12 @@ fn bad_configurations_are_clear_errors() {
     assert_eq!(Lang::French.code(), "fr");
 }
 
-fn data_dir() -> Option<PathBuf> {
-    std::env::var_os("RELAIS_SENTIMENT_DATA")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain([
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/sentiment"),
-            PathBuf::from("/work/shared/data/sentiment"),
-        ])
-        .find(|d| d.join("xlmt-french").is_dir())
-}
-
 /// Level reached on the 4,326 development tweets (train and validation, both languages).
 const MIN_ACCURACY: f64 = 0.998;
 
 #[test]
 fn accuracy_on_the_development_tweets() {
-    let Some(data) = data_dir() else {
-        panic!(
-            "sentiment development data not found: put it at <workspace>/../shared/data/sentiment \
-             or point RELAIS_SENTIMENT_DATA at it"
-        );
-    };
+    let data = devdata::sentiment_data_dir().unwrap_or_else(|e| panic!("{e}"));
     let set = fr_en();
     let mut right = 0usize;
     let mut total = 0usize;

@@ -6,6 +6,9 @@
 //!
 //! Run with `--nocapture` to see the figures.
 
+#[path = "common/devdata.rs"]
+mod devdata;
+
 use std::path::{Path, PathBuf};
 
 use relais_listen::lang::Lang;
@@ -17,54 +20,6 @@ const MIN_MACRO_F1_FR: f64 = 0.653;
 const MIN_PEARSON_SNIPPETS: f64 = 0.473;
 const TOLERANCE: f64 = 0.005;
 
-fn data_dir() -> PathBuf {
-    let mut tried = Vec::new();
-    let candidates = std::env::var_os("RELAIS_SENTIMENT_DATA")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain([
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/sentiment"),
-            PathBuf::from("/work/shared/data/sentiment"),
-        ]);
-    for candidate in candidates {
-        if candidate.join("xlmt-french").is_dir() {
-            return candidate;
-        }
-        tried.push(candidate.display().to_string());
-    }
-    panic!(
-        "sentiment development data not found (tried: {}). Put the folder with xlmt-english/, \
-         xlmt-french/ and vader-snippets/ at <workspace>/../shared/data/sentiment or point \
-         RELAIS_SENTIMENT_DATA at it.",
-        tried.join(", ")
-    );
-}
-
-/// The tweet files carry JSON-like `\uXXXX` escapes; the trainer decodes them the same way.
-fn decode_escapes(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut rest = line;
-    while let Some(at) = rest.find("\\u") {
-        out.push_str(&rest[..at]);
-        let decoded = rest
-            .get(at + 2..at + 6)
-            .and_then(|hex| u32::from_str_radix(hex, 16).ok())
-            .and_then(char::from_u32);
-        match decoded {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[at + 6..];
-            }
-            None => {
-                out.push_str("\\u");
-                rest = &rest[at + 2..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out.trim().to_owned()
-}
-
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
@@ -72,7 +27,7 @@ fn read(path: &Path) -> String {
 fn tweets(dir: &Path, split: &str) -> Vec<(String, Label)> {
     let texts = read(&dir.join(format!("{split}_text.txt")));
     let labels = read(&dir.join(format!("{split}_labels.txt")));
-    let texts: Vec<String> = texts.lines().map(decode_escapes).collect();
+    let texts: Vec<String> = texts.lines().map(devdata::decode_escapes).collect();
     let labels: Vec<Label> = labels
         .lines()
         .map(|l| match l.trim() {
@@ -172,7 +127,7 @@ fn snippet_correlations(analyzer: &SentimentAnalyzer, dir: &Path) -> Vec<(String
 
 #[test]
 fn sentiment_quality_does_not_regress() {
-    let data = data_dir();
+    let data = devdata::sentiment_data_dir().unwrap_or_else(|e| panic!("{e}"));
     let analyzer = SentimentAnalyzer::new().expect("shipped sentiment data loads");
     let f1_en = validation_f1(&analyzer, &data.join("xlmt-english"), Lang::English);
     let f1_fr = validation_f1(&analyzer, &data.join("xlmt-french"), Lang::French);
