@@ -5,4 +5,5 @@
 pub mod lang;
 pub mod query;
 pub mod sentiment;
+pub mod spike;
 pub mod text;
