@@ -70,11 +70,18 @@ struct Summarized {
 }
 
 impl Summarized {
-    fn has(&self, dimension: &Option<Dimension>) -> bool {
-        let Some(d) = dimension else { return true };
-        let name = dimension_name(d);
-        self.absent.contains(&name) || self.parts.iter().any(|p| p.dimension() == name)
+    /// Whether the parts of all these dimensions were read (or found absent).
+    fn has(&self, dimensions: &[Option<Dimension>]) -> bool {
+        dimensions
+            .iter()
+            .flatten()
+            .all(|d| part_known(&self.parts, &self.absent, &dimension_name(d)))
     }
+}
+
+/// Whether a dimension's part was read, or found absent.
+fn part_known(parts: &[SummaryPart], absent: &HashSet<String>, name: &str) -> bool {
+    absent.contains(name) || parts.iter().any(|p| p.dimension() == name)
 }
 
 /// The rollup a question could be answered from: no filter and at most one dimension besides
@@ -289,9 +296,8 @@ impl Embedded {
             .cloned()
             .collect();
         for key in &keys {
-            for dimension in dashboard_dimensions() {
-                self.inner.sealed_summary(key, &dimension)?;
-            }
+            // Every part at once: one rebuild of the day's summary, not one per part.
+            self.inner.sealed_summary(key, &dashboard_dimensions())?;
         }
         Ok(keys.len())
     }
@@ -306,14 +312,17 @@ impl Embedded {
     ) -> Result<Vec<Arc<Segment>>, AnalyticsError> {
         if let Read::Summary(dimension) = &read {
             let keys: Vec<Key> = days.iter().map(|d| (site.to_string(), *d)).collect();
-            self.inner.read_summaries(&keys, dimension)?;
+            self.inner
+                .read_summaries(&keys, std::slice::from_ref(dimension))?;
         }
         let mut out = Vec::new();
         for day in days {
             let key = (site.to_string(), *day);
             let sealed = match &read {
                 Read::Columns => self.inner.sealed_segment(&key)?,
-                Read::Summary(dimension) => self.inner.sealed_summary(&key, dimension)?,
+                Read::Summary(dimension) => self
+                    .inner
+                    .sealed_summary(&key, std::slice::from_ref(dimension))?,
             };
             if let Some(seg) = sealed {
                 out.push(seg);
@@ -588,13 +597,13 @@ impl Inner {
         Ok(Some(seg))
     }
 
-    /// A sealed day as its summary with `dimension`'s rollup (read now if not yet); its columns
+    /// A sealed day as its summary with the rollups of `dimensions` (read now if not yet); its columns
     /// when they are in memory already, or when the day has no summary (sealed by an earlier
     /// version: the summary is then written) or an unreadable one.
     fn sealed_summary(
         &self,
         key: &Key,
-        dimension: &Option<Dimension>,
+        dimensions: &[Option<Dimension>],
     ) -> Result<Option<Arc<Segment>>, AnalyticsError> {
         if !lock(&self.on_disk).contains(key) {
             return Ok(None);
@@ -603,12 +612,12 @@ impl Inner {
             return Ok(Some(seg.clone()));
         }
         let known = match lock(&self.summaries).get(key) {
-            Some(known) if known.has(dimension) => return Ok(Some(known.segment.clone())),
+            Some(known) if known.has(dimensions) => return Ok(Some(known.segment.clone())),
             known => known.cloned(),
         };
         // Read without holding the summaries: other days are read at the same time.
         let dir = self.segment_dir(&key.0, key.1);
-        match self.read_summary(&dir, known, dimension) {
+        match self.read_summary(&dir, known, dimensions) {
             Ok(Some(summarized)) => {
                 let segment = summarized.segment.clone();
                 lock(&self.summaries).insert(key.clone(), summarized);
@@ -628,19 +637,20 @@ impl Inner {
         }
     }
 
-    /// Reads the summaries (with `dimension`'s part) of the days among `keys` not yet in
+    /// Reads the summaries (with the parts of `dimensions`) of the days among `keys` not yet in
     /// memory, on as many threads as the machine has cores: a month of them is read in the
     /// time of half a month on two.
     fn read_summaries(
         &self,
         keys: &[Key],
-        dimension: &Option<Dimension>,
+        dimensions: &[Option<Dimension>],
     ) -> Result<(), AnalyticsError> {
         let missing: Vec<&Key> = {
             let (summaries, sealed) = (lock(&self.summaries), lock(&self.sealed));
             keys.iter()
                 .filter(|k| {
-                    !sealed.contains_key(*k) && !summaries.get(*k).is_some_and(|s| s.has(dimension))
+                    !sealed.contains_key(*k)
+                        && !summaries.get(*k).is_some_and(|s| s.has(dimensions))
                 })
                 .collect()
         };
@@ -655,7 +665,7 @@ impl Inner {
                         missing.iter().skip(t).step_by(threads).copied().collect();
                     scope.spawn(move || -> Result<(), AnalyticsError> {
                         for key in mine {
-                            self.sealed_summary(key, dimension)?;
+                            self.sealed_summary(key, dimensions)?;
                         }
                         Ok(())
                     })
@@ -670,12 +680,13 @@ impl Inner {
         })
     }
 
-    /// What is known of a day's summary, with `dimension`'s part read; `None` without a summary.
+    /// What is known of a day's summary, with the parts of `dimensions` read; `None` without a
+    /// summary.
     fn read_summary(
         &self,
         dir: &Path,
         known: Option<Summarized>,
-        dimension: &Option<Dimension>,
+        dimensions: &[Option<Dimension>],
     ) -> Result<Option<Summarized>, AnalyticsError> {
         let (head, mut parts, mut absent) = match known {
             Some(k) => (k.head, k.parts, k.absent),
@@ -684,8 +695,11 @@ impl Inner {
                 None => return Ok(None),
             },
         };
-        if let Some(d) = dimension {
+        for d in dimensions.iter().flatten() {
             let name = dimension_name(d);
+            if part_known(&parts, &absent, &name) {
+                continue;
+            }
             match read_part(dir, &name)? {
                 Some(part) => parts.push(part),
                 None => {
