@@ -3,12 +3,13 @@
 //! nginx peer, whose access log is off).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
 use relais_core::audit::{Actor, AuditEvent};
 use relais_core::{DisplayName, Email};
-use relais_store::{DatabaseLocation, NewUser};
+use relais_store::{DatabaseLocation, NewUser, Store};
 use relais_web::{AppState, WebConfig};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -70,22 +71,29 @@ impl Serving {
     }
 }
 
+/// A temporary directory (named `prefix…`) holding a fresh, migrated SQLite database: what
+/// each benchmark's server starts from. The directory goes when the value is dropped.
+pub async fn fresh_store(prefix: &str) -> Result<(tempfile::TempDir, Arc<dyn Store>)> {
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .context("cannot create a temporary directory for the benchmark's data")?;
+    let location = DatabaseLocation::Sqlite(dir.path().join("relais.db"));
+    let store = relais_store::open(&location)
+        .await
+        .context("cannot open the benchmark's database")?;
+    store
+        .migrate()
+        .await
+        .context("cannot migrate the benchmark's database")?;
+    Ok((dir, store))
+}
+
 impl RelaisServer {
     /// A fresh, migrated database with one user (so that `/login` shows the login page rather
     /// than redirecting to `/setup`), and the router listening on a free loopback port.
     pub async fn start() -> Result<Self> {
-        let dir = tempfile::Builder::new()
-            .prefix("relais-bench-")
-            .tempdir()
-            .context("cannot create a temporary directory for the benchmark's database")?;
-        let location = DatabaseLocation::Sqlite(dir.path().join("relais.db"));
-        let store = relais_store::open(&location)
-            .await
-            .context("cannot open the benchmark's database")?;
-        store
-            .migrate()
-            .await
-            .context("cannot migrate the benchmark's database")?;
+        let (dir, store) = fresh_store("relais-bench-").await?;
         let email = Email::parse("bench@relais.invalid").map_err(|e| anyhow!(e.message))?;
         let name = DisplayName::parse("Bench").map_err(|e| anyhow!(e.message))?;
         store

@@ -35,11 +35,7 @@ pub struct Loaded {
 
 impl Loaded {
     pub fn bytes_per_event(&self) -> f64 {
-        if self.events == 0 {
-            0.0
-        } else {
-            self.bytes_on_disk as f64 / self.events as f64
-        }
+        super::bytes_per_event(self.bytes_on_disk, self.events)
     }
 }
 

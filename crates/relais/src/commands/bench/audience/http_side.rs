@@ -11,13 +11,12 @@ use relais_analytics::embedded::Embedded;
 use relais_analytics::ingest::Ingest;
 use relais_core::audit::{Actor, AuditEvent};
 use relais_core::{LinkId, SiteId, Slug};
-use relais_store::DatabaseLocation;
 use relais_store::audience::{NewLink, NewSite};
 use relais_web::{AppState, WebConfig};
 
 use super::super::load::{Shape, fetch_shaped};
 use super::super::nginx::{self, NginxPeer};
-use super::super::relais_server::Serving;
+use super::super::relais_server::{Serving, fresh_store};
 use super::super::report::Summary;
 use super::super::{Turns, take_turns};
 use super::DOMAIN;
@@ -96,18 +95,7 @@ fn audit(action: &str) -> AuditEvent {
 
 impl AudienceServer {
     pub async fn start() -> Result<Self> {
-        let dir = tempfile::Builder::new()
-            .prefix("relais-bench-audience-")
-            .tempdir()
-            .context("cannot create a temporary directory for the benchmark's data")?;
-        let location = DatabaseLocation::Sqlite(dir.path().join("relais.db"));
-        let store = relais_store::open(&location)
-            .await
-            .context("cannot open the benchmark's database")?;
-        store
-            .migrate()
-            .await
-            .context("cannot migrate the benchmark's database")?;
+        let (dir, store) = fresh_store("relais-bench-audience-").await?;
         let slug = Slug::parse("bench").map_err(|e| anyhow!(e.message))?;
         let workspace = store
             .create_workspace(&slug, "Bench", None, audit("workspace.create"))

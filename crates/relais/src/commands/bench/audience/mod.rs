@@ -197,6 +197,15 @@ async fn on_postgres(
     Ok((loaded, answers, server))
 }
 
+/// Bytes on disk per event, the same way for both engines (0 without events).
+fn bytes_per_event(bytes: u64, events: u64) -> f64 {
+    if events == 0 {
+        0.0
+    } else {
+        bytes as f64 / events as f64
+    }
+}
+
 /// Relais's figure against the peer's: a share for rates, a multiple for times.
 fn ratio(relais: f64, peer: f64) -> f64 {
     if peer > 0.0 { relais / peer } else { 0.0 }
