@@ -18,6 +18,9 @@
 //! NFA, overlapping search) over the mentions' words, the search alone, to compare with the
 //! whole of `QuerySet` matching (which finds its anchors by probing a table per word).
 
+#[path = "../tests/common/rng.rs"]
+mod rng;
+
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::path::Path;
@@ -25,27 +28,7 @@ use std::time::Instant;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use relais_listen::query::{Doc, MatchScratch, PreparedDoc, Query, QuerySet};
-
-/// splitmix64: a small, good-enough generator so the run is the same every time.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
+use rng::Rng;
 
 fn made_up_word(rng: &mut Rng) -> String {
     const SYLLABLES: [&str; 16] = [

@@ -2,28 +2,11 @@
 //! few thousand generated queries and mentions (seeded, so a failure replays), and on cases
 //! picked by hand for the prefilter's edges (wildcards, hashtags, queries without anchors).
 
+#[path = "common/rng.rs"]
+mod rng;
+
 use relais_listen::query::{Doc, MatchScratch, PreparedDoc, Query, QuerySet};
-
-/// splitmix64: small and good enough to generate test cases.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
+use rng::Rng;
 
 /// Few words, so that queries and mentions meet often; with accents, case and lengths past
 /// 8 bytes (the comparisons' fast path) on purpose.
