@@ -116,6 +116,16 @@ fn expected() -> Vec<Value> {
     vec![json!(["Bluesky", 2, 3]), json!(["Direct / None", 2, 2])]
 }
 
+/// A store directory holding [`two_days`], sealed, closed.
+async fn sealed_two_days() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Embedded::open(dir.path()).unwrap();
+    store.append(two_days()).await.unwrap();
+    store.seal_finished_days(now()).unwrap();
+    drop(store);
+    dir
+}
+
 fn logs(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir.join("log"))
         .unwrap()
@@ -229,11 +239,7 @@ async fn finished_days_are_sealed_into_arrow_segments_and_logs_deleted() {
 
 #[tokio::test]
 async fn a_store_just_opened_answers_the_dashboard_from_summaries_and_reads_columns_for_the_rest() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Embedded::open(dir.path()).unwrap();
-    store.append(two_days()).await.unwrap();
-    store.seal_finished_days(now()).unwrap();
-    drop(store);
+    let dir = sealed_two_days().await;
     let days = ["2024-05-01", "2024-05-02"].map(|d| dir.path().join("segments").join(SITE).join(d));
     for day in &days {
         assert!(
@@ -265,11 +271,7 @@ async fn a_store_just_opened_answers_the_dashboard_from_summaries_and_reads_colu
     drop(reopened);
 
     // A day sealed before summaries existed gets one when the recent days are warmed.
-    let dir = tempfile::tempdir().unwrap();
-    let store = Embedded::open(dir.path()).unwrap();
-    store.append(two_days()).await.unwrap();
-    store.seal_finished_days(now()).unwrap();
-    drop(store);
+    let dir = sealed_two_days().await;
     let day = dir.path().join("segments").join(SITE).join("2024-05-01");
     std::fs::remove_dir_all(day.join("summary")).unwrap();
     let reopened = Embedded::open(dir.path()).unwrap();
@@ -310,11 +312,7 @@ async fn late_events_are_merged_into_a_sealed_day() {
 
 #[tokio::test]
 async fn a_sealing_interrupted_after_some_sites_is_finished_without_counting_twice() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Embedded::open(dir.path()).unwrap();
-    store.append(two_days()).await.unwrap();
-    store.seal_finished_days(now()).unwrap();
-    drop(store);
+    let dir = sealed_two_days().await;
     // Put a log back as if the process had stopped after writing the segment of 1 May (its id
     // is in `merged`) but before deleting the log.
     let day = dir.path().join("segments").join(SITE).join("2024-05-01");
@@ -435,11 +433,7 @@ fn segments_read_back_equal_and_damaged_files_are_errors() {
 
 #[tokio::test]
 async fn warming_reads_recent_segments_ahead_and_answers_stay_the_same() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Embedded::open(dir.path()).unwrap();
-    store.append(two_days()).await.unwrap();
-    store.seal_finished_days(now()).unwrap();
-    drop(store);
+    let dir = sealed_two_days().await;
     let reopened = Embedded::open(dir.path()).unwrap();
     assert_eq!(
         reopened.warm(now(), 31).unwrap(),
