@@ -3,6 +3,7 @@
 //! searches, storage, alerts by mail and webhook) live in other crates and call this one.
 
 pub mod duplicate;
+pub mod found;
 pub mod lang;
 pub mod query;
 pub mod sentiment;
