@@ -18,28 +18,13 @@
 //! NFA, overlapping search) over the mentions' words, the search alone, to compare with the
 //! whole of `QuerySet` matching (which finds its anchors by probing a table per word).
 
-#[path = "../tests/common/rng.rs"]
-mod rng;
-
-use std::collections::HashMap;
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Instant;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use relais_listen::query::{Doc, MatchScratch, PreparedDoc, Query, QuerySet};
-use rng::Rng;
-
-fn made_up_word(rng: &mut Rng) -> String {
-    const SYLLABLES: [&str; 16] = [
-        "ka", "lo", "mi", "zu", "re", "ti", "va", "no", "pe", "sa", "gu", "bi", "do", "fe", "ri",
-        "xo",
-    ];
-    let syllables = 2 + rng.below(3);
-    (0..syllables)
-        .map(|_| SYLLABLES[rng.below(SYLLABLES.len())])
-        .collect()
-}
+use relais_listen::workload::{Rng, generated_query, made_up_word, vocabulary};
 
 fn load_tweets() -> Option<Vec<String>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/sentiment");
@@ -75,7 +60,7 @@ fn generated_mentions(rng: &mut Rng, count: usize) -> Vec<String> {
             let words = 12 + rng.below(19);
             let picked: Vec<&str> = (0..words)
                 .map(|_| {
-                    let u = (rng.next() >> 11) as f64 / (1u64 << 53) as f64;
+                    let u = rng.unit();
                     let rank = cumulative
                         .partition_point(|&c| c < u)
                         .min(vocabulary.len() - 1);
@@ -85,54 +70,6 @@ fn generated_mentions(rng: &mut Rng, count: usize) -> Vec<String> {
             picked.join(" ")
         })
         .collect()
-}
-
-/// Distinct folded words of the mentions, at least `min` characters long, except the
-/// `skip_frequent` most frequent ones: listening queries name brands, products and topics, not
-/// `the` or `pour`.
-fn vocabulary(mentions: &[String], min: usize, skip_frequent: usize) -> Vec<String> {
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    for text in mentions {
-        for word in relais_listen::text::Words::of(text).iter() {
-            *counts.entry(word.text.to_owned()).or_default() += 1;
-        }
-    }
-    let mut by_frequency: Vec<(String, usize)> = counts.into_iter().collect();
-    by_frequency.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    by_frequency
-        .into_iter()
-        .skip(skip_frequent)
-        .map(|(word, _)| word)
-        .filter(|word| word.chars().count() >= min && !word.chars().all(|c| c.is_ascii_digit()))
-        .collect()
-}
-
-fn generated_query(rng: &mut Rng, words: &[String]) -> String {
-    let mut word = |rng: &mut Rng| words[rng.below(words.len())].clone();
-    let brand = |rng: &mut Rng, word: &mut dyn FnMut(&mut Rng) -> String| {
-        if rng.chance(50) {
-            made_up_word(rng)
-        } else {
-            word(rng)
-        }
-    };
-    let b1 = brand(rng, &mut word);
-    let b2 = brand(rng, &mut word);
-    let lang = if rng.chance(50) { "fr" } else { "en" };
-    match rng.below(10) {
-        0..=3 => format!(
-            "({b1} OR {b2} OR \"{b1} {}\") -{} lang:{lang}",
-            word(rng),
-            word(rng)
-        ),
-        4 | 5 => format!("{b1} NEAR/5 ({} OR {})", word(rng), word(rng)),
-        6 => {
-            let stem: String = b2.chars().take(5).collect();
-            format!("\"{b1} {}\" OR {stem}*", word(rng))
-        }
-        7 | 8 => format!("{b1} ({} OR {}) -{}", word(rng), word(rng), word(rng)),
-        _ => format!("#{b1} OR @{b1} OR {b1} OR \"{b1} {b2}\""),
-    }
 }
 
 fn main() {

@@ -5,7 +5,9 @@
 pub mod duplicate;
 pub mod found;
 pub mod lang;
+pub mod pipeline;
 pub mod query;
 pub mod sentiment;
 pub mod spike;
 pub mod text;
+pub mod workload;

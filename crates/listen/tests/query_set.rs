@@ -2,11 +2,8 @@
 //! few thousand generated queries and mentions (seeded, so a failure replays), and on cases
 //! picked by hand for the prefilter's edges (wildcards, hashtags, queries without anchors).
 
-#[path = "common/rng.rs"]
-mod rng;
-
 use relais_listen::query::{Doc, MatchScratch, PreparedDoc, Query, QuerySet};
-use rng::Rng;
+use relais_listen::workload::Rng;
 
 /// Few words, so that queries and mentions meet often; with accents, case and lengths past
 /// 8 bytes (the comparisons' fast path) on purpose.

@@ -31,27 +31,6 @@ pub fn sentiment_data_dir() -> Result<PathBuf, String> {
     ))
 }
 
-/// A line of the tweet files, whose `\uXXXX` escapes are decoded (as the trainer does), trimmed.
-pub fn decode_escapes(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut rest = line;
-    while let Some(at) = rest.find("\\u") {
-        out.push_str(&rest[..at]);
-        let decoded = rest
-            .get(at + 2..at + 6)
-            .and_then(|hex| u32::from_str_radix(hex, 16).ok())
-            .and_then(char::from_u32);
-        match decoded {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[at + 6..];
-            }
-            None => {
-                out.push_str("\\u");
-                rest = &rest[at + 2..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out.trim().to_owned()
-}
+/// A line of the tweet files, decoded as the trainer does.
+#[allow(unused_imports)]
+pub use relais_listen::workload::decode_escapes;
