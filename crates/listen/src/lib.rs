@@ -2,6 +2,7 @@
 //! is (language, sentiment, duplicates) and when to worry (spikes). Adapters (feeds, network
 //! searches, storage, alerts by mail and webhook) live in other crates and call this one.
 
+pub mod alert;
 pub mod duplicate;
 pub mod found;
 pub mod lang;
