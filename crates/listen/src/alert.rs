@@ -1,4 +1,4 @@
-//! When listening raises an alert, pure: the kinds of alert rules, whether the last complete
+//! When listening raises an alert, pure: whether the last complete
 //! hour of a query's series is a spike (of mentions, or of the share of negative ones), and when
 //! a digest is due. The caller brings the series from the store and sends what this decides.
 
@@ -7,62 +7,22 @@ use crate::spike::{self, SpikeRule};
 pub const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
 
-/// What an alert rule watches.
+/// What a spike rule watches (the store keeps the rule's kind; keyword rules have no series).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AlertKind {
-    /// The hourly count of mentions rises above its baseline.
-    VolumeSpike,
-    /// The hourly share of negative mentions rises above its baseline.
-    NegativeSpike,
-    /// A new mention matches the rule's keywords (a query).
-    Keyword,
+pub enum SpikeOf {
+    /// The hourly count of mentions.
+    Volume,
+    /// The hourly share of negative mentions.
+    NegativeShare,
 }
 
-impl AlertKind {
-    pub const ALL: [AlertKind; 3] = [
-        AlertKind::VolumeSpike,
-        AlertKind::NegativeSpike,
-        AlertKind::Keyword,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlertKind::VolumeSpike => "volume_spike",
-            AlertKind::NegativeSpike => "negative_spike",
-            AlertKind::Keyword => "keyword",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<AlertKind> {
-        AlertKind::ALL.into_iter().find(|k| k.as_str() == text)
-    }
-}
-
-/// When an alert's events are sent.
+/// How often a digest of alerts is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
-    /// Each event as it happens.
-    Instant,
-    /// A digest a day, at the digest hour (UTC).
-    Daily,
-    /// A digest a week, on Mondays at the digest hour (UTC).
-    Weekly,
-}
-
-impl Delivery {
-    pub const ALL: [Delivery; 3] = [Delivery::Instant, Delivery::Daily, Delivery::Weekly];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Delivery::Instant => "instant",
-            Delivery::Daily => "daily",
-            Delivery::Weekly => "weekly",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Delivery> {
-        Delivery::ALL.into_iter().find(|d| d.as_str() == text)
-    }
+pub enum DigestEvery {
+    /// Every day at the digest hour (UTC).
+    Day,
+    /// On Mondays at the digest hour (UTC).
+    Week,
 }
 
 /// A query's mentions hour by hour, oldest first, from `start` (the start of an hour, Unix ms).
@@ -124,24 +84,23 @@ pub fn last_complete_hour(now: i64) -> i64 {
 }
 
 /// Whether the last hour of `series` (which should end with the last complete hour) is a spike
-/// for a rule of `kind` with its `k` and minimum of mentions. Keyword rules have no series.
+/// of `what`, for a rule with its `k` and minimum of mentions.
 pub fn check_spike(
-    kind: AlertKind,
+    what: SpikeOf,
     series: &Hourly,
     k: f64,
     min_mentions: u64,
 ) -> Option<SpikeAlert> {
-    let (values, rule) = match kind {
-        AlertKind::VolumeSpike => {
+    let (values, rule) = match what {
+        SpikeOf::Volume => {
             let mut rule = SpikeRule::counts(k);
             rule.min_value = rule.min_value.max(min_mentions as f64);
             (spike::counts(&series.total), rule)
         }
-        AlertKind::NegativeSpike => (
+        SpikeOf::NegativeShare => (
             spike::negative_shares(&series.negative, &series.total, min_mentions.max(1)),
             SpikeRule::shares(k),
         ),
-        AlertKind::Keyword => return None,
     };
     let found = spike::latest_spike(&values, &rule)?;
     Some(SpikeAlert {
@@ -152,28 +111,25 @@ pub fn check_spike(
     })
 }
 
-/// The last moment a digest of `delivery` was due at or before `now`: today's (or yesterday's)
-/// `hour` o'clock UTC, or for weekly digests the last Monday's. `None` for instant delivery.
-pub fn last_digest_time(delivery: Delivery, now: i64, hour: u32) -> Option<i64> {
+/// The last moment a digest was due at or before `now`: today's (or yesterday's) `hour`
+/// o'clock UTC, or for weekly digests the last Monday's.
+pub fn last_digest_time(every: DigestEvery, now: i64, hour: u32) -> i64 {
     let offset = i64::from(hour.min(23)) * HOUR_MS;
     let day = (now - offset).div_euclid(DAY_MS);
-    match delivery {
-        Delivery::Instant => None,
-        Delivery::Daily => Some(day * DAY_MS + offset),
-        Delivery::Weekly => {
+    match every {
+        DigestEvery::Day => day * DAY_MS + offset,
+        DigestEvery::Week => {
             // 1970-01-01 was a Thursday: day 0 is 3 days after a Monday.
             let since_monday = (day + 3).rem_euclid(7);
-            Some((day - since_monday) * DAY_MS + offset)
+            (day - since_monday) * DAY_MS + offset
         }
     }
 }
 
 /// Whether a digest is due now, given when the last one was sent (`None`: never).
-pub fn digest_due(delivery: Delivery, last_sent: Option<i64>, now: i64, hour: u32) -> bool {
-    match last_digest_time(delivery, now, hour) {
-        None => false,
-        Some(due) => last_sent.is_none_or(|sent| sent < due),
-    }
+pub fn digest_due(every: DigestEvery, last_sent: Option<i64>, now: i64, hour: u32) -> bool {
+    let due = last_digest_time(every, now, hour);
+    last_sent.is_none_or(|sent| sent < due)
 }
 
 #[cfg(test)]
@@ -182,17 +138,6 @@ mod tests {
 
     // 2026-12-07 (a Monday) 00:00 UTC.
     const MONDAY: i64 = 1_796_601_600_000;
-
-    #[test]
-    fn names_round_trip() {
-        for kind in AlertKind::ALL {
-            assert_eq!(AlertKind::parse(kind.as_str()), Some(kind));
-        }
-        for delivery in Delivery::ALL {
-            assert_eq!(Delivery::parse(delivery.as_str()), Some(delivery));
-        }
-        assert_eq!(AlertKind::parse("spike"), None);
-    }
 
     #[test]
     fn points_fill_their_hours_and_others_count_zero() {
@@ -219,19 +164,18 @@ mod tests {
             .collect();
         points.push((MONDAY + 48 * HOUR_MS, 40, 2));
         let series = Hourly::from_points(MONDAY, 49, points.clone());
-        let alert = check_spike(AlertKind::VolumeSpike, &series, 3.0, 5).expect("a spike");
+        let alert = check_spike(SpikeOf::Volume, &series, 3.0, 5).expect("a spike");
         assert_eq!(alert.hour_start, MONDAY + 48 * HOUR_MS);
         assert_eq!(alert.value, 40.0);
         assert!(alert.threshold > 11.0 && alert.threshold < 40.0);
         // The share of negative ones did not rise (2 of 40).
-        assert_eq!(check_spike(AlertKind::NegativeSpike, &series, 3.0, 5), None);
+        assert_eq!(check_spike(SpikeOf::NegativeShare, &series, 3.0, 5), None);
         // A minimum of mentions above the hour's count silences it.
-        assert_eq!(check_spike(AlertKind::VolumeSpike, &series, 3.0, 50), None);
+        assert_eq!(check_spike(SpikeOf::Volume, &series, 3.0, 50), None);
         // An earlier spike is not the last hour's: no alert.
         points.push((MONDAY + 49 * HOUR_MS, 11, 1));
         let later = Hourly::from_points(MONDAY, 50, points);
-        assert_eq!(check_spike(AlertKind::VolumeSpike, &later, 3.0, 5), None);
-        assert_eq!(check_spike(AlertKind::Keyword, &series, 3.0, 5), None);
+        assert_eq!(check_spike(SpikeOf::Volume, &later, 3.0, 5), None);
     }
 
     #[test]
@@ -241,13 +185,10 @@ mod tests {
             .collect();
         points.push((MONDAY + 30 * HOUR_MS, 20, 15));
         let series = Hourly::from_points(MONDAY, 31, points);
-        let alert = check_spike(AlertKind::NegativeSpike, &series, 3.0, 10).expect("a spike");
+        let alert = check_spike(SpikeOf::NegativeShare, &series, 3.0, 10).expect("a spike");
         assert_eq!(alert.value, 0.75);
         // Too few mentions in the hour to judge the mood.
-        assert_eq!(
-            check_spike(AlertKind::NegativeSpike, &series, 3.0, 21),
-            None
-        );
+        assert_eq!(check_spike(SpikeOf::NegativeShare, &series, 3.0, 21), None);
     }
 
     #[test]
@@ -259,42 +200,25 @@ mod tests {
     #[test]
     fn digests_are_due_once_per_day_or_week_at_the_hour() {
         let eight = MONDAY + 8 * HOUR_MS;
-        assert_eq!(last_digest_time(Delivery::Daily, eight + 1, 8), Some(eight));
+        assert_eq!(last_digest_time(DigestEvery::Day, eight + 1, 8), eight);
         assert_eq!(
-            last_digest_time(Delivery::Daily, eight - 1, 8),
-            Some(eight - DAY_MS)
+            last_digest_time(DigestEvery::Day, eight - 1, 8),
+            eight - DAY_MS
         );
         assert_eq!(
-            last_digest_time(Delivery::Weekly, eight + 3 * DAY_MS, 8),
-            Some(eight)
+            last_digest_time(DigestEvery::Week, eight + 3 * DAY_MS, 8),
+            eight
         );
         assert_eq!(
-            last_digest_time(Delivery::Weekly, eight - 1, 8),
-            Some(eight - 7 * DAY_MS)
+            last_digest_time(DigestEvery::Week, eight - 1, 8),
+            eight - 7 * DAY_MS
         );
-        assert_eq!(last_digest_time(Delivery::Instant, eight, 8), None);
 
-        assert!(digest_due(Delivery::Daily, None, eight, 8));
-        assert!(digest_due(Delivery::Daily, Some(eight - 1), eight, 8));
-        assert!(!digest_due(
-            Delivery::Daily,
-            Some(eight),
-            eight + HOUR_MS,
-            8
-        ));
-        assert!(digest_due(Delivery::Daily, Some(eight), eight + DAY_MS, 8));
-        assert!(!digest_due(
-            Delivery::Weekly,
-            Some(eight),
-            eight + 6 * DAY_MS,
-            8
-        ));
-        assert!(digest_due(
-            Delivery::Weekly,
-            Some(eight),
-            eight + 7 * DAY_MS,
-            8
-        ));
-        assert!(!digest_due(Delivery::Instant, None, eight, 8));
+        assert!(digest_due(DigestEvery::Day, None, eight, 8));
+        assert!(digest_due(DigestEvery::Day, Some(eight - 1), eight, 8));
+        assert!(!digest_due(DigestEvery::Day, Some(eight), eight + HOUR_MS, 8));
+        assert!(digest_due(DigestEvery::Day, Some(eight), eight + DAY_MS, 8));
+        assert!(!digest_due(DigestEvery::Week, Some(eight), eight + 6 * DAY_MS, 8));
+        assert!(digest_due(DigestEvery::Week, Some(eight), eight + 7 * DAY_MS, 8));
     }
 }
