@@ -15,11 +15,17 @@ pub const MAX_DISTANCE: u32 = 6;
 
 /// A mention's fingerprint; `None` for a text without words.
 pub fn fingerprint(text: &str) -> Option<u64> {
-    let words = Words::of(text);
+    fingerprint_of_words(&Words::of(text))
+}
+
+/// [`fingerprint`] of a text already cut into words (the pipeline cuts each mention once, for
+/// matching, and reuses the words and their hashes here).
+pub fn fingerprint_of_words(words: &Words) -> Option<u64> {
     let mut hashes: Vec<u64> = words
+        .spans()
         .iter()
         .filter(|w| w.kind != WordKind::Mention)
-        .map(|w| word_hash(w.text.as_bytes()))
+        .map(|w| w.hash)
         .collect();
     if hashes.first() == Some(&word_hash(b"rt")) {
         hashes.remove(0);

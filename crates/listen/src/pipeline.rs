@@ -18,7 +18,7 @@ pub struct Analysis {
     pub matches: Vec<u64>,
     /// Neutral with score 0 for a language without a sentiment model.
     pub sentiment: Sentiment,
-    /// See [`duplicate::fingerprint`]; `None` for a text without words.
+    /// See [`duplicate::fingerprint`], of the title and text; `None` for a text without words.
     pub fingerprint: Option<u64>,
 }
 
@@ -135,11 +135,13 @@ impl Pipeline {
                 fingerprint: None,
             };
         }
+        // The words matching cut (title and text) serve the fingerprint too.
+        let fingerprint = duplicate::fingerprint_of_words(scratch.matching.last_doc().words());
         Analysis {
             lang,
             matches,
             sentiment: self.sentiment(&found.text, lang),
-            fingerprint: duplicate::fingerprint(&found.text),
+            fingerprint,
         }
     }
 }

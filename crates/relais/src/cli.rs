@@ -385,6 +385,10 @@ pub enum BenchCommand {
     /// embedded engine and on PostgreSQL side by side, and the tracker endpoint and a short
     /// link's redirect beside nginx answering a bare 202 and 302, in the same run.
     Audience(BenchAudienceArgs),
+    /// The listening pipeline on one core (language, 10 000 queries matched, sentiment,
+    /// near-duplicate fingerprint), each step apart, beside Python's vaderSentiment on the same
+    /// texts in the same run (needs the sentiment development data and vaderSentiment).
+    Listen(BenchListenArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -451,6 +455,26 @@ pub struct BenchAudienceArgs {
     /// The nginx program. Default: /usr/sbin/nginx, then `nginx` on the PATH.
     #[arg(long)]
     pub nginx: Option<PathBuf>,
+    /// Also write every figure, as one JSON object, to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BenchListenArgs {
+    /// Queries compiled and matched against every post.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub queries: u64,
+    /// Timed passes over all texts per step (after a warm-up pass); the fastest counts.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub rounds: u32,
+    /// The sentiment development data (with xlmt-french/ and xlmt-english/). Default:
+    /// ../shared/data/sentiment.
+    #[arg(long, env = "RELAIS_SENTIMENT_DATA")]
+    pub data: Option<PathBuf>,
+    /// The Python that runs the vaderSentiment peer.
+    #[arg(long, default_value = "python3")]
+    pub python: String,
     /// Also write every figure, as one JSON object, to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,

@@ -77,6 +77,12 @@ impl MatchScratch {
         self.candidates.len()
     }
 
+    /// The mention last prepared by [`QuerySet::matching_into`] (its words, for the steps of
+    /// the pipeline that read them too).
+    pub fn last_doc(&self) -> &PreparedDoc {
+        &self.doc
+    }
+
     fn begin(&mut self, queries: usize) {
         self.candidates.clear();
         if self.seen.len() != queries {

@@ -93,6 +93,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Bench(BenchCommand::Http(args)) => bench::http(args).await,
         Command::Bench(BenchCommand::Publish(args)) => bench::publish(args).await,
         Command::Bench(BenchCommand::Audience(args)) => bench::audience(args).await,
+        Command::Bench(BenchCommand::Listen(args)) => bench::listen(args),
     }
 }
 

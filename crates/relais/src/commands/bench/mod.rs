@@ -13,8 +13,12 @@
 //! `relais bench audience` measures the audience capability at scale: generated events loaded
 //! into the embedded store, its dashboard queries beside PostgreSQL's, and the tracker endpoint
 //! and a short link's redirect beside nginx answering a bare 202 and 302 (see [`audience`]).
+//!
+//! `relais bench listen` measures the listening pipeline per post on one core, each step apart,
+//! beside Python's vaderSentiment on the same texts (see [`listen`]).
 
 mod audience;
+mod listen;
 mod load;
 mod nginx;
 mod publish;
@@ -31,6 +35,7 @@ use serde_json::json;
 
 use crate::cli::BenchHttpArgs;
 pub use audience::run as audience;
+pub use listen::run as listen;
 use load::{LoadSpec, Shape, fetch, run_on_own_thread};
 use nginx::NginxPeer;
 pub use publish::run as publish;
