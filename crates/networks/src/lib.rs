@@ -11,6 +11,8 @@ pub mod linkedin;
 pub mod mastodon;
 pub mod meta;
 pub mod oauth;
+pub mod reddit;
+pub mod search;
 pub mod threads;
 pub mod webhook;
 pub mod wordpress;

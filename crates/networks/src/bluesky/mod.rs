@@ -9,6 +9,7 @@
 //! publishing twice, and [`Connector::find_published`] looks the key up.
 
 mod facets;
+pub(crate) mod search;
 mod tid;
 mod xrpc;
 

@@ -24,6 +24,7 @@
 //! whose status was never made are left to the instance, which removes unattached media.
 
 mod api;
+pub(crate) mod search;
 mod text;
 
 use std::time::{Duration, Instant};

@@ -33,6 +33,7 @@
 mod api;
 mod connect;
 pub mod oauth;
+pub(crate) mod search;
 mod text;
 
 use std::time::{Duration, Instant};

@@ -54,6 +54,7 @@ mod connect;
 mod find;
 mod ids;
 pub mod oauth;
+pub(crate) mod search;
 mod text;
 mod upload;
 
