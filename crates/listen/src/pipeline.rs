@@ -18,7 +18,7 @@ pub struct Analysis {
     pub matches: Vec<u64>,
     /// Neutral with score 0 for a language without a sentiment model.
     pub sentiment: Sentiment,
-    /// See [`duplicate::fingerprint`], of the title and text; `None` for a text without words.
+    /// See [`duplicate::fingerprint`], of the text; `None` for a text without words.
     pub fingerprint: Option<u64>,
 }
 
@@ -84,7 +84,7 @@ impl Pipeline {
         source: &str,
         scratch: &mut PipelineScratch,
     ) -> Vec<u64> {
-        let text = match found.title.as_deref().filter(|t| !t.is_empty()) {
+        let text = match found.title.as_deref().filter(|_| has_title(found)) {
             // Title and text are matched as one text: a query's words may be split between them.
             Some(title) => {
                 scratch.joined.clear();
@@ -135,8 +135,13 @@ impl Pipeline {
                 fingerprint: None,
             };
         }
-        // The words matching cut (title and text) serve the fingerprint too.
-        let fingerprint = duplicate::fingerprint_of_words(scratch.matching.last_doc().words());
+        // The fingerprint is of the text alone (a syndicated article may lose or change its
+        // title); without a title, the words matching cut are the text's and serve again.
+        let fingerprint = if has_title(found) {
+            duplicate::fingerprint(&found.text)
+        } else {
+            duplicate::fingerprint_of_words(scratch.matching.last_doc().words())
+        };
         Analysis {
             lang,
             matches,
@@ -144,6 +149,10 @@ impl Pipeline {
             fingerprint,
         }
     }
+}
+
+fn has_title(found: &Found) -> bool {
+    found.title.as_deref().is_some_and(|t| !t.is_empty())
 }
 
 #[cfg(test)]
@@ -213,6 +222,15 @@ mod tests {
             p.analyze(&item, "bluesky", false, &mut scratch).matches,
             vec![1, 2, 3]
         );
+        // The fingerprint is the text's alone: the same article under another title folds.
+        let analysis = p.analyze(&item, "rss", false, &mut scratch);
+        assert_eq!(analysis.fingerprint, duplicate::fingerprint(&item.text));
+        let untitled = Found {
+            title: None,
+            ..item.clone()
+        };
+        let words_reused = p.analyze(&untitled, "rss", true, &mut scratch);
+        assert_eq!(words_reused.fingerprint, analysis.fingerprint);
     }
 
     #[test]
