@@ -129,6 +129,27 @@ typed_id!(
     FunnelId
 );
 
+typed_id!(
+    /// A listening query: what a workspace watches for (its brand, a competitor, a topic).
+    ListenQueryId
+);
+typed_id!(
+    /// A place listening polls for mentions: a feed, a watched page, a network's search.
+    ListenSourceId
+);
+typed_id!(
+    /// One item found by listening (a post, an article, a comment).
+    MentionId
+);
+typed_id!(
+    /// A rule that raises listening alerts (spikes, keywords).
+    AlertRuleId
+);
+typed_id!(
+    /// One alert raised by a rule.
+    AlertEventId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,8 +12,9 @@ pub mod validate;
 
 pub use error::{DomainError, ErrorCode};
 pub use ids::{
-    ApiTokenId, AuditId, ChannelId, CommentId, FeedId, FunnelId, GoalId, InvitationId, JobId,
-    LinkId, MediaId, PostId, SiteId, SlotId, TargetId, UserId, WorkspaceId,
+    AlertEventId, AlertRuleId, ApiTokenId, AuditId, ChannelId, CommentId, FeedId, FunnelId, GoalId,
+    InvitationId, JobId, LinkId, ListenQueryId, ListenSourceId, MediaId, MentionId, PostId, SiteId,
+    SlotId, TargetId, UserId, WorkspaceId,
 };
 pub use role::{Permission, Role};
 pub use time::Timestamp;

@@ -8,9 +8,11 @@
 
 mod audience;
 mod library;
+mod listening;
 mod planning;
 pub use audience::*;
 pub use library::*;
+pub use listening::*;
 pub use planning::*;
 
 use std::collections::HashSet;
@@ -38,7 +40,11 @@ macro_rules! conformance_suite {
             oauth_apps_and_connections, comments_stay_on_their_post, queue_slots_and_planned_times, feed_entries_make_one_post_each,
             media_library_lists_and_previews, media_alt_text_changes_are_audited, media_in_use_are_kept,
             sites_belong_to_one_workspace, goals_are_unique_and_go_with_their_site, one_salt_per_day_then_forgotten,
-            links_have_unique_slugs_and_stay_in_their_workspace, funnels_follow_their_site_goals);
+            links_have_unique_slugs_and_stay_in_their_workspace, funnels_follow_their_site_goals,
+            listening_stays_in_its_workspace, listening_changes_by_people_are_audited,
+            a_mention_found_twice_is_stored_once, mention_filters_and_pages_miss_nothing,
+            series_count_buckets_without_duplicates_or_muted, top_authors_and_texts_count_the_same_mentions,
+            due_sources_and_poll_state_round_trip, alert_events_fire_once, deleting_a_query_removes_its_matches);
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn copy_round_trips() {

@@ -12,6 +12,7 @@
 pub mod audience;
 mod error;
 pub mod library;
+pub mod listening;
 mod migrate;
 mod model;
 mod open;
@@ -33,6 +34,7 @@ use relais_core::{
 pub use audience::AudienceStore;
 pub use error::{Conflict, StoreError};
 pub use library::{LibraryStore, MediaDeletion};
+pub use listening::ListeningStore;
 pub use model::*;
 pub use open::{DatabaseLocation, open};
 pub use planning::PlanningStore;
@@ -43,7 +45,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything Relais keeps. Every method that changes data takes the [`AuditEvent`] describing
 /// the change and writes it in the same transaction.
 #[async_trait]
-pub trait Store: PlanningStore + LibraryStore + AudienceStore + Send + Sync + 'static {
+pub trait Store:
+    PlanningStore + LibraryStore + AudienceStore + ListeningStore + Send + Sync + 'static
+{
     /// `sqlite` or `postgres`, for logs and metrics.
     fn backend(&self) -> &'static str;
     /// Answers when the database does: what `/healthz` asks.

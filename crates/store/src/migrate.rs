@@ -53,6 +53,11 @@ pub(crate) static MIGRATIONS: &[Migration] = &[
         name: "links",
         sql: include_str!("../migrations/0008_links.sql"),
     },
+    Migration {
+        version: 9,
+        name: "listening",
+        sql: include_str!("../migrations/0009_listening.sql"),
+    },
 ];
 
 pub(crate) const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS relais_migrations (

@@ -92,3 +92,4 @@ include!("sql_common.rs");
 include!("sql_planning.rs");
 include!("sql_library.rs");
 include!("sql_audience.rs");
+include!("sql_listening.rs");
