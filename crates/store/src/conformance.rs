@@ -1556,6 +1556,8 @@ pub async fn jobs_claim_lease_and_retry(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let id = store.enqueue_job(job("now", now)).await.unwrap();
+    assert_eq!(store.jobs_waiting("now").await.unwrap(), 1);
+    assert_eq!(store.jobs_waiting("nothing").await.unwrap(), 0);
     let claimed = store
         .claim_job("w1", now, 30_000)
         .await
@@ -1564,6 +1566,11 @@ pub async fn jobs_claim_lease_and_retry(store: Arc<dyn Store>) {
     assert_eq!(
         (claimed.id, claimed.status, claimed.attempts),
         (id, JobStatus::Running, 1)
+    );
+    assert_eq!(
+        store.jobs_waiting("now").await.unwrap(),
+        1,
+        "a running job still counts"
     );
     assert_eq!(claimed.payload, serde_json::json!({"n": 1}));
     assert!(
@@ -1637,6 +1644,12 @@ pub async fn jobs_claim_lease_and_retry(store: Arc<dyn Store>) {
         store.job(id).await.unwrap().unwrap().status,
         JobStatus::Dead
     );
+    assert_eq!(
+        store.jobs_waiting("now").await.unwrap(),
+        0,
+        "a dead job waits no more"
+    );
+    assert_eq!(store.jobs_waiting("later").await.unwrap(), 1);
 
     let far = now.plus_seconds(601);
     let l = store.claim_job("w1", far, 1000).await.unwrap().unwrap();

@@ -345,6 +345,9 @@ pub trait Store:
     async fn job(&self, id: JobId) -> StoreResult<Option<Job>>;
     /// How many jobs are in each status, for `/metrics`.
     async fn job_counts(&self) -> StoreResult<Vec<(String, u64)>>;
+    /// Jobs of `kind` queued or running: a job that plans its own next run (a periodic one) is
+    /// planned at start only when none is waiting, so that restarts do not multiply it.
+    async fn jobs_waiting(&self, kind: &str) -> StoreResult<u64>;
 
     // ----- copy between backends -----
     /// True when no table holds a row (migrations aside).

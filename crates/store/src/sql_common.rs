@@ -1589,6 +1589,16 @@ impl Store for SqlStore {
             .collect()
     }
 
+    async fn jobs_waiting(&self, kind: &str) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs WHERE kind = $1 AND status IN ('queued', 'running')",
+        )
+        .bind(kind)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     async fn is_empty(&self) -> StoreResult<bool> {
         for table in TABLES {
             let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {}", table.name))
