@@ -66,6 +66,12 @@ max_upload_mb = 200
 # nothing answered is ever lost, and the ingestion rate is bound by the disk. RELAIS_AUDIENCE_SYNC_MS.
 audience_sync_ms = 20
 
+# Listening: how often the worker looks for sources due to be polled (each source has its
+# own interval, set on its page), in seconds; and the hour (UTC, 0-23) daily and weekly alert
+# digests are sent (weekly ones on Mondays).
+listen_tick_seconds = 60
+alert_digest_hour = 8
+
 # Log filter (tracing's EnvFilter syntax). RUST_LOG overrides it.
 log = "info"
 
@@ -98,6 +104,8 @@ pub struct FileConfig {
     pub worker_concurrency: usize,
     pub max_upload_mb: usize,
     pub audience_sync_ms: u64,
+    pub listen_tick_seconds: u64,
+    pub alert_digest_hour: u32,
     pub mail: SmtpConfig,
 }
 
@@ -118,6 +126,8 @@ impl Default for FileConfig {
             worker_concurrency: 16,
             max_upload_mb: 200,
             audience_sync_ms: 20,
+            listen_tick_seconds: 60,
+            alert_digest_hour: 8,
             mail: SmtpConfig::default(),
         }
     }
@@ -156,6 +166,11 @@ pub fn load(args: &DataArgs) -> Result<FileConfig> {
     }
     if config.session_days < 1 || config.invitation_days < 1 {
         bail!("session_days and invitation_days must be at least 1 in the config file");
+    }
+    if config.listen_tick_seconds < 5 || config.alert_digest_hour > 23 {
+        bail!(
+            "listen_tick_seconds must be at least 5 and alert_digest_hour between 0 and 23 in the config file"
+        );
     }
     Ok(config)
 }
@@ -210,6 +225,8 @@ mod tests {
         assert_eq!(parsed.data_dir, builtin.data_dir);
         assert_eq!(parsed.session_days, builtin.session_days);
         assert_eq!(parsed.audience_sync_ms, builtin.audience_sync_ms);
+        assert_eq!(parsed.listen_tick_seconds, builtin.listen_tick_seconds);
+        assert_eq!(parsed.alert_digest_hour, builtin.alert_digest_hour);
         assert!(!parsed.mail.is_enabled());
     }
 

@@ -154,7 +154,30 @@ pub fn worker(
     );
     worker.register(
         relais_publisher::METRICS_JOB,
-        Arc::new(relais_publisher::PollMetrics::new(http, vault)),
+        Arc::new(relais_publisher::PollMetrics::new(
+            http.clone(),
+            vault.clone(),
+        )),
+    );
+    let courier = relais_listener::Courier {
+        http: http.clone(),
+        mailer: relais_mail::SmtpMailer::shared(&file.mail)?,
+        vault: Some(vault.clone()),
+        public_url: public_url_of(file),
+        digest_hour: file.alert_digest_hour,
+    };
+    let settings = relais_listener::TickSettings {
+        every: std::time::Duration::from_secs(file.listen_tick_seconds),
+        ..Default::default()
+    };
+    worker.register(
+        relais_listener::LISTEN_TICK,
+        Arc::new(relais_listener::ListenTick::new(
+            http,
+            Some(vault),
+            courier,
+            settings,
+        )?),
     );
     worker = worker.with_concurrency(file.worker_concurrency);
     if let Some(ms) = std::env::var("RELAIS_JOB_LEASE_MS")

@@ -24,16 +24,31 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     let worker = if args.no_workers {
         None
     } else {
-        store
-            .enqueue_job(NewJob {
+        // Periodic jobs plan their own next run: each is started here only when none waits
+        // (a restart, or another process, would otherwise start a second chain of it).
+        let periodic = [
+            NewJob {
                 workspace_id: None,
                 kind: PURGE_SESSIONS.into(),
                 payload: serde_json::Value::Null,
                 run_at: Timestamp::now(),
                 max_attempts: 5,
-            })
-            .await
-            .context("cannot plan the housekeeping job")?;
+            },
+            relais_listener::tick_job(Timestamp::now()),
+        ];
+        for job in periodic {
+            if store
+                .jobs_waiting(&job.kind)
+                .await
+                .context("cannot look at the job queue")?
+                == 0
+            {
+                store
+                    .enqueue_job(job)
+                    .await
+                    .context("cannot plan the periodic jobs")?;
+            }
+        }
         let name = format!("{}-{}", hostname(), std::process::id());
         let worker = super::worker(store.clone(), &args.data, &file, name)?;
         Some(tokio::spawn(worker.run(stop_rx.clone())))
