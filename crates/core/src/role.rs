@@ -48,6 +48,10 @@ pub enum Permission {
     ViewAudit,
     /// Rename or delete the workspace itself.
     AdministerWorkspace,
+    /// Manage listening: queries, sources, alert rules.
+    Listen,
+    /// Triage listening's mentions: tag, mute, send to the inbox.
+    TriageMentions,
 }
 
 impl Role {
@@ -74,8 +78,8 @@ impl Role {
         use Permission::*;
         match permission {
             View => true,
-            WriteDrafts => self.rank() <= Role::Contributor.rank(),
-            Publish | Approve => self.rank() <= Role::Editor.rank(),
+            WriteDrafts | TriageMentions => self.rank() <= Role::Contributor.rank(),
+            Publish | Approve | Listen => self.rank() <= Role::Editor.rank(),
             ManageMembers | ManageTokens | ManageSettings | ViewAudit => {
                 self.rank() <= Role::Manager.rank()
             }
@@ -154,6 +158,8 @@ mod tests {
             ManageSettings,
             ViewAudit,
             AdministerWorkspace,
+            Listen,
+            TriageMentions,
         ] {
             assert!(!Role::Analyst.allows(p), "analyst must not hold {p:?}");
         }
@@ -166,6 +172,20 @@ mod tests {
         assert!(Role::Editor.allows(Approve));
         assert!(!Role::Editor.allows(ManageMembers));
         assert!(!Role::Editor.allows(ViewAudit));
+    }
+
+    #[test]
+    fn contributors_triage_mentions_but_only_editors_and_up_manage_listening() {
+        let listeners: Vec<Role> = Role::ALL.into_iter().filter(|r| r.allows(Listen)).collect();
+        assert_eq!(listeners, vec![Role::Admin, Role::Manager, Role::Editor]);
+        let triagers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.allows(TriageMentions))
+            .collect();
+        assert_eq!(
+            triagers,
+            vec![Role::Admin, Role::Manager, Role::Editor, Role::Contributor]
+        );
     }
 
     #[test]

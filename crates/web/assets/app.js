@@ -173,3 +173,28 @@ document.addEventListener("focusin", function (event) {
     dragged = null;
   });
 })();
+
+// Listening's stream: every 15 seconds, ask how many mentions arrived after the newest one the
+// page shows (under the same filters), and offer them with a link; the page never reloads by
+// itself. Without the script, the stream is simply as it was when loaded.
+(function () {
+  var box = document.getElementById("mentions-live");
+  if (!box || !window.fetch) { return; }
+  var address = box.getAttribute("data-poll");
+  var line = box.querySelector("span");
+  function say(answer) {
+    if (!answer || !answer.count) { return; }
+    var text = answer.capped ? box.getAttribute("data-capped")
+      : answer.count === 1 ? box.getAttribute("data-one") : box.getAttribute("data-many");
+    line.textContent = text.replace("{n}", String(answer.count));
+    box.hidden = false;
+  }
+  function ask() {
+    if (document.hidden) { return; }
+    fetch(address, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (answer) { return answer.ok ? answer.json() : null; })
+      .then(say)
+      .catch(function () {});
+  }
+  setInterval(ask, 15000);
+})();

@@ -23,7 +23,9 @@ use axum::routing::{get, post};
 
 pub use state::{AppState, OAuthEndpoints, WebConfig};
 
-use pages::{account, audit, channels, join, members, publish, session, setup, tokens, workspaces};
+use pages::{
+    account, audit, channels, join, listening, members, publish, session, setup, tokens, workspaces,
+};
 
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
@@ -196,6 +198,60 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/w/{slug}/audience/{site}/funnels/{funnel}/remove",
             post(pages::audience::remove_funnel),
+        )
+        .route("/w/{slug}/listening", get(listening::queries::show))
+        .route(
+            "/w/{slug}/listening/queries",
+            post(listening::queries::create),
+        )
+        .route(
+            "/w/{slug}/listening/queries/{id}",
+            post(listening::queries::update),
+        )
+        .route(
+            "/w/{slug}/listening/queries/{id}/delete",
+            post(listening::queries::delete),
+        )
+        .route("/w/{slug}/listening/test", post(listening::queries::test))
+        .route(
+            "/w/{slug}/listening/mentions",
+            get(listening::mentions::show),
+        )
+        .route(
+            "/w/{slug}/listening/mentions/new",
+            get(listening::mentions::count_new),
+        )
+        .route(
+            "/w/{slug}/listening/mentions.csv",
+            get(listening::export::csv),
+        )
+        .route(
+            "/w/{slug}/listening/mentions/{id}/{action}",
+            post(listening::mentions::act),
+        )
+        .route(
+            "/w/{slug}/listening/analysis",
+            get(listening::analysis::show),
+        )
+        .route(
+            "/w/{slug}/listening/sources",
+            get(listening::sources::show).post(listening::sources::add),
+        )
+        .route(
+            "/w/{slug}/listening/sources/opml",
+            post(listening::sources::import_opml),
+        )
+        .route(
+            "/w/{slug}/listening/sources/{id}/{action}",
+            post(listening::sources::act),
+        )
+        .route(
+            "/w/{slug}/listening/alerts",
+            get(listening::alerts::show).post(listening::alerts::create),
+        )
+        .route(
+            "/w/{slug}/listening/alerts/{id}/{action}",
+            post(listening::alerts::act),
         )
         .route("/w/{slug}/{section}", get(workspaces::capability))
         .fallback(not_found)

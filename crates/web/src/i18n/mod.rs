@@ -4,10 +4,12 @@
 
 mod audience;
 mod library;
+mod listening;
 mod planning;
 
 pub use audience::AudienceMsgs;
 pub use library::LibraryMsgs;
+pub use listening::ListenMsgs;
 pub use planning::PlanMsgs;
 use relais_core::ErrorCode;
 
@@ -76,6 +78,8 @@ pub struct Msgs {
     pub lib: &'static LibraryMsgs,
     /// The audience pages' texts.
     pub aud: &'static AudienceMsgs,
+    /// The listening pages' texts.
+    pub listen: &'static ListenMsgs,
     pub lang_name: &'static str,
     pub other_lang_label: &'static str,
     pub tagline: &'static str,
@@ -243,6 +247,7 @@ pub static EN: Msgs = Msgs {
     plan: &planning::EN,
     lib: &library::EN,
     aud: &audience::EN,
+    listen: &listening::EN,
     lang_name: "English",
     other_lang_label: "Français",
     tagline: "Community management, self-hosted",
@@ -410,6 +415,7 @@ pub static FR: Msgs = Msgs {
     plan: &planning::FR,
     lib: &library::FR,
     aud: &audience::FR,
+    listen: &listening::FR,
     lang_name: "Français",
     other_lang_label: "English",
     tagline: "Le community management, chez vous",

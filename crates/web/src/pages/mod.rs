@@ -13,6 +13,7 @@ pub mod fields;
 pub mod join;
 pub mod library;
 pub mod links;
+pub mod listening;
 pub mod members;
 pub mod notify;
 pub mod post;
