@@ -126,12 +126,6 @@ pub fn last_digest_time(every: DigestEvery, now: i64, hour: u32) -> i64 {
     }
 }
 
-/// Whether a digest is due now, given when the last one was sent (`None`: never).
-pub fn digest_due(every: DigestEvery, last_sent: Option<i64>, now: i64, hour: u32) -> bool {
-    let due = last_digest_time(every, now, hour);
-    last_sent.is_none_or(|sent| sent < due)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,7 +192,7 @@ mod tests {
     }
 
     #[test]
-    fn digests_are_due_once_per_day_or_week_at_the_hour() {
+    fn digests_are_due_at_the_hour_each_day_or_each_monday() {
         let eight = MONDAY + 8 * HOUR_MS;
         assert_eq!(last_digest_time(DigestEvery::Day, eight + 1, 8), eight);
         assert_eq!(
@@ -213,12 +207,5 @@ mod tests {
             last_digest_time(DigestEvery::Week, eight - 1, 8),
             eight - 7 * DAY_MS
         );
-
-        assert!(digest_due(DigestEvery::Day, None, eight, 8));
-        assert!(digest_due(DigestEvery::Day, Some(eight - 1), eight, 8));
-        assert!(!digest_due(DigestEvery::Day, Some(eight), eight + HOUR_MS, 8));
-        assert!(digest_due(DigestEvery::Day, Some(eight), eight + DAY_MS, 8));
-        assert!(!digest_due(DigestEvery::Week, Some(eight), eight + 6 * DAY_MS, 8));
-        assert!(digest_due(DigestEvery::Week, Some(eight), eight + 7 * DAY_MS, 8));
     }
 }
