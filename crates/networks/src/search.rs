@@ -265,6 +265,108 @@ impl Watermark {
     }
 }
 
+/// What a search that pages backwards keeps against a [`Watermark`] (Bluesky, YouTube, Reddit):
+/// each item not handed out yet, once, and whether a page reached back past the mark, where
+/// reading stops. `T` is the item as the network's search needs it until the end.
+pub(crate) struct WatermarkSearch<T> {
+    mark: Option<Watermark>,
+    /// `(id, time, item)` of the new items, in the order met (newest first).
+    found: Vec<(String, i64, T)>,
+    reached_old: bool,
+}
+
+impl<T> WatermarkSearch<T> {
+    /// A search after `cursor` (see [`Watermark::parse`]).
+    pub fn after(cursor: Option<&str>, network: &str) -> Self {
+        Self {
+            mark: Watermark::parse(cursor, network),
+            found: Vec::new(),
+            reached_old: false,
+        }
+    }
+
+    /// The cursor's watermark, if one was given and could be read.
+    pub fn mark(&self) -> Option<&Watermark> {
+        self.mark.as_ref()
+    }
+
+    /// Takes an item of a page: kept when it is new, noted when it lies behind the mark.
+    pub fn offer(&mut self, id: String, at_ms: i64, item: T) {
+        match &self.mark {
+            Some(m) if m.is_behind(at_ms) => self.reached_old = true,
+            Some(m) if !m.is_new(&id, at_ms) => {}
+            _ if self.found.iter().any(|(seen, _, _)| *seen == id) => {}
+            _ => self.found.push((id, at_ms, item)),
+        }
+    }
+
+    /// Whether the next page is worth reading: a first search reads the newest page only, and
+    /// a later one stops at the first page that reaches back past the mark.
+    pub fn wants_more(&self) -> bool {
+        self.mark.is_some() && !self.reached_old
+    }
+
+    /// The items kept so far.
+    pub fn items(&self) -> impl Iterator<Item = &T> {
+        self.found.iter().map(|(_, _, item)| item)
+    }
+
+    /// The items kept so far, to complete them before the end.
+    pub fn items_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.found.iter_mut().map(|(_, _, item)| item)
+    }
+
+    /// The page: the items kept, as hits, and the watermark moved past them.
+    pub fn into_page(self, hit: impl Fn(T) -> SearchHit) -> SearchPage {
+        let seen: Vec<(String, i64)> = self
+            .found
+            .iter()
+            .map(|(id, at, _)| (id.clone(), *at))
+            .collect();
+        SearchPage {
+            hits: self
+                .found
+                .into_iter()
+                .map(|(_, _, item)| hit(item))
+                .collect(),
+            cursor: Watermark::advance(self.mark, &seen).map(|m| m.encode()),
+        }
+    }
+}
+
+/// The cursor of a network whose ids grow with time (X, Mastodon), when `is_id` takes it;
+/// otherwise `None`, and the unreadable cursor is logged.
+pub(crate) fn id_cursor<'a>(
+    cursor: Option<&'a str>,
+    network: &str,
+    is_id: impl Fn(&str) -> bool,
+) -> Option<&'a str> {
+    let text = cursor?.trim();
+    if is_id(text) {
+        return Some(text);
+    }
+    tracing::warn!(
+        network,
+        cursor = text,
+        "an unreadable search cursor was dropped"
+    );
+    None
+}
+
+/// Moves `newest` to `id` when `id` comes after it (see [`id_after`]).
+pub(crate) fn raise_newest(newest: &mut Option<String>, id: &str) {
+    if newest.as_deref().is_none_or(|n| id_after(id, n)) {
+        *newest = Some(id.to_owned());
+    }
+}
+
+/// Adds `hit` unless a hit of the same id is there already (pages may overlap).
+pub(crate) fn push_new(hits: &mut Vec<SearchHit>, hit: SearchHit) {
+    if !hits.iter().any(|h| h.network_id == hit.network_id) {
+        hits.push(hit);
+    }
+}
+
 /// An RFC 3339 time as Unix milliseconds.
 pub(crate) fn time_ms(text: &str) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(text.trim())
@@ -370,6 +472,86 @@ mod tests {
         // The same id twice is remembered once.
         let w = Watermark::advance(None, &found(&[("a", t), ("a", t)])).expect("w");
         assert_eq!(w.seen.len(), 1);
+    }
+
+    #[test]
+    fn a_first_watermark_search_reads_one_page_and_keeps_each_item_once() {
+        let mut first = WatermarkSearch::after(None, "test");
+        first.offer("a".into(), 2_000, 'a');
+        first.offer("b".into(), 1_000, 'b');
+        first.offer("a".into(), 2_000, 'A');
+        assert!(!first.wants_more(), "no cursor: the newest page only");
+        assert_eq!(first.items().collect::<String>(), "ab");
+        let page = first.into_page(|c| SearchHit {
+            network_id: c.to_string(),
+            ..SearchHit::default()
+        });
+        let ids: Vec<&str> = page.hits.iter().map(|h| h.network_id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"]);
+        let mark = Watermark::parse(page.cursor.as_deref(), "test").expect("a watermark");
+        assert_eq!(mark.since_ms(), 2_000 - OVERLAP_MS);
+
+        let nothing =
+            WatermarkSearch::<()>::after(None, "test").into_page(|()| SearchHit::default());
+        assert_eq!(nothing, SearchPage::default());
+    }
+
+    #[test]
+    fn a_later_watermark_search_keeps_what_is_new_and_stops_behind_the_mark() {
+        let t = 10 * OVERLAP_MS;
+        let cursor = Watermark::advance(None, &found(&[("seen", t)]))
+            .expect("w")
+            .encode();
+        let mut later = WatermarkSearch::after(Some(&cursor), "test");
+        assert_eq!(later.mark().map(Watermark::since_ms), Some(t - OVERLAP_MS));
+        later.offer("new".into(), t + 5, 1);
+        later.offer("seen".into(), t, 2);
+        later.offer("late".into(), t - 60_000, 3);
+        assert!(later.wants_more(), "nothing behind the mark yet");
+        for n in later.items_mut() {
+            *n *= 10;
+        }
+        later.offer("old".into(), t - OVERLAP_MS - 1, 4);
+        assert!(!later.wants_more(), "a page reached back past the mark");
+        assert_eq!(later.items().copied().collect::<Vec<_>>(), [10, 30]);
+        let page = later.into_page(|n| SearchHit {
+            network_id: n.to_string(),
+            ..SearchHit::default()
+        });
+        let next = WatermarkSearch::<()>::after(page.cursor.as_deref(), "test");
+        assert_eq!(
+            next.mark().map(Watermark::since_ms),
+            Some(t + 5 - OVERLAP_MS)
+        );
+    }
+
+    #[test]
+    fn id_cursors_are_kept_only_when_they_are_ids_and_the_newest_wins() {
+        let digits = |c: &str| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit());
+        assert_eq!(id_cursor(Some(" 1234 "), "test", digits), Some("1234"));
+        assert_eq!(id_cursor(Some("w1 5 5:x"), "test", digits), None);
+        assert_eq!(id_cursor(Some(""), "test", digits), None);
+        assert_eq!(id_cursor(None, "test", digits), None);
+
+        let mut newest = None;
+        raise_newest(&mut newest, "999");
+        raise_newest(&mut newest, "1000");
+        raise_newest(&mut newest, "998");
+        assert_eq!(newest.as_deref(), Some("1000"));
+
+        let mut hits = Vec::new();
+        for (id, text) in [("1", "first"), ("2", "second"), ("1", "again")] {
+            push_new(
+                &mut hits,
+                SearchHit {
+                    network_id: id.into(),
+                    text: text.into(),
+                    ..SearchHit::default()
+                },
+            );
+        }
+        let kept: Vec<&str> = hits.iter().map(|h| h.text.as_str()).collect();
+        assert_eq!(kept, ["first", "second"]);
     }
 
     #[test]

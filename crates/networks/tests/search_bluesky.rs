@@ -12,19 +12,23 @@ mod common;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::extract::{Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use common::{Injected, push_injected, take_injected};
-use relais_networks::search::{SearchPage, SearchQuery, search};
+use common::search::{
+    Injectable, Network, assert_sent, has_every_word, inject, page_of, page_size, rate_limit_wait,
+    unix_now,
+};
+use common::{Injected, take_injected};
+use relais_networks::search::SearchPage;
 use relais_networks::{Credentials, NetworkError};
 use relais_testkit::mock_http::MockHttp;
 use serde_json::{Value, json};
 
+const BLUESKY: Network = Network("bluesky");
 const FIXTURE: &str = include_str!("fixtures/search/bluesky_search_posts.json");
 const SEARCH: &str = "/xrpc/app.bsky.feed.searchPosts";
 const PROFILES: &str = "/xrpc/app.bsky.actor.getProfiles";
@@ -47,6 +51,12 @@ struct Fake {
 }
 
 type Shared = Arc<Mutex<Fake>>;
+
+impl Injectable for Fake {
+    fn injected(&mut self) -> &mut VecDeque<Injected> {
+        &mut self.inject
+    }
+}
 
 fn xrpc_error(status: u16, error: &str, message: &str) -> Response {
     (
@@ -97,8 +107,11 @@ async fn refresh_session(State(s): State<Shared>, headers: HeaderMap) -> Respons
     issue(&mut fake)
 }
 
-/// `None` when the call may go on; the refusal otherwise.
-fn gate(fake: &Fake, headers: &HeaderMap) -> Option<Response> {
+/// `None` when the call to `path` may go on; the injected answer or the refusal otherwise.
+fn gate(fake: &mut Fake, headers: &HeaderMap, path: &str) -> Option<Response> {
+    if let Some(r) = take_injected(&mut fake.inject, "GET", path) {
+        return Some(r);
+    }
     match bearer(headers) {
         Some(token) if token == fake.access => None,
         Some(_) => Some(xrpc_error(400, "ExpiredToken", "Token has expired")),
@@ -123,39 +136,25 @@ async fn search_posts(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let mut fake = s.lock().unwrap();
-    if let Some(r) = take_injected(&mut fake.inject, "GET", SEARCH) {
-        return r;
-    }
-    if let Some(refusal) = gate(&fake, &headers) {
+    if let Some(refusal) = gate(&mut fake, &headers, SEARCH) {
         return refusal;
     }
     fake.searches
         .push((q.clone(), headers.contains_key("authorization")));
-    let words: Vec<String> = q["q"].split_whitespace().map(str::to_lowercase).collect();
     let since = q.get("since").cloned();
-    let limit: usize = q
-        .get("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(25)
-        .min(100);
+    let limit = page_size(&q, "limit", 25, 100);
     let mut matching: Vec<&Value> = fake
         .posts
         .iter()
         .filter(|p| {
-            let text = p["record"]["text"].as_str().unwrap().to_lowercase();
             // Times in the fixture all have milliseconds and `Z`: they compare as text.
-            words.iter().all(|w| text.contains(w.as_str()))
+            has_every_word(&q["q"], p["record"]["text"].as_str().unwrap())
                 && since.as_ref().is_none_or(|s| sort_at(p) >= *s)
         })
         .collect();
     matching.sort_by_key(|p| std::cmp::Reverse(sort_at(p)));
     let start: usize = q.get("cursor").map(|c| c.parse().unwrap()).unwrap_or(0);
-    let page: Vec<Value> = matching
-        .iter()
-        .skip(start)
-        .take(limit)
-        .map(|p| (*p).clone())
-        .collect();
+    let page = page_of(&matching, start, limit);
     let mut body = json!({ "posts": page, "hitsTotal": matching.len() });
     if start + limit < matching.len() {
         body["cursor"] = json!((start + limit).to_string());
@@ -169,10 +168,7 @@ async fn get_profiles(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let mut fake = s.lock().unwrap();
-    if let Some(r) = take_injected(&mut fake.inject, "GET", PROFILES) {
-        return r;
-    }
-    if let Some(refusal) = gate(&fake, &headers) {
+    if let Some(refusal) = gate(&mut fake, &headers, PROFILES) {
         return refusal;
     }
     let actors: Vec<String> = url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
@@ -240,19 +236,12 @@ fn session(server: &MockHttp) -> Credentials {
     }
 }
 
-async fn run(
-    creds: &mut Credentials,
-    terms: &str,
-    cursor: Option<&str>,
-) -> Result<SearchPage, NetworkError> {
-    let http = common::client(Duration::from_secs(10));
-    search(
-        "bluesky",
-        &http,
-        creds,
-        &SearchQuery::new(terms).after(cursor),
-    )
-    .await
+/// The hits' record keys (the end of their URIs), in order.
+fn rkeys(page: &SearchPage) -> Vec<&str> {
+    page.hits
+        .iter()
+        .map(|h| h.network_id.rsplit('/').next().unwrap())
+        .collect()
 }
 
 fn new_post(n: u32, created: &str, indexed: &str) -> Value {
@@ -262,34 +251,15 @@ fn new_post(n: u32, created: &str, indexed: &str) -> Value {
             "record": { "$type": "app.bsky.feed.post", "text": format!("relais again {n}"), "createdAt": created } })
 }
 
-fn inject(
-    fake: &Shared,
-    path: &str,
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: &str,
-) {
-    push_injected(
-        &mut fake.lock().unwrap().inject,
-        "GET",
-        path,
-        status,
-        headers,
-        body,
-    );
-}
-
 #[tokio::test]
 async fn a_public_appview_page_becomes_hits_with_follower_counts() {
     let (server, fake) = start().await;
     let mut creds = public(&server);
-    let page = run(&mut creds, "relais", None).await.unwrap();
-    let rkeys: Vec<&str> = page
-        .hits
-        .iter()
-        .map(|h| h.network_id.rsplit('/').next().unwrap())
-        .collect();
-    assert_eq!(rkeys, ["3lbrelais0001", "3lbrelais0002", "3lbrelais0003"]);
+    let page = BLUESKY.find(&mut creds, "relais", None).await.unwrap();
+    assert_eq!(
+        rkeys(&page),
+        ["3lbrelais0001", "3lbrelais0002", "3lbrelais0003"]
+    );
 
     let first = &page.hits[0];
     assert_eq!(
@@ -321,9 +291,7 @@ async fn a_public_appview_page_becomes_hits_with_follower_counts() {
     assert!(f.sessions.is_empty(), "no account needed");
     let (q, with_token) = &f.searches[0];
     assert!(!with_token);
-    for (k, v) in [("q", "relais"), ("sort", "latest"), ("limit", "100")] {
-        assert_eq!(q.get(k).map(String::as_str), Some(v), "{k}");
-    }
+    assert_sent(q, &[("q", "relais"), ("sort", "latest"), ("limit", "100")]);
     assert!(!q.contains_key("since"));
 }
 
@@ -331,14 +299,10 @@ async fn a_public_appview_page_becomes_hits_with_follower_counts() {
 async fn the_cursor_asks_since_the_overlap_and_brings_only_new_posts() {
     let (server, fake) = start().await;
     let mut creds = public(&server);
-    let cursor = run(&mut creds, "relais", None)
-        .await
-        .unwrap()
-        .cursor
-        .unwrap();
-    let again = run(&mut creds, "relais", Some(&cursor)).await.unwrap();
-    assert!(again.hits.is_empty(), "{:?}", again.hits);
-    assert_eq!(again.cursor.as_deref(), Some(cursor.as_str()));
+    let cursor = BLUESKY.first_cursor(&mut creds, "relais").await;
+    BLUESKY
+        .assert_nothing_new(&mut creds, "relais", &cursor)
+        .await;
     {
         let f = fake.lock().unwrap();
         let (q, _) = f.searches.last().unwrap();
@@ -368,23 +332,21 @@ async fn the_cursor_asks_since_the_overlap_and_brings_only_new_posts() {
             "2026-03-01T10:09:30.000Z",
         ));
     }
-    let page = run(&mut creds, "relais", Some(&cursor)).await.unwrap();
-    let rkeys: Vec<&str> = page
-        .hits
-        .iter()
-        .map(|h| h.network_id.rsplit('/').next().unwrap())
-        .collect();
-    assert_eq!(rkeys, ["3lcnew00001", "3lcnew00002"]);
-    let later = run(&mut creds, "relais", page.cursor.as_deref())
+    let page = BLUESKY
+        .find(&mut creds, "relais", Some(&cursor))
         .await
         .unwrap();
-    assert!(later.hits.is_empty(), "{:?}", later.hits);
+    assert_eq!(rkeys(&page), ["3lcnew00001", "3lcnew00002"]);
+    BLUESKY
+        .assert_nothing_new(&mut creds, "relais", &page.cursor.unwrap())
+        .await;
 }
 
 #[tokio::test]
 async fn an_empty_result() {
     let (server, _fake) = start().await;
-    let page = run(&mut public(&server), "introuvable", None)
+    let page = BLUESKY
+        .find(&mut public(&server), "introuvable", None)
         .await
         .unwrap();
     assert_eq!(page, SearchPage::default());
@@ -395,7 +357,7 @@ async fn through_the_session_an_expired_token_is_renewed() {
     let (server, fake) = start().await;
     fake.lock().unwrap().public = false;
     let mut creds = session(&server);
-    let page = run(&mut creds, "relais", None).await.unwrap();
+    let page = BLUESKY.find(&mut creds, "relais", None).await.unwrap();
     assert_eq!(page.hits.len(), 3);
     assert_eq!(
         page.hits[0].author_followers,
@@ -413,7 +375,7 @@ async fn through_the_session_an_expired_token_is_renewed() {
 
     // The access token expires: refreshed, and the search sent again.
     fake.lock().unwrap().access = "access-rotated".into();
-    let page = run(&mut creds, "relais", None).await.unwrap();
+    let page = BLUESKY.find(&mut creds, "relais", None).await.unwrap();
     assert_eq!(page.hits.len(), 3);
     assert_eq!(creds.secret("access_jwt"), Some("access-2"));
     assert_eq!(
@@ -428,7 +390,7 @@ async fn through_the_session_an_expired_token_is_renewed() {
         f.refresh = "gone".into();
     }
     creds.set_secret("app_password", "revoked".into());
-    let err = run(&mut creds, "relais", None).await.unwrap_err();
+    let err = BLUESKY.find(&mut creds, "relais", None).await.unwrap_err();
     assert!(
         matches!(err, NetworkError::Unauthorized(ref m) if m.starts_with("Bluesky search:") && m.contains("connect the channel again")),
         "{err}"
@@ -439,10 +401,7 @@ async fn through_the_session_an_expired_token_is_renewed() {
 async fn rate_limits_refusals_and_garbage() {
     let (server, fake) = start().await;
     let mut creds = public(&server);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = unix_now();
     let limits = vec![
         ("ratelimit-limit", "3000".to_owned()),
         ("ratelimit-remaining", "0".to_owned()),
@@ -451,61 +410,53 @@ async fn rate_limits_refusals_and_garbage() {
     ];
     inject(
         &fake,
+        "GET",
         SEARCH,
         429,
         limits,
         r#"{"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}"#,
     );
-    let err = run(&mut creds, "relais", None).await.unwrap_err();
-    let NetworkError::RateLimited {
-        retry_after: Some(wait),
-    } = err
-    else {
-        panic!("a rate limit with a wait: {err}");
-    };
+    let err = BLUESKY.find(&mut creds, "relais", None).await.unwrap_err();
+    let wait = rate_limit_wait(err);
     assert!((58..=60).contains(&wait.as_secs()), "{wait:?}");
 
-    inject(&fake, SEARCH, 200, vec![], "{\"posts\": [{");
-    let err = run(&mut creds, "relais", None).await.unwrap_err();
-    assert!(
-        matches!(err, NetworkError::Transient(ref m) if m.starts_with("Bluesky search:") && m.contains("not JSON")),
-        "{err}"
-    );
-    inject(&fake, SEARCH, 200, vec![], r#"{"feed": []}"#);
-    let err = run(&mut creds, "relais", None).await.unwrap_err();
-    assert!(
-        matches!(err, NetworkError::Transient(ref m) if m.contains("without a list of posts")),
-        "{err}"
-    );
-
-    inject(
-        &fake,
-        SEARCH,
-        400,
-        vec![],
-        r#"{"error": "BadQueryString", "message": "Error: params must have required property 'q'"}"#,
-    );
-    let err = run(&mut creds, "relais", None).await.unwrap_err();
-    assert!(
-        matches!(err, NetworkError::Rejected(ref m) if m.contains("BadQueryString")),
-        "{err}"
-    );
+    BLUESKY
+        .assert_failures(
+            &mut creds,
+            "relais",
+            |status, body| inject(&fake, "GET", SEARCH, status, vec![], body),
+            &[
+                (200, "{\"posts\": [{", |e| {
+                    matches!(e, NetworkError::Transient(m) if m.starts_with("Bluesky search:") && m.contains("not JSON"))
+                }),
+                (200, r#"{"feed": []}"#, |e| {
+                    matches!(e, NetworkError::Transient(m) if m.contains("without a list of posts"))
+                }),
+                (
+                    400,
+                    r#"{"error": "BadQueryString", "message": "Error: params must have required property 'q'"}"#,
+                    |e| matches!(e, NetworkError::Rejected(m) if m.contains("BadQueryString")),
+                ),
+            ],
+        )
+        .await;
 
     // The follower counts are a bonus: without them, the hits still come.
     inject(
         &fake,
+        "GET",
         PROFILES,
         500,
         vec![],
         r#"{"error": "InternalServerError"}"#,
     );
-    let page = run(&mut creds, "relais", None).await.unwrap();
+    let page = BLUESKY.find(&mut creds, "relais", None).await.unwrap();
     assert_eq!(page.hits.len(), 3);
     assert!(page.hits.iter().all(|h| h.author_followers.is_none()));
 
     // A public AppView that wants an account says what to change.
     fake.lock().unwrap().public = false;
-    let err = run(&mut creds, "relais", None).await.unwrap_err();
+    let err = BLUESKY.find(&mut creds, "relais", None).await.unwrap_err();
     assert!(
         matches!(err, NetworkError::Misconfigured(ref m) if m.contains("`appview`")),
         "{err}"
@@ -516,19 +467,26 @@ async fn rate_limits_refusals_and_garbage() {
     fake.lock().unwrap().public = true;
     inject(
         &fake,
+        "GET",
         SEARCH,
         501,
         vec![],
         r#"{"error": "MethodNotImplemented", "message": "Method Not Implemented"}"#,
     );
-    let err = run(&mut through_pds, "relais", None).await.unwrap_err();
+    let err = BLUESKY
+        .find(&mut through_pds, "relais", None)
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, NetworkError::Unsupported(ref m) if m.contains("AppView")),
         "{err}"
     );
 
     let mut nowhere = Credentials::default();
-    let err = run(&mut nowhere, "relais", None).await.unwrap_err();
+    let err = BLUESKY
+        .find(&mut nowhere, "relais", None)
+        .await
+        .unwrap_err();
     assert!(matches!(err, NetworkError::Misconfigured(_)), "{err}");
 }
 
@@ -536,11 +494,7 @@ async fn rate_limits_refusals_and_garbage() {
 async fn many_new_posts_are_read_over_several_pages() {
     let (server, fake) = start().await;
     let mut creds = public(&server);
-    let cursor = run(&mut creds, "relais", None)
-        .await
-        .unwrap()
-        .cursor
-        .unwrap();
+    let cursor = BLUESKY.first_cursor(&mut creds, "relais").await;
     {
         let mut f = fake.lock().unwrap();
         for n in 0..120 {
@@ -548,7 +502,10 @@ async fn many_new_posts_are_read_over_several_pages() {
             f.posts.push(new_post(n, &at, &at));
         }
     }
-    let page = run(&mut creds, "relais", Some(&cursor)).await.unwrap();
+    let page = BLUESKY
+        .find(&mut creds, "relais", Some(&cursor))
+        .await
+        .unwrap();
     assert_eq!(page.hits.len(), 120);
     assert!(page.hits[0].network_id.ends_with("3lcnew00119"));
     let f = fake.lock().unwrap();

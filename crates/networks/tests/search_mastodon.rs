@@ -8,10 +8,13 @@ mod common;
 
 use std::time::Duration;
 
-use relais_networks::search::{SearchPage, SearchQuery, search};
+use common::search::{Network, ids, rate_limit_wait};
+use relais_networks::search::{SearchPage, SearchQuery};
 use relais_networks::{Credentials, NetworkError};
 use relais_testkit::mastodon::MockMastodon;
 use serde_json::{Value, json};
+
+const MASTODON: Network = Network("mastodon");
 
 async fn mock() -> MockMastodon {
     tokio::task::spawn_blocking(MockMastodon::start)
@@ -60,15 +63,6 @@ async fn toot(m: &MockMastodon, text: &str, extra: Value) -> String {
         .to_owned()
 }
 
-async fn run(creds: &mut Credentials, query: &SearchQuery<'_>) -> Result<SearchPage, NetworkError> {
-    let http = common::client(Duration::from_secs(10));
-    search("mastodon", &http, creds, query).await
-}
-
-fn ids(page: &SearchPage) -> Vec<&str> {
-    page.hits.iter().map(|h| h.network_id.as_str()).collect()
-}
-
 #[tokio::test]
 async fn hashtags_words_cursors_and_pages() {
     let m = mock().await;
@@ -97,7 +91,7 @@ async fn hashtags_words_cursors_and_pages() {
     toot(&m, "#relais en privé", json!({ "visibility": "private" })).await;
 
     let mut brand = channel(&m, "brand");
-    let page = run(&mut brand, &SearchQuery::new("#relais")).await.unwrap();
+    let page = MASTODON.find(&mut brand, "#relais", None).await.unwrap();
     assert_eq!(
         ids(&page),
         [warned.as_str(), tagged.as_str()],
@@ -128,7 +122,8 @@ async fn hashtags_words_cursors_and_pages() {
     );
 
     // Words read the public timeline and keep the statuses that hold them all.
-    let page = run(&mut brand, &SearchQuery::new("relais BIEN"))
+    let page = MASTODON
+        .find(&mut brand, "relais BIEN", None)
         .await
         .unwrap();
     assert_eq!(ids(&page), [words.as_str()]);
@@ -137,53 +132,41 @@ async fn hashtags_words_cursors_and_pages() {
         ..SearchQuery::new("\"marche très\"")
     };
     assert_eq!(
-        ids(&run(&mut brand, &local).await.unwrap()),
+        ids(&MASTODON.search(&mut brand, &local).await.unwrap()),
         [words.as_str()]
     );
 
     // Only what is newer than the cursor; nothing twice.
     let cursor = warned.clone();
     let reply = toot(&m, "Merci #relais", json!({ "in_reply_to_id": tagged })).await;
-    let page = run(
-        &mut brand,
-        &SearchQuery::new("#relais").after(Some(&cursor)),
-    )
-    .await
-    .unwrap();
+    let page = MASTODON
+        .find(&mut brand, "#relais", Some(&cursor))
+        .await
+        .unwrap();
     assert_eq!(ids(&page), [reply.as_str()]);
     assert_eq!(page.hits[0].in_reply_to.as_deref(), Some(tagged.as_str()));
     let cursor = page.cursor.unwrap();
     assert_eq!(cursor, reply);
-    let page = run(
-        &mut brand,
-        &SearchQuery::new("#relais").after(Some(&cursor)),
-    )
-    .await
-    .unwrap();
-    assert!(page.hits.is_empty());
-    assert_eq!(
-        page.cursor.as_deref(),
-        Some(cursor.as_str()),
-        "the cursor stays"
-    );
+    MASTODON
+        .assert_nothing_new(&mut brand, "#relais", &cursor)
+        .await;
 
     // More than a page of new statuses: all of them, over two pages.
     let mut posted = Vec::new();
     for n in 0..45 {
         posted.push(toot(&m, &format!("#relais numéro {n}"), json!({})).await);
     }
-    let page = run(
-        &mut brand,
-        &SearchQuery::new("#relais").after(Some(&cursor)),
-    )
-    .await
-    .unwrap();
+    let page = MASTODON
+        .find(&mut brand, "#relais", Some(&cursor))
+        .await
+        .unwrap();
     assert_eq!(page.hits.len(), 45);
     assert_eq!(page.hits[0].network_id, posted[44]);
     assert_eq!(page.cursor.as_deref(), Some(posted[44].as_str()));
 
     // Nothing found: no hits, no cursor.
-    let page = run(&mut brand, &SearchQuery::new("#introuvable"))
+    let page = MASTODON
+        .find(&mut brand, "#introuvable", None)
         .await
         .unwrap();
     assert_eq!(page, SearchPage::default());
@@ -204,7 +187,7 @@ async fn refusals_limits_and_garbage() {
                     "body": { "error": "The access token was revoked" } },
         "count": 1
     }));
-    let err = run(&mut brand, &query).await.unwrap_err();
+    let err = MASTODON.search(&mut brand, &query).await.unwrap_err();
     assert!(
         matches!(err, NetworkError::Unauthorized(ref m) if m.starts_with("Mastodon search:") && m.contains("connect the channel again")),
         "{err}"
@@ -219,24 +202,18 @@ async fn refusals_limits_and_garbage() {
                                  "X-RateLimit-Reset": reset } },
         "count": 1
     }));
-    match run(&mut brand, &query).await.unwrap_err() {
-        NetworkError::RateLimited {
-            retry_after: Some(wait),
-        } => assert!(
-            (Duration::from_secs(100)..=Duration::from_secs(120)).contains(&wait),
-            "{wait:?}"
-        ),
-        other => panic!("expected a rate limit with a wait, got {other:?}"),
-    }
+    let wait = rate_limit_wait(MASTODON.search(&mut brand, &query).await.unwrap_err());
+    assert!(
+        (Duration::from_secs(100)..=Duration::from_secs(120)).contains(&wait),
+        "{wait:?}"
+    );
 
     m.add_fault(json!({
         "match": { "methods": ["GET"], "path": "/api/v1/timelines/public" },
         "effect": { "type": "malformed" },
         "count": 1
     }));
-    let err = run(&mut brand, &SearchQuery::new("relais"))
-        .await
-        .unwrap_err();
+    let err = MASTODON.find(&mut brand, "relais", None).await.unwrap_err();
     assert!(
         matches!(err, NetworkError::Transient(ref m) if m.starts_with("Mastodon search:") && m.contains("not JSON")),
         "{err}"
@@ -247,7 +224,7 @@ async fn refusals_limits_and_garbage() {
         "effect": { "type": "status", "status": 200, "body": { "error": "not a list" } },
         "count": 1
     }));
-    let err = run(&mut brand, &query).await.unwrap_err();
+    let err = MASTODON.search(&mut brand, &query).await.unwrap_err();
     assert!(
         matches!(err, NetworkError::Transient(ref m) if m.contains("not a list of statuses")),
         "{err}"
@@ -259,17 +236,18 @@ async fn refusals_limits_and_garbage() {
         "count": 1
     }));
     assert!(matches!(
-        run(&mut brand, &query).await.unwrap_err(),
+        MASTODON.search(&mut brand, &query).await.unwrap_err(),
         NetworkError::Transient(_)
     ));
 
     // The next call works again, and a cursor that is no status id is dropped, not fatal.
-    let page = run(&mut brand, &query.clone().after(Some("w1 5 5:x")))
+    let page = MASTODON
+        .search(&mut brand, &query.clone().after(Some("w1 5 5:x")))
         .await
         .unwrap();
     assert_eq!(page.hits.len(), 1);
 
     let mut nowhere = Credentials::default();
-    let err = run(&mut nowhere, &query).await.unwrap_err();
+    let err = MASTODON.search(&mut nowhere, &query).await.unwrap_err();
     assert!(matches!(err, NetworkError::Misconfigured(_)), "{err}");
 }

@@ -19,12 +19,16 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
-use common::{Injected, push_injected, take_injected};
-use relais_networks::search::{SearchQuery, search};
+use common::search::{
+    Injectable, Network, assert_sent, has_every_word, ids, inject, page_of, page_size,
+};
+use common::{Injected, take_injected};
+use relais_networks::search::SearchQuery;
 use relais_networks::{Credentials, NetworkError};
 use relais_testkit::mock_http::MockHttp;
 use serde_json::{Value, json};
 
+const REDDIT: Network = Network("reddit");
 const CLIENT_ID: &str = "relais-listen-app";
 const SECRET: &str = "s3cret";
 const FIXTURE: &str = include_str!("fixtures/search/reddit_posts.json");
@@ -43,6 +47,12 @@ struct Fake {
 }
 
 type Shared = Arc<Mutex<Fake>>;
+
+impl Injectable for Fake {
+    fn injected(&mut self) -> &mut VecDeque<Injected> {
+        &mut self.inject
+    }
+}
 
 fn reddit_error(status: u16, message: &str) -> Response {
     (
@@ -129,15 +139,8 @@ fn answer(
         .to_owned();
     fake.user_agents.push(ua);
     fake.searches.push((path.to_owned(), q.clone()));
-    let words: Vec<String> = q
-        .get("q")
-        .map(|q| q.split_whitespace().map(str::to_lowercase).collect())
-        .unwrap_or_default();
-    let limit: usize = q
-        .get("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(25)
-        .min(100);
+    let terms = q.get("q").map_or("", String::as_str);
+    let limit = page_size(&q, "limit", 25, 100);
     let mut matching: Vec<&Value> = fake
         .posts
         .iter()
@@ -147,9 +150,8 @@ fn answer(
                 "{} {}",
                 d["title"].as_str().unwrap_or_default(),
                 d["selftext"].as_str().unwrap_or_default()
-            )
-            .to_lowercase();
-            words.iter().all(|w| text.contains(w.as_str()))
+            );
+            has_every_word(terms, &text)
                 && sub
                     .as_ref()
                     .is_none_or(|s| d["subreddit"].as_str() == Some(s))
@@ -172,12 +174,7 @@ fn answer(
         },
         None => 0,
     };
-    let page: Vec<Value> = matching
-        .iter()
-        .skip(start)
-        .take(limit)
-        .map(|p| (*p).clone())
-        .collect();
+    let page = page_of(&matching, start, limit);
     let after = (start + page.len() < matching.len())
         .then(|| page.last().map(|p| p["data"]["name"].clone()))
         .flatten()
@@ -225,48 +222,14 @@ fn new_post(n: u32, seconds: f64) -> Value {
         "created_utc": NEWEST + seconds, "over_18": false, "is_self": true } })
 }
 
-async fn run(
-    creds: &mut Credentials,
-    terms: &str,
-    cursor: Option<&str>,
-) -> Result<relais_networks::search::SearchPage, NetworkError> {
-    let http = common::client(Duration::from_secs(10));
-    search(
-        "reddit",
-        &http,
-        creds,
-        &SearchQuery::new(terms).after(cursor),
-    )
-    .await
-}
-
-fn inject(
-    fake: &Shared,
-    method: &'static str,
-    path: &str,
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: &str,
-) {
-    push_injected(
-        &mut fake.lock().unwrap().inject,
-        method,
-        path,
-        status,
-        headers,
-        body,
-    );
-}
-
 #[tokio::test]
 async fn a_page_of_posts_becomes_hits_and_the_token_is_kept() {
     let (server, fake) = start().await;
     let mut creds = credentials(&server);
-    let page = run(&mut creds, "relais", None).await.unwrap();
+    let page = REDDIT.find(&mut creds, "relais", None).await.unwrap();
 
-    let names: Vec<&str> = page.hits.iter().map(|h| h.network_id.as_str()).collect();
     assert_eq!(
-        names,
+        ids(&page),
         ["t3_1b0001", "t3_1b0002", "t3_1b0003"],
         "newest first, matches only"
     );
@@ -307,15 +270,16 @@ async fn a_page_of_posts_becomes_hits_and_the_token_is_kept() {
     let f = fake.lock().unwrap();
     let (path, q) = &f.searches[0];
     assert_eq!(path, "/search");
-    for (k, v) in [
-        ("q", "relais"),
-        ("sort", "new"),
-        ("limit", "100"),
-        ("raw_json", "1"),
-        ("type", "link"),
-    ] {
-        assert_eq!(q.get(k).map(String::as_str), Some(v), "{k}");
-    }
+    assert_sent(
+        q,
+        &[
+            ("q", "relais"),
+            ("sort", "new"),
+            ("limit", "100"),
+            ("raw_json", "1"),
+            ("type", "link"),
+        ],
+    );
     assert!(!q.contains_key("after"), "a first search reads one page");
     assert!(
         f.user_agents[0].starts_with("server:relais:"),
@@ -333,13 +297,10 @@ async fn a_page_of_posts_becomes_hits_and_the_token_is_kept() {
 async fn the_cursor_brings_only_newer_posts_and_late_ones() {
     let (server, fake) = start().await;
     let mut creds = credentials(&server);
-    let first = run(&mut creds, "relais", None).await.unwrap();
-    let cursor = first.cursor.clone().unwrap();
-
-    // Nothing new: nothing comes twice, and the cursor stays.
-    let again = run(&mut creds, "relais", Some(&cursor)).await.unwrap();
-    assert!(again.hits.is_empty(), "{:?}", again.hits);
-    assert_eq!(again.cursor.as_deref(), Some(cursor.as_str()));
+    let cursor = REDDIT.first_cursor(&mut creds, "relais").await;
+    REDDIT
+        .assert_nothing_new(&mut creds, "relais", &cursor)
+        .await;
 
     {
         let mut f = fake.lock().unwrap();
@@ -349,12 +310,14 @@ async fn the_cursor_brings_only_newer_posts_and_late_ones() {
         // Much older and never seen: not a new mention.
         f.posts.push(new_post(3, -86_400.0));
     }
-    let next = run(&mut creds, "relais", Some(&cursor)).await.unwrap();
-    let names: Vec<&str> = next.hits.iter().map(|h| h.network_id.as_str()).collect();
-    assert_eq!(names, ["t3_2c0001", "t3_2c0002"]);
-    let cursor = next.cursor.unwrap();
-    let after = run(&mut creds, "relais", Some(&cursor)).await.unwrap();
-    assert!(after.hits.is_empty(), "{:?}", after.hits);
+    let next = REDDIT
+        .find(&mut creds, "relais", Some(&cursor))
+        .await
+        .unwrap();
+    assert_eq!(ids(&next), ["t3_2c0001", "t3_2c0002"]);
+    REDDIT
+        .assert_nothing_new(&mut creds, "relais", &next.cursor.unwrap())
+        .await;
     // One token for all of it.
     assert_eq!(fake.lock().unwrap().token_requests, 1);
 }
@@ -363,18 +326,17 @@ async fn the_cursor_brings_only_newer_posts_and_late_ones() {
 async fn many_new_posts_are_read_over_several_pages() {
     let (server, fake) = start().await;
     let mut creds = credentials(&server);
-    let cursor = run(&mut creds, "relais", None)
-        .await
-        .unwrap()
-        .cursor
-        .unwrap();
+    let cursor = REDDIT.first_cursor(&mut creds, "relais").await;
     {
         let mut f = fake.lock().unwrap();
         for n in 0..150 {
             f.posts.push(new_post(n, 10.0 + f64::from(n)));
         }
     }
-    let page = run(&mut creds, "relais", Some(&cursor)).await.unwrap();
+    let page = REDDIT
+        .find(&mut creds, "relais", Some(&cursor))
+        .await
+        .unwrap();
     assert_eq!(page.hits.len(), 150);
     assert_eq!(page.hits[0].network_id, "t3_2c0149");
     let f = fake.lock().unwrap();
@@ -397,18 +359,16 @@ async fn many_new_posts_are_read_over_several_pages() {
 async fn an_empty_result_and_a_subreddit() {
     let (server, fake) = start().await;
     let mut creds = credentials(&server);
-    let page = run(&mut creds, "introuvable", None).await.unwrap();
+    let page = REDDIT.find(&mut creds, "introuvable", None).await.unwrap();
     assert!(page.hits.is_empty());
     assert_eq!(page.cursor, None);
 
-    let http = common::client(Duration::from_secs(10));
     let query = SearchQuery {
         within: Some("r/france"),
         ..SearchQuery::new("relais")
     };
-    let page = search("reddit", &http, &mut creds, &query).await.unwrap();
-    let names: Vec<&str> = page.hits.iter().map(|h| h.network_id.as_str()).collect();
-    assert_eq!(names, ["t3_1b0001", "t3_1b0003"]);
+    let page = REDDIT.search(&mut creds, &query).await.unwrap();
+    assert_eq!(ids(&page), ["t3_1b0001", "t3_1b0003"]);
     {
         let f = fake.lock().unwrap();
         let (path, q) = f.searches.last().unwrap();
@@ -420,9 +380,7 @@ async fn an_empty_result_and_a_subreddit() {
         within: Some("fr/ance"),
         ..SearchQuery::new("relais")
     };
-    let err = search("reddit", &http, &mut creds, &query)
-        .await
-        .unwrap_err();
+    let err = REDDIT.search(&mut creds, &query).await.unwrap_err();
     assert!(
         matches!(err, NetworkError::Rejected(ref m) if m.contains("subreddit")),
         "{err}"
@@ -433,21 +391,21 @@ async fn an_empty_result_and_a_subreddit() {
 async fn a_refused_token_is_renewed_and_a_refused_secret_is_said() {
     let (server, fake) = start().await;
     let mut creds = credentials(&server);
-    run(&mut creds, "relais", None).await.unwrap();
+    REDDIT.find(&mut creds, "relais", None).await.unwrap();
     // Reddit forgot the token before its end: a new one, once.
     fake.lock().unwrap().tokens.clear();
-    let page = run(&mut creds, "relais", None).await.unwrap();
+    let page = REDDIT.find(&mut creds, "relais", None).await.unwrap();
     assert_eq!(page.hits.len(), 3);
     assert_eq!(creds.secret("access_token"), Some("app-token-2"));
 
     // An expired token is renewed before the call.
     creds.set_secret("access_token_expires_at", "1000".into());
-    run(&mut creds, "relais", None).await.unwrap();
+    REDDIT.find(&mut creds, "relais", None).await.unwrap();
     assert_eq!(fake.lock().unwrap().token_requests, 3);
 
     let mut wrong = credentials(&server);
     wrong.set_secret("client_secret", "nope".into());
-    let err = run(&mut wrong, "relais", None).await.unwrap_err();
+    let err = REDDIT.find(&mut wrong, "relais", None).await.unwrap_err();
     assert!(
         matches!(err, NetworkError::Unauthorized(ref m) if m.starts_with("Reddit search:") && m.contains("client id and secret")),
         "{err}"
@@ -462,7 +420,8 @@ async fn a_refused_token_is_renewed_and_a_refused_secret_is_said() {
         vec![],
         r#"{"error": "invalid_grant"}"#,
     );
-    let err = run(&mut credentials(&server), "relais", None)
+    let err = REDDIT
+        .find(&mut credentials(&server), "relais", None)
         .await
         .unwrap_err();
     assert!(
@@ -472,7 +431,7 @@ async fn a_refused_token_is_renewed_and_a_refused_secret_is_said() {
 
     let mut none = credentials(&server);
     none.secrets.clear();
-    let err = run(&mut none, "relais", None).await.unwrap_err();
+    let err = REDDIT.find(&mut none, "relais", None).await.unwrap_err();
     assert!(
         matches!(err, NetworkError::Misconfigured(ref m) if m.contains("client secret")),
         "{err}"
@@ -483,7 +442,7 @@ async fn a_refused_token_is_renewed_and_a_refused_secret_is_said() {
 async fn rate_limits_failures_and_garbage() {
     let (server, fake) = start().await;
     let mut creds = credentials(&server);
-    run(&mut creds, "relais", None).await.unwrap();
+    REDDIT.find(&mut creds, "relais", None).await.unwrap();
 
     let limits = vec![
         ("x-ratelimit-used", "100".to_owned()),
@@ -498,7 +457,7 @@ async fn rate_limits_failures_and_garbage() {
         limits,
         r#"{"message": "Too Many Requests", "error": 429}"#,
     );
-    let err = run(&mut creds, "relais", None).await.unwrap_err();
+    let err = REDDIT.find(&mut creds, "relais", None).await.unwrap_err();
     assert_eq!(
         err,
         NetworkError::RateLimited {
@@ -506,47 +465,24 @@ async fn rate_limits_failures_and_garbage() {
         }
     );
 
-    inject(
-        &fake,
-        "GET",
-        "/search",
-        200,
-        vec![],
-        "<html><body>Our CDN was unable to reach our servers",
-    );
-    let err = run(&mut creds, "relais", None).await.unwrap_err();
-    assert!(
-        matches!(err, NetworkError::Transient(ref m) if m.starts_with("Reddit search:") && m.contains("not JSON")),
-        "{err}"
-    );
-
-    inject(
-        &fake,
-        "GET",
-        "/search",
-        200,
-        vec![],
-        r#"{"kind": "t3", "data": {}}"#,
-    );
-    let err = run(&mut creds, "relais", None).await.unwrap_err();
-    assert!(
-        matches!(err, NetworkError::Transient(ref m) if m.contains("not a listing")),
-        "{err}"
-    );
-
-    inject(
-        &fake,
-        "GET",
-        "/search",
-        503,
-        vec![],
-        "<html>Service Unavailable</html>",
-    );
-    let err = run(&mut creds, "relais", None).await.unwrap_err();
-    assert!(
-        matches!(err, NetworkError::Transient(ref m) if m.contains("503")),
-        "{err}"
-    );
+    REDDIT
+        .assert_failures(
+            &mut creds,
+            "relais",
+            |status, body| inject(&fake, "GET", "/search", status, vec![], body),
+            &[
+                (200, "<html><body>Our CDN was unable to reach our servers", |e| {
+                    matches!(e, NetworkError::Transient(m) if m.starts_with("Reddit search:") && m.contains("not JSON"))
+                }),
+                (200, r#"{"kind": "t3", "data": {}}"#, |e| {
+                    matches!(e, NetworkError::Transient(m) if m.contains("not a listing"))
+                }),
+                (503, "<html>Service Unavailable</html>", |e| {
+                    matches!(e, NetworkError::Transient(m) if m.contains("503"))
+                }),
+            ],
+        )
+        .await;
 
     inject(
         &fake,
@@ -556,21 +492,19 @@ async fn rate_limits_failures_and_garbage() {
         vec![],
         r#"{"reason": "private", "message": "Forbidden", "error": 403}"#,
     );
-    let http = common::client(Duration::from_secs(10));
     let query = SearchQuery {
         within: Some("secret"),
         ..SearchQuery::new("relais")
     };
-    let err = search("reddit", &http, &mut creds, &query)
-        .await
-        .unwrap_err();
+    let err = REDDIT.search(&mut creds, &query).await.unwrap_err();
     assert!(
         matches!(err, NetworkError::Rejected(ref m) if m.contains("private")),
         "{err}"
     );
 
     // A cursor from elsewhere is dropped: the newest page comes instead of an error.
-    let page = run(&mut creds, "relais", Some("1900000000000000000"))
+    let page = REDDIT
+        .find(&mut creds, "relais", Some("1900000000000000000"))
         .await
         .unwrap();
     assert_eq!(page.hits.len(), 3);

@@ -11,20 +11,25 @@ mod common;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use common::{Injected, push_injected, take_injected};
-use relais_networks::search::{SearchPage, SearchQuery, search};
+use common::search::{
+    Injectable, Network, assert_sent, has_every_word, ids, inject, page_of, rate_limit_wait,
+    unix_now,
+};
+use common::{Injected, take_injected};
+use relais_networks::search::SearchPage;
 use relais_networks::{Credentials, NetworkError};
 use relais_testkit::mock_http::MockHttp;
 use serde_json::{Value, json};
 
+const X: Network = Network("x");
 const CLIENT_ID: &str = "cmVsYWlzLWxpc3Rlbg";
+const RECENT: &str = "/2/tweets/search/recent";
 const FIXTURE: &str = include_str!("fixtures/search/x_recent_search.json");
 /// Ids below this are older than the seven days recent search covers.
 const OLDEST_SEARCHABLE: u64 = 1_800_000_000_000_000_000;
@@ -41,6 +46,12 @@ struct Fake {
 }
 
 type Shared = Arc<Mutex<Fake>>;
+
+impl Injectable for Fake {
+    fn injected(&mut self) -> &mut VecDeque<Injected> {
+        &mut self.inject
+    }
+}
 
 fn problem(status: u16, title: &str, detail: &str, errors: Value) -> Response {
     let mut body =
@@ -82,7 +93,7 @@ async fn recent(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let mut fake = s.lock().unwrap();
-    if let Some(r) = take_injected(&mut fake.inject, "GET", "/2/tweets/search/recent") {
+    if let Some(r) = take_injected(&mut fake.inject, "GET", RECENT) {
         return r;
     }
     let bearer = headers.get("authorization").and_then(|v| v.to_str().ok());
@@ -112,10 +123,6 @@ async fn recent(
                      "message": format!("Invalid 'since_id':'{since}'. 'since_id' must be a tweet id created after 2026-02-22T10:00Z.") }]),
         );
     }
-    let words: Vec<String> = q["query"]
-        .split_whitespace()
-        .map(str::to_lowercase)
-        .collect();
     let mut matching: Vec<&Value> = fake
         .posts
         .iter()
@@ -123,9 +130,8 @@ async fn recent(
             let text = p["note_tweet"]["text"]
                 .as_str()
                 .or(p["text"].as_str())
-                .unwrap()
-                .to_lowercase();
-            words.iter().all(|w| text.contains(w.as_str())) && since.is_none_or(|s| id_of(p) > s)
+                .unwrap();
+            has_every_word(&q["query"], text) && since.is_none_or(|s| id_of(p) > s)
         })
         .collect();
     matching.sort_by_key(|p| std::cmp::Reverse(id_of(p)));
@@ -133,12 +139,7 @@ async fn recent(
         .get("next_token")
         .map(|t| t.trim_start_matches("page-").parse().unwrap())
         .unwrap_or(0);
-    let page: Vec<Value> = matching
-        .iter()
-        .skip(start)
-        .take(max)
-        .map(|p| (*p).clone())
-        .collect();
+    let page = page_of(&matching, start, max);
     if page.is_empty() {
         return axum::Json(json!({ "meta": { "result_count": 0 } })).into_response();
     }
@@ -175,7 +176,7 @@ async fn start() -> (MockHttp, Shared) {
     }));
     let router = Router::new()
         .route("/2/oauth2/token", post(token))
-        .route("/2/tweets/search/recent", get(recent))
+        .route(RECENT, get(recent))
         .with_state(shared.clone());
     (MockHttp::start(router).await, shared)
 }
@@ -192,39 +193,18 @@ fn credentials(server: &MockHttp) -> Credentials {
     }
 }
 
-async fn run(
-    creds: &mut Credentials,
-    terms: &str,
-    cursor: Option<&str>,
-) -> Result<SearchPage, NetworkError> {
-    let http = common::client(Duration::from_secs(10));
-    search("x", &http, creds, &SearchQuery::new(terms).after(cursor)).await
-}
-
 fn new_post(n: u64) -> Value {
     json!({ "id": (1_900_000_000_000_001_000 + n).to_string(), "author_id": "2002",
             "created_at": "2026-03-01T11:00:00.000Z", "lang": "en", "text": format!("Relais news {n}") })
-}
-
-fn inject(fake: &Shared, status: u16, headers: Vec<(&'static str, String)>, body: &str) {
-    push_injected(
-        &mut fake.lock().unwrap().inject,
-        "GET",
-        "/2/tweets/search/recent",
-        status,
-        headers,
-        body,
-    );
 }
 
 #[tokio::test]
 async fn a_page_of_posts_becomes_hits_with_their_authors() {
     let (server, fake) = start().await;
     let mut creds = credentials(&server);
-    let page = run(&mut creds, "relais", None).await.unwrap();
-    let ids: Vec<&str> = page.hits.iter().map(|h| h.network_id.as_str()).collect();
+    let page = X.find(&mut creds, "relais", None).await.unwrap();
     assert_eq!(
-        ids,
+        ids(&page),
         [
             "1900000000000000104",
             "1900000000000000103",
@@ -264,14 +244,15 @@ async fn a_page_of_posts_becomes_hits_with_their_authors() {
 
     let f = fake.lock().unwrap();
     let q = &f.searches[0];
-    for (k, v) in [
-        ("query", "relais"),
-        ("max_results", "100"),
-        ("expansions", "author_id"),
-        ("user.fields", "username,name,public_metrics"),
-    ] {
-        assert_eq!(q.get(k).map(String::as_str), Some(v), "{k}");
-    }
+    assert_sent(
+        q,
+        &[
+            ("query", "relais"),
+            ("max_results", "100"),
+            ("expansions", "author_id"),
+            ("user.fields", "username,name,public_metrics"),
+        ],
+    );
     for field in [
         "created_at",
         "lang",
@@ -288,19 +269,8 @@ async fn a_page_of_posts_becomes_hits_with_their_authors() {
 async fn the_cursor_is_sent_as_since_id_and_brings_only_newer_posts() {
     let (server, fake) = start().await;
     let mut creds = credentials(&server);
-    let cursor = run(&mut creds, "relais", None)
-        .await
-        .unwrap()
-        .cursor
-        .unwrap();
-
-    let nothing = run(&mut creds, "relais", Some(&cursor)).await.unwrap();
-    assert!(nothing.hits.is_empty());
-    assert_eq!(
-        nothing.cursor.as_deref(),
-        Some(cursor.as_str()),
-        "the cursor stays"
-    );
+    let cursor = X.first_cursor(&mut creds, "relais").await;
+    X.assert_nothing_new(&mut creds, "relais", &cursor).await;
 
     {
         let mut f = fake.lock().unwrap();
@@ -308,7 +278,7 @@ async fn the_cursor_is_sent_as_since_id_and_brings_only_newer_posts() {
             f.posts.push(new_post(n));
         }
     }
-    let page = run(&mut creds, "relais", Some(&cursor)).await.unwrap();
+    let page = X.find(&mut creds, "relais", Some(&cursor)).await.unwrap();
     assert_eq!(page.hits.len(), 130);
     assert_eq!(page.hits[0].network_id, "1900000000000001129");
     assert_eq!(page.hits[0].author_handle.as_deref(), Some("curious_dev"));
@@ -331,7 +301,7 @@ async fn the_cursor_is_sent_as_since_id_and_brings_only_newer_posts() {
 async fn an_empty_result() {
     let (server, _fake) = start().await;
     let mut creds = credentials(&server);
-    let page = run(&mut creds, "introuvable", None).await.unwrap();
+    let page = X.find(&mut creds, "introuvable", None).await.unwrap();
     assert_eq!(page, SearchPage::default());
 }
 
@@ -341,7 +311,7 @@ async fn an_expired_token_is_renewed_and_a_refused_refresh_says_to_reconnect() {
     let mut creds = credentials(&server);
     fake.lock().unwrap().access_token = "at-elsewhere".into();
     fake.lock().unwrap().refresh_token = "rt-0".into();
-    let page = run(&mut creds, "relais", None).await.unwrap();
+    let page = X.find(&mut creds, "relais", None).await.unwrap();
     assert_eq!(page.hits.len(), 4);
     assert!(creds.changed);
     assert_eq!(creds.secret("access_token"), Some("at-1"));
@@ -356,7 +326,7 @@ async fn an_expired_token_is_renewed_and_a_refused_refresh_says_to_reconnect() {
         f.access_token = "at-gone".into();
         f.refuse_refresh = true;
     }
-    let err = run(&mut creds, "relais", None).await.unwrap_err();
+    let err = X.find(&mut creds, "relais", None).await.unwrap_err();
     assert!(
         matches!(err, NetworkError::Unauthorized(ref m) if m.starts_with("X search:")),
         "{err}"
@@ -367,10 +337,7 @@ async fn an_expired_token_is_renewed_and_a_refused_refresh_says_to_reconnect() {
 async fn rate_limits_refusals_and_garbage() {
     let (server, fake) = start().await;
     let mut creds = credentials(&server);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = unix_now();
     let limits = vec![
         ("x-rate-limit-limit", "450".to_owned()),
         ("x-rate-limit-remaining", "0".to_owned()),
@@ -378,51 +345,45 @@ async fn rate_limits_refusals_and_garbage() {
     ];
     inject(
         &fake,
+        "GET",
+        RECENT,
         429,
         limits,
         r#"{"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}"#,
     );
-    let err = run(&mut creds, "relais", None).await.unwrap_err();
-    let NetworkError::RateLimited {
-        retry_after: Some(wait),
-    } = err
-    else {
-        panic!("a rate limit with a wait: {err}");
-    };
+    let err = X.find(&mut creds, "relais", None).await.unwrap_err();
+    let wait = rate_limit_wait(err);
     assert!((118..=120).contains(&wait.as_secs()), "{wait:?}");
 
-    inject(&fake, 200, vec![], r#"{"data": [{"id": "1"#);
-    let err = run(&mut creds, "relais", None).await.unwrap_err();
-    assert!(
-        matches!(err, NetworkError::Transient(ref m) if m.starts_with("X search:") && m.contains("not JSON")),
-        "{err}"
-    );
-    inject(&fake, 200, vec![], "[1, 2]");
-    let err = run(&mut creds, "relais", None).await.unwrap_err();
-    assert!(
-        matches!(err, NetworkError::Transient(ref m) if m.contains("not a search result")),
-        "{err}"
-    );
+    X.assert_failures(
+        &mut creds,
+        "relais",
+        |status, body| inject(&fake, "GET", RECENT, status, vec![], body),
+        &[
+            (200, r#"{"data": [{"id": "1"#, |e| {
+                matches!(e, NetworkError::Transient(m) if m.starts_with("X search:") && m.contains("not JSON"))
+            }),
+            (200, "[1, 2]", |e| {
+                matches!(e, NetworkError::Transient(m) if m.contains("not a search result"))
+            }),
+            (
+                403,
+                r#"{"title": "Client Forbidden", "detail": "This request must be made using an approved developer account that is enrolled in the requested endpoint.", "reason": "client-not-enrolled", "type": "https://api.twitter.com/2/problems/client-forbidden"}"#,
+                |e| matches!(e, NetworkError::Unsupported(m) if m.contains("enrolled")),
+            ),
+        ],
+    )
+    .await;
 
     inject(
         &fake,
-        403,
-        vec![],
-        r#"{"title": "Client Forbidden", "detail": "This request must be made using an approved developer account that is enrolled in the requested endpoint.", "reason": "client-not-enrolled", "type": "https://api.twitter.com/2/problems/client-forbidden"}"#,
-    );
-    let err = run(&mut creds, "relais", None).await.unwrap_err();
-    assert!(
-        matches!(err, NetworkError::Unsupported(ref m) if m.contains("enrolled")),
-        "{err}"
-    );
-
-    inject(
-        &fake,
+        "GET",
+        RECENT,
         400,
         vec![],
         r#"{"title": "Invalid Request", "detail": "One or more parameters to your request was invalid.", "errors": [{"message": "There were errors processing your request: Ambiguous use of and as a keyword."}]}"#,
     );
-    let err = run(&mut creds, "relais and", None).await.unwrap_err();
+    let err = X.find(&mut creds, "relais and", None).await.unwrap_err();
     assert!(
         matches!(err, NetworkError::Rejected(ref m) if m.contains("Ambiguous")),
         "{err}"
@@ -433,7 +394,8 @@ async fn rate_limits_refusals_and_garbage() {
 async fn a_cursor_older_than_the_searched_week_starts_again_from_the_newest() {
     let (server, fake) = start().await;
     let mut creds = credentials(&server);
-    let page = run(&mut creds, "relais", Some("1700000000000000000"))
+    let page = X
+        .find(&mut creds, "relais", Some("1700000000000000000"))
         .await
         .unwrap();
     assert_eq!(page.hits.len(), 4);

@@ -19,12 +19,16 @@ use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use common::{Injected, push_injected, take_injected};
-use relais_networks::search::{SearchPage, SearchQuery, search};
+use common::search::{
+    Injectable, Network, assert_sent, ids, inject, page_of, page_size, rate_limit_wait,
+};
+use common::{Injected, take_injected};
+use relais_networks::search::{SearchPage, SearchQuery};
 use relais_networks::{Credentials, NetworkError};
 use relais_testkit::mock_http::MockHttp;
 use serde_json::{Value, json};
 
+const YOUTUBE: Network = Network("youtube");
 const FIXTURE: &str = include_str!("fixtures/search/youtube_comment_threads.json");
 const CLIENT_ID: &str = "relais.apps.googleusercontent.com";
 const CLIENT_SECRET: &str = "GOCSPX-secret";
@@ -44,6 +48,12 @@ struct Fake {
 }
 
 type Shared = Arc<Mutex<Fake>>;
+
+impl Injectable for Fake {
+    fn injected(&mut self) -> &mut VecDeque<Injected> {
+        &mut self.inject
+    }
+}
 
 fn google_error(status: u16, reason: &str, message: &str, grpc: &str) -> Response {
     (
@@ -152,11 +162,7 @@ async fn threads(
         .get("searchTerms")
         .map(|t| t.to_lowercase())
         .unwrap_or_default();
-    let max: usize = q
-        .get("maxResults")
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(20)
-        .min(100);
+    let max = page_size(&q, "maxResults", 20, 100);
     let mut matching: Vec<&Value> = fake
         .threads
         .iter()
@@ -182,12 +188,7 @@ async fn threads(
         .get("pageToken")
         .map(|t| t.trim_start_matches("QURTSl").parse().unwrap())
         .unwrap_or(0);
-    let page: Vec<Value> = matching
-        .iter()
-        .skip(start)
-        .take(max)
-        .map(|t| (*t).clone())
-        .collect();
+    let page = page_of(&matching, start, max);
     let mut body = json!({ "kind": "youtube#commentThreadListResponse", "etag": "x",
         "pageInfo": { "totalResults": page.len(), "resultsPerPage": max }, "items": page });
     if start + max < matching.len() {
@@ -237,11 +238,6 @@ fn key_credentials(server: &MockHttp, key: &str) -> Credentials {
     }
 }
 
-async fn run(creds: &mut Credentials, query: &SearchQuery<'_>) -> Result<SearchPage, NetworkError> {
-    let http = common::client(Duration::from_secs(10));
-    search("youtube", &http, creds, query).await
-}
-
 /// A comment on the channel's first video mentioning Relais.
 fn comment(n: u32, at: &str) -> Value {
     let id = format!("UgxNewComment{n:06}Zz");
@@ -253,25 +249,13 @@ fn comment(n: u32, at: &str) -> Value {
             "publishedAt": at, "updatedAt": at } } } })
 }
 
-fn inject(fake: &Shared, status: u16, headers: Vec<(&'static str, String)>, body: &str) {
-    push_injected(
-        &mut fake.lock().unwrap().inject,
-        "GET",
-        PATH,
-        status,
-        headers,
-        body,
-    );
-}
-
 #[tokio::test]
 async fn the_channels_comments_become_hits() {
     let (server, fake) = start().await;
     let mut creds = credentials(&server);
-    let page = run(&mut creds, &SearchQuery::new("relais")).await.unwrap();
-    let ids: Vec<&str> = page.hits.iter().map(|h| h.network_id.as_str()).collect();
+    let page = YOUTUBE.find(&mut creds, "relais", None).await.unwrap();
     assert_eq!(
-        ids,
+        ids(&page),
         [
             "UgzRelaisThread0001AaBb",
             "UgzRelaisThread0002AaBb",
@@ -307,19 +291,20 @@ async fn the_channels_comments_become_hits() {
         );
         let (q, bearer) = &f.calls[0];
         assert!(bearer);
-        for (k, v) in [
-            ("part", "snippet"),
-            ("allThreadsRelatedToChannelId", "UCrelaisChannel000000001"),
-            ("searchTerms", "relais"),
-            ("order", "time"),
-            ("maxResults", "100"),
-            ("textFormat", "plainText"),
-        ] {
-            assert_eq!(q.get(k).map(String::as_str), Some(v), "{k}");
-        }
+        assert_sent(
+            q,
+            &[
+                ("part", "snippet"),
+                ("allThreadsRelatedToChannelId", "UCrelaisChannel000000001"),
+                ("searchTerms", "relais"),
+                ("order", "time"),
+                ("maxResults", "100"),
+                ("textFormat", "plainText"),
+            ],
+        );
     }
     // The channel id is kept: not asked for again.
-    run(&mut creds, &SearchQuery::new("relais")).await.unwrap();
+    YOUTUBE.find(&mut creds, "relais", None).await.unwrap();
     assert_eq!(fake.lock().unwrap().channel_lookups, 1);
 }
 
@@ -327,16 +312,10 @@ async fn the_channels_comments_become_hits() {
 async fn the_cursor_stops_at_what_was_seen_and_keeps_late_comments() {
     let (server, fake) = start().await;
     let mut creds = credentials(&server);
-    let cursor = run(&mut creds, &SearchQuery::new("relais"))
-        .await
-        .unwrap()
-        .cursor
-        .unwrap();
-    let again = run(&mut creds, &SearchQuery::new("relais").after(Some(&cursor)))
-        .await
-        .unwrap();
-    assert!(again.hits.is_empty(), "{:?}", again.hits);
-    assert_eq!(again.cursor.as_deref(), Some(cursor.as_str()));
+    let cursor = YOUTUBE.first_cursor(&mut creds, "relais").await;
+    YOUTUBE
+        .assert_nothing_new(&mut creds, "relais", &cursor)
+        .await;
 
     {
         let mut f = fake.lock().unwrap();
@@ -353,12 +332,13 @@ async fn the_cursor_stops_at_what_was_seen_and_keeps_late_comments() {
         }
     }
     let calls_before = fake.lock().unwrap().calls.len();
-    let page = run(&mut creds, &SearchQuery::new("relais").after(Some(&cursor)))
+    let page = YOUTUBE
+        .find(&mut creds, "relais", Some(&cursor))
         .await
         .unwrap();
     assert_eq!(page.hits.len(), 122);
     assert_eq!(page.hits[0].network_id, "UgxNewComment000129Zz");
-    let ids: Vec<&str> = page.hits.iter().map(|h| h.network_id.as_str()).collect();
+    let ids = ids(&page);
     assert!(ids.contains(&"UgxNewComment000001Zz"));
     assert!(ids.contains(&"UgxNewComment000002Zz"));
     assert!(!ids.contains(&"UgxNewComment000003Zz"));
@@ -376,22 +356,16 @@ async fn the_cursor_stops_at_what_was_seen_and_keeps_late_comments() {
         );
     }
 
-    let later = run(
-        &mut creds,
-        &SearchQuery::new("relais").after(page.cursor.as_deref()),
-    )
-    .await
-    .unwrap();
-    assert!(later.hits.is_empty(), "{:?}", later.hits);
+    YOUTUBE
+        .assert_nothing_new(&mut creds, "relais", &page.cursor.unwrap())
+        .await;
 }
 
 #[tokio::test]
 async fn an_empty_result() {
     let (server, _fake) = start().await;
     let mut creds = credentials(&server);
-    let page = run(&mut creds, &SearchQuery::new("introuvable"))
-        .await
-        .unwrap();
+    let page = YOUTUBE.find(&mut creds, "introuvable", None).await.unwrap();
     assert_eq!(page, SearchPage::default());
 }
 
@@ -400,7 +374,7 @@ async fn an_expired_token_is_renewed_and_a_revoked_one_says_to_reconnect() {
     let (server, fake) = start().await;
     let mut creds = credentials(&server);
     fake.lock().unwrap().access_token = "ya29.elsewhere".into();
-    let page = run(&mut creds, &SearchQuery::new("relais")).await.unwrap();
+    let page = YOUTUBE.find(&mut creds, "relais", None).await.unwrap();
     assert_eq!(page.hits.len(), 3);
     assert!(creds.changed);
     assert_eq!(creds.secret("access_token"), Some("ya29.token-1"));
@@ -411,9 +385,7 @@ async fn an_expired_token_is_renewed_and_a_revoked_one_says_to_reconnect() {
         f.access_token = "ya29.elsewhere".into();
         f.refresh_token = "1//revoked".into();
     }
-    let err = run(&mut creds, &SearchQuery::new("relais"))
-        .await
-        .unwrap_err();
+    let err = YOUTUBE.find(&mut creds, "relais", None).await.unwrap_err();
     assert!(
         matches!(err, NetworkError::Unauthorized(ref m) if m.starts_with("YouTube search:") && m.contains("connect")),
         "{err}"
@@ -425,26 +397,24 @@ async fn quotas_rate_limits_and_garbage() {
     let (server, fake) = start().await;
     let mut creds = credentials(&server);
     let quota = r#"{"error": {"code": 403, "message": "The request cannot be completed because you have exceeded your <a href=\"/youtube/v3/getting-started#quota\">quota</a>.", "errors": [{"message": "quota", "domain": "youtube.quota", "reason": "quotaExceeded"}]}}"#;
-    inject(&fake, 403, vec![], quota);
-    let err = run(&mut creds, &SearchQuery::new("relais"))
-        .await
-        .unwrap_err();
-    let NetworkError::RateLimited {
-        retry_after: Some(wait),
-    } = err
-    else {
-        panic!("a quota is a wait: {err}");
-    };
+    inject(&fake, "GET", PATH, 403, vec![], quota);
+    let err = YOUTUBE.find(&mut creds, "relais", None).await.unwrap_err();
+    let wait = rate_limit_wait(err);
     assert!(
         wait > Duration::ZERO && wait <= Duration::from_secs(25 * 3600),
         "{wait:?}"
     );
 
     let limited = r#"{"error": {"code": 429, "message": "Too many requests", "errors": [{"reason": "rateLimitExceeded"}]}}"#;
-    inject(&fake, 429, vec![("retry-after", "30".to_owned())], limited);
-    let err = run(&mut creds, &SearchQuery::new("relais"))
-        .await
-        .unwrap_err();
+    inject(
+        &fake,
+        "GET",
+        PATH,
+        429,
+        vec![("retry-after", "30".to_owned())],
+        limited,
+    );
+    let err = YOUTUBE.find(&mut creds, "relais", None).await.unwrap_err();
     assert_eq!(
         err,
         NetworkError::RateLimited {
@@ -452,33 +422,26 @@ async fn quotas_rate_limits_and_garbage() {
         }
     );
 
-    inject(&fake, 200, vec![], "{\"items\": [");
-    let err = run(&mut creds, &SearchQuery::new("relais"))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, NetworkError::Transient(ref m) if m.starts_with("YouTube search:") && m.contains("not JSON")),
-        "{err}"
-    );
-    inject(&fake, 200, vec![], "\"items\"");
-    let err = run(&mut creds, &SearchQuery::new("relais"))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, NetworkError::Transient(ref m) if m.contains("not a list of comments")),
-        "{err}"
-    );
-
-    inject(
-        &fake,
-        500,
-        vec![],
-        r#"{"error": {"code": 500, "message": "Backend Error", "errors": [{"reason": "backendError"}]}}"#,
-    );
-    let err = run(&mut creds, &SearchQuery::new("relais"))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, NetworkError::Transient(_)), "{err}");
+    YOUTUBE
+        .assert_failures(
+            &mut creds,
+            "relais",
+            |status, body| inject(&fake, "GET", PATH, status, vec![], body),
+            &[
+                (200, "{\"items\": [", |e| {
+                    matches!(e, NetworkError::Transient(m) if m.starts_with("YouTube search:") && m.contains("not JSON"))
+                }),
+                (200, "\"items\"", |e| {
+                    matches!(e, NetworkError::Transient(m) if m.contains("not a list of comments"))
+                }),
+                (
+                    500,
+                    r#"{"error": {"code": 500, "message": "Backend Error", "errors": [{"reason": "backendError"}]}}"#,
+                    |e| matches!(e, NetworkError::Transient(_)),
+                ),
+            ],
+        )
+        .await;
 }
 
 #[tokio::test]
@@ -489,9 +452,8 @@ async fn an_api_key_reads_one_video_and_bad_scopes_are_said() {
         within: Some("vidRelais02"),
         ..SearchQuery::new("relais")
     };
-    let page = run(&mut creds, &query).await.unwrap();
-    let ids: Vec<&str> = page.hits.iter().map(|h| h.network_id.as_str()).collect();
-    assert_eq!(ids, ["UgzRelaisThread0002AaBb"]);
+    let page = YOUTUBE.search(&mut creds, &query).await.unwrap();
+    assert_eq!(ids(&page), ["UgzRelaisThread0002AaBb"]);
     {
         let f = fake.lock().unwrap();
         let (q, bearer) = f.calls.last().unwrap();
@@ -504,11 +466,17 @@ async fn an_api_key_reads_one_video_and_bad_scopes_are_said() {
         within: Some("UCrelaisChannel000000001"),
         ..SearchQuery::new("relais")
     };
-    assert_eq!(run(&mut creds, &channel).await.unwrap().hits.len(), 3);
+    assert_eq!(
+        YOUTUBE
+            .search(&mut creds, &channel)
+            .await
+            .unwrap()
+            .hits
+            .len(),
+        3
+    );
 
-    let err = run(&mut creds, &SearchQuery::new("relais"))
-        .await
-        .unwrap_err();
+    let err = YOUTUBE.find(&mut creds, "relais", None).await.unwrap_err();
     assert!(
         matches!(err, NetworkError::Misconfigured(ref m) if m.contains("which YouTube channel")),
         "{err}"
@@ -518,7 +486,7 @@ async fn an_api_key_reads_one_video_and_bad_scopes_are_said() {
         within: Some("not a video"),
         ..SearchQuery::new("relais")
     };
-    let err = run(&mut creds, &odd).await.unwrap_err();
+    let err = YOUTUBE.search(&mut creds, &odd).await.unwrap_err();
     assert!(
         matches!(err, NetworkError::Rejected(ref m) if m.contains("neither")),
         "{err}"
@@ -528,14 +496,14 @@ async fn an_api_key_reads_one_video_and_bad_scopes_are_said() {
         within: Some("vidNoComms1"),
         ..SearchQuery::new("relais")
     };
-    let err = run(&mut creds, &closed).await.unwrap_err();
+    let err = YOUTUBE.search(&mut creds, &closed).await.unwrap_err();
     assert!(
         matches!(err, NetworkError::Rejected(ref m) if m.contains("commentsDisabled") && !m.contains("<code>")),
         "{err}"
     );
 
     let mut wrong = key_credentials(&server, "AIza-wrong");
-    let err = run(&mut wrong, &query).await.unwrap_err();
+    let err = YOUTUBE.search(&mut wrong, &query).await.unwrap_err();
     assert!(
         matches!(err, NetworkError::Misconfigured(ref m) if m.contains("API key")),
         "{err}"

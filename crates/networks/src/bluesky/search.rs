@@ -17,7 +17,7 @@ use serde_json::Value;
 use super::xrpc::{Outcome, Xrpc, XrpcFailure};
 use super::{Bluesky, rkey_of};
 use crate::search::{
-    MAX_PAGES, SearchHit, SearchPage, SearchQuery, Watermark, rfc3339_ms, text_field, time_ms,
+    MAX_PAGES, SearchHit, SearchPage, SearchQuery, WatermarkSearch, rfc3339_ms, text_field, time_ms,
 };
 use crate::{Credentials, NetworkError};
 
@@ -133,8 +133,8 @@ pub(crate) async fn search(
     query: &SearchQuery<'_>,
 ) -> Result<SearchPage, NetworkError> {
     let via = Via::of(http, creds)?;
-    let mark = Watermark::parse(query.cursor, "bluesky");
-    let since = mark.as_ref().map(|m| rfc3339_ms(m.since_ms()));
+    let mut found = WatermarkSearch::after(query.cursor, "bluesky");
+    let since = found.mark().map(|m| rfc3339_ms(m.since_ms()));
     let web = creds
         .setting("web")
         .map(str::trim)
@@ -142,7 +142,6 @@ pub(crate) async fn search(
         .unwrap_or("https://bsky.app")
         .trim_end_matches('/')
         .to_owned();
-    let mut posts: Vec<Post> = Vec::new();
     let mut page_token: Option<String> = None;
     for _ in 0..MAX_PAGES {
         let mut params = vec![("q", query.terms), ("sort", "latest"), ("limit", PAGE)];
@@ -156,26 +155,16 @@ pub(crate) async fn search(
         let list = body.get("posts").and_then(Value::as_array).ok_or_else(|| {
             NetworkError::Transient(format!("{SEARCH} answered without a list of posts"))
         })?;
-        let mut reached_old = false;
         for post in list.iter().filter_map(|p| post_of(p, &web)) {
-            match &mark {
-                Some(m) if m.is_behind(post.sort_at) => reached_old = true,
-                Some(m) if !m.is_new(&post.uri, post.sort_at) => {}
-                _ if posts.iter().any(|p| p.uri == post.uri) => {}
-                _ => posts.push(post),
-            }
+            found.offer(post.uri.clone(), post.sort_at, post);
         }
         page_token = text_field(&body, "cursor");
-        if mark.is_none() || reached_old || list.is_empty() || page_token.is_none() {
+        if !found.wants_more() || list.is_empty() || page_token.is_none() {
             break;
         }
     }
-    add_followers(&via, http, creds, &mut posts).await;
-    let seen: Vec<(String, i64)> = posts.iter().map(|p| (p.uri.clone(), p.sort_at)).collect();
-    Ok(SearchPage {
-        hits: posts.into_iter().map(|p| p.hit).collect(),
-        cursor: Watermark::advance(mark, &seen).map(|m| m.encode()),
-    })
+    add_followers(&via, http, creds, &mut found).await;
+    Ok(found.into_page(|post| post.hit))
 }
 
 /// A `postView` as a [`Post`]; `None` for one without a URI or a time (not a post).
@@ -229,9 +218,14 @@ fn post_of(view: &Value, web: &str) -> Option<Post> {
 }
 
 /// Fills in the authors' follower counts; what cannot be learnt stays unknown.
-async fn add_followers(via: &Via, http: &HttpClient, creds: &mut Credentials, posts: &mut [Post]) {
-    let mut dids: Vec<String> = posts
-        .iter()
+async fn add_followers(
+    via: &Via,
+    http: &HttpClient,
+    creds: &mut Credentials,
+    found: &mut WatermarkSearch<Post>,
+) {
+    let mut dids: Vec<String> = found
+        .items()
         .map(|p| p.did.clone())
         .filter(|d| d.starts_with("did:"))
         .collect();
@@ -257,7 +251,7 @@ async fn add_followers(via: &Via, http: &HttpClient, creds: &mut Credentials, po
             ) else {
                 continue;
             };
-            for post in posts.iter_mut().filter(|p| p.did == did) {
+            for post in found.items_mut().filter(|p| p.did == did) {
                 post.hit.author_followers = Some(followers);
             }
         }

@@ -23,7 +23,8 @@ use super::api::Payload;
 use super::{Mastodon, is_id, str_field, text::plain_text};
 use crate::oauth::encode;
 use crate::search::{
-    MAX_PAGES, SearchHit, SearchPage, SearchQuery, host_of, id_after, text_field, time_ms,
+    MAX_PAGES, SearchHit, SearchPage, SearchQuery, host_of, id_cursor, push_new, raise_newest,
+    text_field, time_ms,
 };
 use crate::{Credentials, NetworkError};
 
@@ -48,16 +49,7 @@ pub(crate) async fn search(
     let instance = Mastodon::instance(creds)?;
     let home = host_of(&instance);
     let mastodon = Mastodon::new(http.clone());
-    let start = query.cursor.map(str::trim).filter(|c| {
-        let ok = is_id(c);
-        if !ok {
-            tracing::warn!(
-                cursor = c,
-                "an unreadable Mastodon search cursor was dropped"
-            );
-        }
-        ok
-    });
+    let start = id_cursor(query.cursor, "mastodon", is_id);
     let (path, mut params) = match &timeline {
         Timeline::Tags(tags) => (
             format!("/api/v1/timelines/tag/{}", encode(&tags[0])),
@@ -93,9 +85,7 @@ pub(crate) async fn search(
             let Some(id) = str_field(status, "id").filter(|id| is_id(id)) else {
                 continue;
             };
-            if newest.as_deref().is_none_or(|n| id_after(id, n)) {
-                newest = Some(id.to_owned());
-            }
+            raise_newest(&mut newest, id);
             if !status.get("reblog").is_none_or(Value::is_null) {
                 continue;
             }
@@ -104,12 +94,8 @@ pub(crate) async fn search(
                 Timeline::Public(terms) => has_all(&hit.text, terms),
                 Timeline::Tags(_) => true,
             };
-            if wanted
-                && !hits
-                    .iter()
-                    .any(|h: &SearchHit| h.network_id == hit.network_id)
-            {
-                hits.push(hit);
+            if wanted {
+                push_new(&mut hits, hit);
             }
         }
         // A first search reads the newest page only; a short page is the last one.

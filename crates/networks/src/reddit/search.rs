@@ -13,7 +13,7 @@ use relais_outbound::HttpClient;
 use serde_json::Value;
 
 use super::Reddit;
-use crate::search::{MAX_PAGES, SearchHit, SearchPage, SearchQuery, Watermark, text_field};
+use crate::search::{MAX_PAGES, SearchHit, SearchPage, SearchQuery, WatermarkSearch, text_field};
 use crate::{Credentials, NetworkError};
 
 /// Posts a page: Reddit's most.
@@ -37,8 +37,7 @@ pub(crate) async fn search(
         }
         None => "/search".to_owned(),
     };
-    let mark = Watermark::parse(query.cursor, "reddit");
-    let mut found: Vec<(SearchHit, i64)> = Vec::new();
+    let mut found = WatermarkSearch::after(query.cursor, "reddit");
     let mut after: Option<String> = None;
     for _ in 0..MAX_PAGES {
         let mut params = vec![
@@ -69,28 +68,15 @@ pub(crate) async fn search(
             .and_then(Value::as_array)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let mut reached_old = false;
         for (hit, at) in children.iter().filter_map(hit_of) {
-            match &mark {
-                Some(m) if m.is_behind(at) => reached_old = true,
-                Some(m) if !m.is_new(&hit.network_id, at) => {}
-                _ if found.iter().any(|(h, _)| h.network_id == hit.network_id) => {}
-                _ => found.push((hit, at)),
-            }
+            found.offer(hit.network_id.clone(), at, hit);
         }
         after = text_field(data, "after");
-        if mark.is_none() || reached_old || after.is_none() || children.is_empty() {
+        if !found.wants_more() || after.is_none() || children.is_empty() {
             break;
         }
     }
-    let seen: Vec<(String, i64)> = found
-        .iter()
-        .map(|(h, at)| (h.network_id.clone(), *at))
-        .collect();
-    Ok(SearchPage {
-        hits: found.into_iter().map(|(h, _)| h).collect(),
-        cursor: Watermark::advance(mark, &seen).map(|m| m.encode()),
-    })
+    Ok(found.into_page(|hit| hit))
 }
 
 fn is_subreddit(name: &str) -> bool {

@@ -15,7 +15,10 @@ use serde_json::Value;
 
 use super::api::Body;
 use super::{X, is_id, is_username, str_field};
-use crate::search::{MAX_PAGES, SearchHit, SearchPage, SearchQuery, id_after, text_field, time_ms};
+use crate::search::{
+    MAX_PAGES, SearchHit, SearchPage, SearchQuery, id_cursor, push_new, raise_newest, text_field,
+    time_ms,
+};
 use crate::{Credentials, NetworkError};
 
 const PATH: &str = "/2/tweets/search/recent";
@@ -30,13 +33,7 @@ pub(crate) async fn search(
     query: &SearchQuery<'_>,
 ) -> Result<SearchPage, NetworkError> {
     let x = X::new(http.clone());
-    let mut since_id = query.cursor.map(str::trim).filter(|c| {
-        let ok = is_id(c);
-        if !ok {
-            tracing::warn!(cursor = c, "an unreadable X search cursor was dropped");
-        }
-        ok
-    });
+    let mut since_id = id_cursor(query.cursor, "x", is_id);
     let mut newest: Option<String> = since_id.map(str::to_owned);
     let mut hits: Vec<SearchHit> = Vec::new();
     let mut next_token: Option<String> = None;
@@ -93,20 +90,11 @@ pub(crate) async fn search(
             let Some(hit) = hit_of(post, users) else {
                 continue;
             };
-            if newest
-                .as_deref()
-                .is_none_or(|n| id_after(&hit.network_id, n))
-            {
-                newest = Some(hit.network_id.clone());
-            }
-            if !hits.iter().any(|h| h.network_id == hit.network_id) {
-                hits.push(hit);
-            }
+            raise_newest(&mut newest, &hit.network_id);
+            push_new(&mut hits, hit);
         }
-        if let Some(id) = text_field(meta, "newest_id").filter(|id| is_id(id))
-            && newest.as_deref().is_none_or(|n| id_after(&id, n))
-        {
-            newest = Some(id);
+        if let Some(id) = text_field(meta, "newest_id").filter(|id| is_id(id)) {
+            raise_newest(&mut newest, &id);
         }
         next_token = text_field(meta, "next_token");
         // A first search reads the newest page only.
@@ -139,7 +127,7 @@ fn hit_of(post: &Value, users: &[Value]) -> Option<SearchHit> {
             None => format!("https://x.com/i/web/status/{id}"),
         }),
         title: None,
-        text: unescape(text),
+        text: super::text::decode_entities(text),
         author_handle: username.map(str::to_owned),
         author_name: text_field(author, "name"),
         author_followers: author
@@ -163,37 +151,10 @@ fn hit_of(post: &Value, users: &[Value]) -> Option<SearchHit> {
     })
 }
 
-/// X's texts come with `&`, `<` and `>` as `&amp;`, `&lt;` and `&gt;`; one pass, so that
-/// `&amp;lt;` is `&lt;`.
-fn unescape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let (decoded, used) = [("&amp;", '&'), ("&lt;", '<'), ("&gt;", '>')]
-            .iter()
-            .find(|(entity, _)| rest.starts_with(entity))
-            .map_or(('&', 1), |(entity, c)| (*c, entity.len()));
-        out.push(decoded);
-        rest = &rest[used..];
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn entities_are_decoded_once() {
-        assert_eq!(
-            unescape("a &amp; b &lt;3 &amp;lt; &gt;&x"),
-            "a & b <3 &lt; >&x"
-        );
-    }
 
     #[test]
     fn a_post_and_its_author_become_a_hit() {

@@ -50,8 +50,9 @@ fn words(text: &str) -> Vec<String> {
     out.split_whitespace().map(str::to_owned).collect()
 }
 
-/// `&amp;`, `&lt;` and `&gt;` decoded, in one pass (so `&amp;lt;` is `&lt;`).
-fn decode_entities(text: &str) -> String {
+/// `&amp;`, `&lt;` and `&gt;` decoded, in one pass (so `&amp;lt;` is `&lt;`): X escapes
+/// these three in the texts it returns, for posts and for search results alike.
+pub(super) fn decode_entities(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find('&') {
@@ -98,6 +99,11 @@ mod tests {
             "Soldes &lt;3 &amp; plus\n\nligne 2"
         ));
         assert!(same_text("&lt; tel quel", "&amp;lt; tel quel"));
+        assert_eq!(
+            decode_entities("a &amp; b &lt;3 &amp;lt; &gt;&x"),
+            "a & b <3 &lt; >&x",
+            "each entity decoded once, a lone & kept"
+        );
         assert!(!same_text("a & b", "a &amp;amp; b"));
     }
 

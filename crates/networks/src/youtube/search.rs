@@ -20,7 +20,7 @@ use super::api::{self, Failure};
 use super::ids::{is_plain_id, is_video_id};
 use super::{Settings, YouTube, items, str_field};
 use crate::search::{
-    MAX_PAGES, SearchHit, SearchPage, SearchQuery, Watermark, text_field, time_ms,
+    MAX_PAGES, SearchHit, SearchPage, SearchQuery, WatermarkSearch, text_field, time_ms,
 };
 use crate::{Credentials, NetworkError};
 
@@ -48,8 +48,7 @@ pub(crate) async fn search(
         None => Auth::OAuth(YouTube::new(http.clone())),
     };
     let (scope, scope_id) = scope_of(&auth, creds, query.within).await?;
-    let mark = Watermark::parse(query.cursor, "youtube");
-    let mut found: Vec<(SearchHit, i64)> = Vec::new();
+    let mut found = WatermarkSearch::after(query.cursor, "youtube");
     let mut page_token: Option<String> = None;
     for _ in 0..MAX_PAGES {
         let mut params = vec![
@@ -83,28 +82,15 @@ pub(crate) async fn search(
                 "YouTube answered {PATH} with something that is not a list of comments"
             )));
         }
-        let mut reached_old = false;
         for (hit, at) in items(&body).iter().filter_map(hit_of) {
-            match &mark {
-                Some(m) if m.is_behind(at) => reached_old = true,
-                Some(m) if !m.is_new(&hit.network_id, at) => {}
-                _ if found.iter().any(|(h, _)| h.network_id == hit.network_id) => {}
-                _ => found.push((hit, at)),
-            }
+            found.offer(hit.network_id.clone(), at, hit);
         }
         page_token = text_field(&body, "nextPageToken");
-        if mark.is_none() || reached_old || page_token.is_none() {
+        if !found.wants_more() || page_token.is_none() {
             break;
         }
     }
-    let seen: Vec<(String, i64)> = found
-        .iter()
-        .map(|(h, at)| (h.network_id.clone(), *at))
-        .collect();
-    Ok(SearchPage {
-        hits: found.into_iter().map(|(h, _)| h).collect(),
-        cursor: Watermark::advance(mark, &seen).map(|m| m.encode()),
-    })
+    Ok(found.into_page(|hit| hit))
 }
 
 /// The parameter that says whose comments, and its value.

@@ -11,6 +11,9 @@ use axum::response::{IntoResponse, Response};
 use relais_networks::{OutgoingPost, PublishedPost, ReplyTarget};
 use relais_outbound::{HttpClient, OutboundConfig};
 
+/// What the listening search tests share.
+pub mod search;
+
 /// An 8×8 blue PNG.
 pub const PNG: &[u8] = include_bytes!("../fixtures/blue-8x8.png");
 
