@@ -101,6 +101,18 @@ fn count_of(row: &DbRow, column: &str) -> StoreResult<u64> {
     Ok(u64::try_from(row.try_get::<i64, _>(column)?).unwrap_or(0))
 }
 
+/// A small setting as stored (an interval, a threshold), saturating at `u32::MAX`.
+fn u32_of(row: &DbRow, column: &str) -> StoreResult<u32> {
+    Ok(u32::try_from(row.try_get::<i64, _>(column)?).unwrap_or(u32::MAX))
+}
+
+/// An optional figure (a reach, a number of items); a negative one reads as unknown.
+fn opt_u64_of(row: &DbRow, column: &str) -> StoreResult<Option<u64>> {
+    Ok(row
+        .try_get::<Option<i64>, _>(column)?
+        .and_then(|n| u64::try_from(n).ok()))
+}
+
 /// An unsigned number as stored (BIGINT is signed), saturating: a reach above 2^63 is a lie.
 fn stored_u64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
@@ -137,7 +149,7 @@ fn listen_source_from(row: &DbRow) -> StoreResult<ListenSource> {
         kind: SourceKind::parse(&kind).ok_or_else(|| corrupt("source kind", &kind))?,
         target: row.try_get("target")?,
         label: row.try_get("label")?,
-        interval_secs: u32::try_from(row.try_get::<i64, _>("interval_secs")?).unwrap_or(u32::MAX),
+        interval_secs: u32_of(row, "interval_secs")?,
         enabled: row.try_get("enabled")?,
         channel_id: parse_opt("channel id", row.try_get("channel_id")?)?,
         created_by: parse_opt("user id", row.try_get("created_by")?)?,
@@ -148,13 +160,11 @@ fn listen_source_from(row: &DbRow) -> StoreResult<ListenSource> {
             content_hash: row.try_get("content_hash")?,
             cursor: row.try_get("cursor")?,
             next_poll_at: opt_time(row, "next_poll_at")?,
-            failures: u32::try_from(row.try_get::<i64, _>("failures")?).unwrap_or(u32::MAX),
+            failures: u32_of(row, "failures")?,
             last_success_at: opt_time(row, "last_success_at")?,
             last_error: row.try_get("last_error")?,
             last_error_at: opt_time(row, "last_error_at")?,
-            last_items: row
-                .try_get::<Option<i64>, _>("last_items")?
-                .and_then(|n| u64::try_from(n).ok()),
+            last_items: opt_u64_of(row, "last_items")?,
         },
     })
 }
@@ -174,9 +184,7 @@ fn mention_from(row: &DbRow) -> StoreResult<Mention> {
         title: row.try_get("title")?,
         text: row.try_get("text")?,
         author: row.try_get("author")?,
-        reach: row
-            .try_get::<Option<i64>, _>("reach")?
-            .and_then(|r| u64::try_from(r).ok()),
+        reach: opt_u64_of(row, "reach")?,
         site: row.try_get("site")?,
         lang: row.try_get("lang")?,
         sentiment: Sentiment::parse(&sentiment).ok_or_else(|| corrupt("sentiment", &sentiment))?,
@@ -205,7 +213,7 @@ fn alert_rule_from(row: &DbRow) -> StoreResult<AlertRule> {
         query_id: parse_opt("query id", row.try_get("query_id")?)?,
         keywords: row.try_get("keywords")?,
         k_milli: row.try_get("k_milli")?,
-        min_mentions: u32::try_from(row.try_get::<i64, _>("min_mentions")?).unwrap_or(u32::MAX),
+        min_mentions: u32_of(row, "min_mentions")?,
         delivery: Delivery::parse(&delivery).ok_or_else(|| corrupt("alert delivery", &delivery))?,
         email: row.try_get("email")?,
         webhook_url: row.try_get("webhook_url")?,
@@ -254,6 +262,39 @@ async fn listening_row_in_workspace(
     .is_some())
 }
 
+/// Refuses a reference to a row of `table` that is not the workspace's (another workspace's
+/// channel, query or mention), inside a transaction: [`StoreError::NotFound`] naming `what`.
+async fn require_in_workspace(
+    tx: &mut Tx,
+    table: &str,
+    workspace: WorkspaceId,
+    id: Option<String>,
+    what: &str,
+) -> StoreResult<()> {
+    if let Some(id) = id
+        && !listening_row_in_workspace(tx, table, workspace, id).await?
+    {
+        return Err(StoreError::NotFound(what.into()));
+    }
+    Ok(())
+}
+
+/// Runs the `INSERT` of a row a person made (a name or a target the workspace has already is
+/// [`Conflict::Other`]), writes its audit line and commits.
+async fn insert_audited<'q>(
+    mut tx: Tx,
+    insert: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
+    audit: &AuditEvent,
+) -> StoreResult<()> {
+    insert
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| from_sqlx(e, Conflict::Other))?;
+    insert_audit(&mut tx, audit).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A `LIKE` pattern finding `needle` anywhere, its own `%`, `_` and `\` escaped (with `\`).
 fn contains_pattern(needle: &str) -> String {
     let mut pattern = String::with_capacity(needle.len() + 2);
@@ -268,18 +309,19 @@ fn contains_pattern(needle: &str) -> String {
     pattern
 }
 
-/// `[from, to)` on `m.at`, and with `query` only the mentions that matched it.
+/// The counted mentions of the workspace with `m.at` in `[from, to)`, and with `queries` only
+/// those that matched one of them (joined as `mm`: a mention counts once per query it matched).
 fn counted_mentions_sql(
     q: &mut DynSql,
     workspace: WorkspaceId,
-    query: Option<ListenQueryId>,
+    queries: Option<&[ListenQueryId]>,
     from: Timestamp,
     to: Timestamp,
 ) {
-    if let Some(query) = query {
-        let p = q.arg(DynArg::Text(query.to_string()));
+    if let Some(ids) = queries {
+        let list = q.list(ids.iter().map(|id| id.to_string()));
         q.push(&format!(
-            " JOIN mention_matches mm ON mm.mention_id = m.id AND mm.query_id = {p}"
+            " JOIN mention_matches mm ON mm.mention_id = m.id AND mm.query_id IN {list}"
         ));
     }
     let p = q.arg(DynArg::Text(workspace.to_string()));
@@ -291,6 +333,36 @@ fn counted_mentions_sql(
 }
 
 impl SqlStore {
+    /// The rows `sql` selects with the workspace as `$1`, each read by `read`.
+    async fn listening_rows<T>(
+        &self,
+        sql: &str,
+        workspace: WorkspaceId,
+        read: fn(&DbRow) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        let rows = sqlx::query(sql)
+            .bind(workspace.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(read).collect()
+    }
+
+    /// The row `sql` selects with the workspace as `$1` and `id` as `$2`, read by `read`.
+    async fn listening_row<T>(
+        &self,
+        sql: &str,
+        workspace: WorkspaceId,
+        id: String,
+        read: fn(&DbRow) -> StoreResult<T>,
+    ) -> StoreResult<Option<T>> {
+        let row = sqlx::query(sql)
+            .bind(workspace.to_string())
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(read).transpose()
+    }
+
     /// Fills the tags and the matched queries of `mentions` (all of `workspace`): two
     /// statements for a whole page.
     async fn add_tags_and_queries(
@@ -367,8 +439,8 @@ impl ListeningStore for SqlStore {
         audit: AuditEvent,
     ) -> StoreResult<ListenQuery> {
         let now = Timestamp::now();
-        let mut tx = self.write().await?;
-        sqlx::query(
+        let tx = self.write().await?;
+        let insert = sqlx::query(
             "INSERT INTO listen_queries (id, workspace_id, name, query, role, created_by, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
         )
@@ -378,12 +450,8 @@ impl ListeningStore for SqlStore {
         .bind(&query.query)
         .bind(query.role.as_str())
         .bind(query.created_by.map(|u| u.to_string()))
-        .bind(now.millis())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| from_sqlx(e, Conflict::Other))?;
-        insert_audit(&mut tx, &audit).await?;
-        tx.commit().await?;
+        .bind(now.millis());
+        insert_audited(tx, insert, &audit).await?;
         Ok(ListenQuery {
             id: query.id,
             workspace_id: query.workspace_id,
@@ -397,11 +465,8 @@ impl ListeningStore for SqlStore {
     }
 
     async fn listen_queries(&self, workspace: WorkspaceId) -> StoreResult<Vec<ListenQuery>> {
-        let rows = sqlx::query(&format!("SELECT {LISTEN_QUERY_COLS} FROM listen_queries WHERE workspace_id = $1 ORDER BY name, id"))
-            .bind(workspace.to_string())
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(listen_query_from).collect()
+        let sql = format!("SELECT {LISTEN_QUERY_COLS} FROM listen_queries WHERE workspace_id = $1 ORDER BY name, id");
+        self.listening_rows(&sql, workspace, listen_query_from).await
     }
 
     async fn listen_query(
@@ -409,14 +474,11 @@ impl ListeningStore for SqlStore {
         workspace: WorkspaceId,
         id: ListenQueryId,
     ) -> StoreResult<Option<ListenQuery>> {
-        let row = sqlx::query(&format!(
+        let sql = format!(
             "SELECT {LISTEN_QUERY_COLS} FROM listen_queries WHERE workspace_id = $1 AND id = $2"
-        ))
-        .bind(workspace.to_string())
-        .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(listen_query_from).transpose()
+        );
+        self.listening_row(&sql, workspace, id.to_string(), listen_query_from)
+            .await
     }
 
     async fn update_listen_query(
@@ -502,18 +564,10 @@ impl ListeningStore for SqlStore {
         let now = Timestamp::now();
         let mut tx = self.write().await?;
         // A channel's credentials are the workspace's: never lend another workspace's.
-        if let Some(channel) = source.channel_id
-            && !listening_row_in_workspace(
-                &mut tx,
-                "channels",
-                source.workspace_id,
-                channel.to_string(),
-            )
-            .await?
-        {
-            return Err(StoreError::NotFound("this channel".into()));
-        }
-        sqlx::query(
+        let channel = source.channel_id.map(|c| c.to_string());
+        require_in_workspace(&mut tx, "channels", source.workspace_id, channel, "this channel")
+            .await?;
+        let insert = sqlx::query(
             "INSERT INTO listen_sources (id, workspace_id, kind, target, label, interval_secs, enabled, channel_id, created_by, created_at, failures)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)",
         )
@@ -526,12 +580,8 @@ impl ListeningStore for SqlStore {
         .bind(source.enabled)
         .bind(source.channel_id.map(|c| c.to_string()))
         .bind(source.created_by.map(|u| u.to_string()))
-        .bind(now.millis())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| from_sqlx(e, Conflict::Other))?;
-        insert_audit(&mut tx, &audit).await?;
-        tx.commit().await?;
+        .bind(now.millis());
+        insert_audited(tx, insert, &audit).await?;
         Ok(ListenSource {
             id: source.id,
             workspace_id: source.workspace_id,
@@ -548,11 +598,8 @@ impl ListeningStore for SqlStore {
     }
 
     async fn listen_sources(&self, workspace: WorkspaceId) -> StoreResult<Vec<ListenSource>> {
-        let rows = sqlx::query(&format!("SELECT {LISTEN_SOURCE_COLS} FROM listen_sources WHERE workspace_id = $1 ORDER BY created_at, id"))
-            .bind(workspace.to_string())
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(listen_source_from).collect()
+        let sql = format!("SELECT {LISTEN_SOURCE_COLS} FROM listen_sources WHERE workspace_id = $1 ORDER BY created_at, id");
+        self.listening_rows(&sql, workspace, listen_source_from).await
     }
 
     async fn listen_source(
@@ -560,14 +607,11 @@ impl ListeningStore for SqlStore {
         workspace: WorkspaceId,
         id: ListenSourceId,
     ) -> StoreResult<Option<ListenSource>> {
-        let row = sqlx::query(&format!(
+        let sql = format!(
             "SELECT {LISTEN_SOURCE_COLS} FROM listen_sources WHERE workspace_id = $1 AND id = $2"
-        ))
-        .bind(workspace.to_string())
-        .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(listen_source_from).transpose()
+        );
+        self.listening_row(&sql, workspace, id.to_string(), listen_source_from)
+            .await
     }
 
     async fn delete_listen_source(
@@ -792,15 +836,13 @@ impl ListeningStore for SqlStore {
     }
 
     async fn mention(&self, workspace: WorkspaceId, id: MentionId) -> StoreResult<Option<Mention>> {
-        let row = sqlx::query(&format!(
-            "SELECT {MENTION_COLS} FROM mentions m WHERE m.workspace_id = $1 AND m.id = $2"
-        ))
-        .bind(workspace.to_string())
-        .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let mut found = [mention_from(&row)?];
+        let sql =
+            format!("SELECT {MENTION_COLS} FROM mentions m WHERE m.workspace_id = $1 AND m.id = $2");
+        let found = self
+            .listening_row(&sql, workspace, id.to_string(), mention_from)
+            .await?;
+        let Some(found) = found else { return Ok(None) };
+        let mut found = [found];
         self.add_tags_and_queries(workspace, &mut found).await?;
         let [mention] = found;
         Ok(Some(mention))
@@ -950,18 +992,7 @@ impl ListeningStore for SqlStore {
              FROM mentions m",
             sentiment_sums.join(", ")
         ));
-        if let Some(ids) = query_ids {
-            let list = q.list(ids.iter().map(|id| id.to_string()));
-            q.push(&format!(
-                " JOIN mention_matches mm ON mm.mention_id = m.id AND mm.query_id IN {list}"
-            ));
-        }
-        let ws = q.arg(DynArg::Text(workspace.to_string()));
-        q.push(&format!(
-            " WHERE m.workspace_id = {ws} AND {COUNTED_MENTION}"
-        ));
-        q.and("m.at >= ?", DynArg::Int(from.millis()));
-        q.and("m.at < ?", DynArg::Int(to.millis()));
+        counted_mentions_sql(&mut q, workspace, query_ids, from, to);
         q.push(&format!(" GROUP BY {group} ORDER BY 2, 1"));
         let rows = q.query().fetch_all(&self.pool).await?;
         rows.iter()
@@ -989,6 +1020,7 @@ impl ListeningStore for SqlStore {
         let mut q = DynSql::new(
             "SELECT m.author AS author, COUNT(*) AS mentions, MAX(m.reach) AS max_reach FROM mentions m",
         );
+        let query = query.as_ref().map(std::slice::from_ref);
         counted_mentions_sql(&mut q, workspace, query, from, to);
         let limit = q.arg(DynArg::Int(i64::from(limit)));
         // Unknown reach sorts last on both databases (their NULL orders differ).
@@ -1001,9 +1033,7 @@ impl ListeningStore for SqlStore {
                 Ok(TopAuthor {
                     author: r.try_get("author")?,
                     mentions: count_of(r, "mentions")?,
-                    max_reach: r
-                        .try_get::<Option<i64>, _>("max_reach")?
-                        .and_then(|n| u64::try_from(n).ok()),
+                    max_reach: opt_u64_of(r, "max_reach")?,
                 })
             })
             .collect()
@@ -1018,6 +1048,7 @@ impl ListeningStore for SqlStore {
         limit: u32,
     ) -> StoreResult<Vec<MentionText>> {
         let mut q = DynSql::new("SELECT m.title, m.text, m.lang FROM mentions m");
+        let query = query.as_ref().map(std::slice::from_ref);
         counted_mentions_sql(&mut q, workspace, query, from, to);
         let limit = q.arg(DynArg::Int(i64::from(limit)));
         q.push(&format!(" ORDER BY m.at DESC, m.id DESC LIMIT {limit}"));
@@ -1040,18 +1071,10 @@ impl ListeningStore for SqlStore {
     ) -> StoreResult<AlertRule> {
         let now = Timestamp::now();
         let mut tx = self.write().await?;
-        if let Some(query) = rule.query_id
-            && !listening_row_in_workspace(
-                &mut tx,
-                "listen_queries",
-                rule.workspace_id,
-                query.to_string(),
-            )
-            .await?
-        {
-            return Err(StoreError::NotFound("this query".into()));
-        }
-        sqlx::query(
+        let query = rule.query_id.map(|q| q.to_string());
+        require_in_workspace(&mut tx, "listen_queries", rule.workspace_id, query, "this query")
+            .await?;
+        let insert = sqlx::query(
             "INSERT INTO alert_rules (id, workspace_id, name, kind, query_id, keywords, k_milli, min_mentions, delivery, email,
                 webhook_url, webhook_secret, enabled, created_by, created_at, last_fired_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL)",
@@ -1070,12 +1093,8 @@ impl ListeningStore for SqlStore {
         .bind(rule.webhook_secret.as_ref().map(|s| s.0.clone()))
         .bind(rule.enabled)
         .bind(rule.created_by.map(|u| u.to_string()))
-        .bind(now.millis())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| from_sqlx(e, Conflict::Other))?;
-        insert_audit(&mut tx, &audit).await?;
-        tx.commit().await?;
+        .bind(now.millis());
+        insert_audited(tx, insert, &audit).await?;
         Ok(AlertRule {
             id: rule.id,
             workspace_id: rule.workspace_id,
@@ -1097,13 +1116,10 @@ impl ListeningStore for SqlStore {
     }
 
     async fn alert_rules(&self, workspace: WorkspaceId) -> StoreResult<Vec<AlertRule>> {
-        let rows = sqlx::query(&format!(
+        let sql = format!(
             "SELECT {ALERT_RULE_COLS} FROM alert_rules WHERE workspace_id = $1 ORDER BY name, id"
-        ))
-        .bind(workspace.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(alert_rule_from).collect()
+        );
+        self.listening_rows(&sql, workspace, alert_rule_from).await
     }
 
     async fn alert_rule(
@@ -1111,14 +1127,11 @@ impl ListeningStore for SqlStore {
         workspace: WorkspaceId,
         id: AlertRuleId,
     ) -> StoreResult<Option<AlertRule>> {
-        let row = sqlx::query(&format!(
+        let sql = format!(
             "SELECT {ALERT_RULE_COLS} FROM alert_rules WHERE workspace_id = $1 AND id = $2"
-        ))
-        .bind(workspace.to_string())
-        .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(alert_rule_from).transpose()
+        );
+        self.listening_row(&sql, workspace, id.to_string(), alert_rule_from)
+            .await
     }
 
     async fn delete_alert_rule(
@@ -1174,17 +1187,9 @@ impl ListeningStore for SqlStore {
                 .await?;
         let kind = kind.ok_or_else(|| StoreError::NotFound("this alert rule".into()))?;
         let kind = AlertKind::parse(&kind).ok_or_else(|| corrupt("alert kind", &kind))?;
-        if let Some(mention) = event.mention_id
-            && !listening_row_in_workspace(
-                &mut tx,
-                "mentions",
-                event.workspace_id,
-                mention.to_string(),
-            )
-            .await?
-        {
-            return Err(StoreError::NotFound("this mention".into()));
-        }
+        let mention = event.mention_id.map(|m| m.to_string());
+        require_in_workspace(&mut tx, "mentions", event.workspace_id, mention, "this mention")
+            .await?;
         let id = AlertEventId::new();
         // Either unique key may refuse it: the same hour, or the same mention, fired already.
         let inserted = sqlx::query(

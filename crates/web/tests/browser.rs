@@ -5,49 +5,21 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use relais_testkit::chromedriver::{CHROMIUM_ARGS, Chromedriver};
+use fantoccini::{Client, Locator};
+use relais_testkit::chromedriver::Chromedriver;
 
 async fn serve() -> (String, common::App) {
     let app = common::app().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = app.router.clone();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    (format!("http://{addr}"), app)
+    (common::chromium::serve(app.router.clone()).await, app)
 }
 
 const WAIT: Duration = Duration::from_secs(15);
 
 /// A headless Chromium session, in English.
 async fn browser(driver: &Chromedriver) -> Client {
-    // fantoccini's TLS stack needs a process-wide provider chosen; ours is ring.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": Chromedriver::chromium_binary(),
-            "args": CHROMIUM_ARGS.iter().copied().chain(["--lang=en-US"]).collect::<Vec<_>>(),
-            "prefs": { "intl.accept_languages": "en-US,en" }
-        }),
-    );
-    ClientBuilder::rustls()
-        .unwrap()
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("chromedriver session")
+    common::chromium::english_session(driver).await
 }
 
 async fn fill(c: &Client, css: &str, text: &str) {

@@ -5,59 +5,24 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use relais_core::{MentionId, Role, Timestamp};
-use relais_store::listening::{NewMention, Sentiment, SourceKind};
-use relais_testkit::chromedriver::{CHROMIUM_ARGS, Chromedriver};
+use common::chromium::{english_session, serve};
+use common::listening::{insert, mention};
+use fantoccini::Locator;
+use relais_core::{Role, Timestamp};
+use relais_store::listening::NewMention;
+use relais_testkit::chromedriver::Chromedriver;
 
 /// Long enough for one round of the page's 15-second check, and the page load before it.
 const WAIT: Duration = Duration::from_secs(40);
 
-fn mention(ws: &relais_store::Workspace, key: &str, text: &str, at: i64) -> NewMention {
+/// A mention in French, the language the page filters on.
+fn in_french(ws: &relais_store::Workspace, text: &str, at: i64) -> NewMention {
     NewMention {
-        id: MentionId::new(),
-        workspace_id: ws.id,
-        source_id: None,
-        source_kind: SourceKind::Feed,
-        key: key.into(),
-        url: None,
-        title: None,
-        text: text.into(),
-        author: None,
-        reach: None,
-        site: None,
         lang: Some("fr".into()),
-        sentiment: Sentiment::Neutral,
-        score_milli: 0,
-        fingerprint: None,
-        duplicate_of: None,
-        at: Timestamp::from_millis(at),
-        found_at: Timestamp::from_millis(at),
-        query_ids: Vec::new(),
+        ..mention(ws, text, at)
     }
-}
-
-async fn browser(driver: &Chromedriver) -> Client {
-    // fantoccini's TLS stack needs a process-wide provider chosen; ours is ring.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": Chromedriver::chromium_binary(),
-            "args": CHROMIUM_ARGS.iter().copied().chain(["--lang=en-US"]).collect::<Vec<_>>(),
-            "prefs": { "intl.accept_languages": "en-US,en" }
-        }),
-    );
-    ClientBuilder::rustls()
-        .unwrap()
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("chromedriver session")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,24 +32,11 @@ async fn the_stream_offers_new_mentions_without_reloading() {
     let user = common::add_user(&app, "cm@acme.test", false).await;
     common::add_member(&app, &ws, user, Role::Contributor).await;
     let now = Timestamp::now().millis();
-    app.store
-        .insert_mentions(vec![mention(&ws, "a", "premier message", now - 60_000)])
-        .await
-        .unwrap();
+    insert(&app, vec![in_french(&ws, "premier message", now - 60_000)]).await;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = app.router.clone();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
+    let base = serve(app.router.clone()).await;
     let driver = Chromedriver::start();
-    let c = browser(&driver).await;
+    let c = english_session(&driver).await;
 
     c.goto(&format!("{base}/login")).await.unwrap();
     let find = |css: &'static str| c.wait().at_most(WAIT).for_element(Locator::Css(css));
@@ -110,12 +62,11 @@ async fn the_stream_offers_new_mentions_without_reloading() {
     assert!(!live.is_displayed().await.unwrap(), "nothing new yet");
 
     // Two arrive: one under the page's filters, one not.
-    let mut english = mention(&ws, "c", "in English", now);
-    english.lang = Some("en".into());
-    app.store
-        .insert_mentions(vec![mention(&ws, "b", "deuxième message", now), english])
-        .await
-        .unwrap();
+    let english = NewMention {
+        lang: Some("en".into()),
+        ..mention(&ws, "in English", now)
+    };
+    insert(&app, vec![in_french(&ws, "deuxième message", now), english]).await;
     let deadline = Instant::now() + WAIT;
     let text = loop {
         let text = live.text().await.unwrap();

@@ -9,6 +9,7 @@
 mod common;
 
 use axum::http::StatusCode;
+use common::listening::mention;
 use common::{App, Browser, Upload, add_member, add_user, add_workspace, app_with_config};
 use relais_core::audit::{Actor, AuditEvent};
 use relais_core::{ChannelId, ListenQueryId, ListenSourceId, MentionId, Role, Timestamp};
@@ -88,40 +89,41 @@ async fn add_query(
         .id
 }
 
-/// A neutral feed mention of `ws` with this text, counting at `at`.
-fn mention(ws: &Workspace, text: &str, at: i64) -> NewMention {
-    NewMention {
-        id: MentionId::new(),
-        workspace_id: ws.id,
-        source_id: None,
-        source_kind: SourceKind::Feed,
-        key: format!("key-{}", MentionId::new()),
-        url: Some("https://news.example/a".into()),
-        title: None,
-        text: text.into(),
-        author: None,
-        reach: None,
-        site: Some("news.example".into()),
-        lang: None,
-        sentiment: Sentiment::Neutral,
-        score_milli: 0,
-        fingerprint: None,
-        duplicate_of: None,
-        at: Timestamp::from_millis(at),
-        found_at: Timestamp::from_millis(at + 1000),
-        query_ids: Vec::new(),
-    }
+async fn insert(fx: &Fx, mentions: Vec<NewMention>) -> Vec<MentionId> {
+    common::listening::insert(&fx.app, mentions).await
 }
 
-async fn insert(fx: &Fx, mentions: Vec<NewMention>) -> Vec<MentionId> {
-    fx.app
+/// A feed source of `ws` polled every 15 minutes, made outside the pages.
+async fn add_feed(fx: &Fx, ws: &Workspace, target: &str) -> ListenSourceId {
+    let source = NewListenSource {
+        id: ListenSourceId::new(),
+        workspace_id: ws.id,
+        kind: SourceKind::Feed,
+        target: target.into(),
+        label: None,
+        interval_secs: 900,
+        enabled: true,
+        channel_id: None,
+        created_by: None,
+    };
+    let made = fx.app.store.create_listen_source(source, audit(ws)).await;
+    made.unwrap().id
+}
+
+/// Each of `actions` has a line in the workspace's audit log.
+async fn assert_audited(fx: &Fx, actions: &[&str]) {
+    let log = fx
+        .app
         .store
-        .insert_mentions(mentions)
+        .audit_log(Some(fx.ws.id), None, 50)
         .await
-        .unwrap()
-        .into_iter()
-        .map(Option::unwrap)
-        .collect()
+        .unwrap();
+    for action in actions {
+        assert!(
+            log.iter().any(|r| r.event.action == *action),
+            "{action} audited"
+        );
+    }
 }
 
 /// `&amp;` back to `&`, as a browser reads an attribute.
@@ -348,22 +350,15 @@ async fn queries_are_checked_kept_listed_counted_and_tried() {
             .unwrap()
             .is_empty()
     );
-    let log = fx
-        .app
-        .store
-        .audit_log(Some(fx.ws.id), None, 50)
-        .await
-        .unwrap();
-    for action in [
-        "listen.query.create",
-        "listen.query.update",
-        "listen.query.delete",
-    ] {
-        assert!(
-            log.iter().any(|r| r.event.action == action),
-            "{action} audited"
-        );
-    }
+    assert_audited(
+        &fx,
+        &[
+            "listen.query.create",
+            "listen.query.update",
+            "listen.query.delete",
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -1067,23 +1062,16 @@ async fn sources_are_validated_imported_and_their_health_shown() {
             .unwrap()
             .is_none()
     );
-    let log = fx
-        .app
-        .store
-        .audit_log(Some(fx.ws.id), None, 50)
-        .await
-        .unwrap();
-    for action in [
-        "listen.source.create",
-        "listen.source.disable",
-        "listen.source.enable",
-        "listen.source.delete",
-    ] {
-        assert!(
-            log.iter().any(|r| r.event.action == action),
-            "{action} audited"
-        );
-    }
+    assert_audited(
+        &fx,
+        &[
+            "listen.source.create",
+            "listen.source.disable",
+            "listen.source.enable",
+            "listen.source.delete",
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -1230,26 +1218,7 @@ async fn roles_are_checked_on_the_server() {
     let fx = fixture().await;
     let query = add_query(&fx, &fx.ws, "Acme", "acme", QueryRole::Brand).await;
     let m = insert(&fx, vec![mention(&fx.ws, "acme", MAY_1)]).await[0];
-    let source = fx
-        .app
-        .store
-        .create_listen_source(
-            NewListenSource {
-                id: ListenSourceId::new(),
-                workspace_id: fx.ws.id,
-                kind: SourceKind::Feed,
-                target: "https://blog.example/feed".into(),
-                label: None,
-                interval_secs: 900,
-                enabled: true,
-                channel_id: None,
-                created_by: None,
-            },
-            audit(&fx.ws),
-        )
-        .await
-        .unwrap()
-        .id;
+    let source = add_feed(&fx, &fx.ws, "https://blog.example/feed").await;
     let mut editor = member(&fx, "editor@acme.test", &fx.ws, Role::Editor).await;
     editor
         .post(
@@ -1381,26 +1350,7 @@ async fn another_workspace_s_rows_are_not_found() {
     let mut theirs = mention(&fx.other, "theirs", MAY_1);
     theirs.key = "theirs".into();
     let theirs_mention = insert(&fx, vec![theirs]).await[0];
-    let theirs_source = fx
-        .app
-        .store
-        .create_listen_source(
-            NewListenSource {
-                id: ListenSourceId::new(),
-                workspace_id: fx.other.id,
-                kind: SourceKind::Feed,
-                target: "https://rival.example/feed".into(),
-                label: None,
-                interval_secs: 900,
-                enabled: true,
-                channel_id: None,
-                created_by: None,
-            },
-            audit(&fx.other),
-        )
-        .await
-        .unwrap()
-        .id;
+    let theirs_source = add_feed(&fx, &fx.other, "https://rival.example/feed").await;
     // An admin of both would see them; an admin of one only is a stranger to the other.
     let mut admin = member(&fx, "admin@acme.test", &fx.ws, Role::Admin).await;
     let q = theirs_query.to_string();

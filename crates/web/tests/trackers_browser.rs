@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -19,8 +18,8 @@ use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use common::api;
 use common::audience::{UMAMI_SITE, audience_of};
-use fantoccini::{Client, ClientBuilder};
-use relais_testkit::chromedriver::{CHROMIUM_ARGS, Chromedriver};
+use fantoccini::Client;
+use relais_testkit::chromedriver::Chromedriver;
 use serde_json::{Value, json};
 
 /// A desktop browser's user agent: headless Chromium names itself `HeadlessChrome`, which
@@ -39,20 +38,6 @@ fn trackers_dir() -> PathBuf {
         );
     }
     dir
-}
-
-async fn listen(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    format!("http://{addr}")
 }
 
 /// The brand's site: two pages, each with one of the trackers, pointed at Relais.
@@ -95,22 +80,8 @@ fn brand_site(relais: &str) -> Router {
 }
 
 async fn browser(driver: &Chromedriver) -> Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let agent = format!("--user-agent={DESKTOP}");
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": Chromedriver::chromium_binary(),
-            "args": CHROMIUM_ARGS.iter().copied().chain([agent.as_str(), "--lang=en-US"]).collect::<Vec<_>>(),
-        }),
-    );
-    ClientBuilder::rustls()
-        .unwrap()
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("chromedriver session")
+    common::chromium::session(driver, &[agent.as_str(), "--lang=en-US"], None).await
 }
 
 /// Asks the Stats API until it gives `expected` (the trackers send after the page loads), for
@@ -137,9 +108,9 @@ async fn stats_until(app: &common::App, token: &str, body: Value, expected: &Val
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plausible_and_umami_trackers_in_chromium_are_counted_exactly() {
     let app = common::app().await;
-    let relais = listen(app.router.clone()).await;
+    let relais = common::chromium::serve(app.router.clone()).await;
     let audience = audience_of(app).await;
-    let site = listen(brand_site(&relais)).await;
+    let site = common::chromium::serve(brand_site(&relais)).await;
     let driver = Chromedriver::start();
     let c = browser(&driver).await;
 

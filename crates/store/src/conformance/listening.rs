@@ -5,18 +5,17 @@ use std::sync::Arc;
 
 use relais_core::audit::AuditEvent;
 use relais_core::{
-    AlertEventId, AlertRuleId, ChannelId, ListenQueryId, ListenSourceId, MentionId, Timestamp,
-    WorkspaceId,
+    AlertEventId, AlertRuleId, ListenQueryId, ListenSourceId, MentionId, Timestamp, WorkspaceId,
 };
 
-use super::audit;
 use super::planning::two_workspaces;
+use super::{audit, channel_in};
 use crate::listening::{
-    AlertKind, Delivery, Mention, MentionFilter, NewAlertEvent, NewAlertRule, NewListenQuery,
-    NewListenSource, NewMention, PollState, QueryRole, SealedBytes, Sentiment, SeriesPoint,
-    SourceKind, TopAuthor,
+    AlertKind, AlertRule, Delivery, ListenSource, Mention, MentionFilter, NewAlertEvent,
+    NewAlertRule, NewListenQuery, NewListenSource, NewMention, PollState, QueryRole, SealedBytes,
+    Sentiment, SeriesPoint, SourceKind, TopAuthor,
 };
-use crate::{Conflict, NewChannel, Store, StoreError};
+use crate::{Conflict, Store, StoreError, StoreResult};
 
 const HOUR: i64 = 3_600_000;
 /// An hour's start, 2023-11-14T22:00:00Z: the series' buckets start here.
@@ -47,6 +46,14 @@ async fn query(store: &Arc<dyn Store>, ws: WorkspaceId, name: &str) -> ListenQue
         .id
 }
 
+/// The two queries most scenarios watch: "Acme" and "Globex".
+async fn two_queries(store: &Arc<dyn Store>, ws: WorkspaceId) -> (ListenQueryId, ListenQueryId) {
+    (
+        query(store, ws, "Acme").await,
+        query(store, ws, "Globex").await,
+    )
+}
+
 fn new_source(ws: WorkspaceId, kind: SourceKind, target: &str) -> NewListenSource {
     NewListenSource {
         id: ListenSourceId::new(),
@@ -59,6 +66,14 @@ fn new_source(ws: WorkspaceId, kind: SourceKind, target: &str) -> NewListenSourc
         channel_id: None,
         created_by: None,
     }
+}
+
+/// Creates a source, audited as a person's; the answer is left to check (refusals included).
+async fn add_source(store: &Arc<dyn Store>, source: NewListenSource) -> StoreResult<ListenSource> {
+    let ws = source.workspace_id;
+    store
+        .create_listen_source(source, ws_audit(ws, "listen_source.create"))
+        .await
 }
 
 /// A neutral feed mention of `key` counting at `at` (ms), matching `queries`.
@@ -124,6 +139,14 @@ fn new_rule(
     }
 }
 
+/// Creates an alert rule, audited as a person's; the answer is left to check.
+async fn add_rule(store: &Arc<dyn Store>, rule: NewAlertRule) -> StoreResult<AlertRule> {
+    let ws = rule.workspace_id;
+    store
+        .create_alert_rule(rule, ws_audit(ws, "alert_rule.create"))
+        .await
+}
+
 fn spike(ws: WorkspaceId, rule: AlertRuleId, bucket: i64, fired_at: i64) -> NewAlertEvent {
     NewAlertEvent {
         workspace_id: ws,
@@ -155,23 +178,36 @@ fn keyword_hit(
     }
 }
 
-async fn channel(store: &Arc<dyn Store>, ws: WorkspaceId) -> ChannelId {
-    store
-        .create_channel(
-            NewChannel {
-                id: ChannelId::new(),
-                workspace_id: ws,
-                network: "bluesky".into(),
-                name: "Bluesky".into(),
-                settings: serde_json::json!({ "handle": "brand.example" }),
-                secrets: Default::default(),
-                created_by: None,
-            },
-            ws_audit(ws, "channel.create"),
-        )
-        .await
-        .unwrap()
-        .id
+/// Every mention, muted ones and duplicates included.
+fn everything() -> MentionFilter {
+    MentionFilter {
+        include_muted: true,
+        include_duplicates: true,
+        ..MentionFilter::default()
+    }
+}
+
+/// `[T0, T0 + 1 h)`.
+fn first_hour() -> (Timestamp, Timestamp) {
+    (
+        Timestamp::from_millis(T0),
+        Timestamp::from_millis(T0 + HOUR),
+    )
+}
+
+/// The answer of a call that names another workspace's row (or none): not found.
+#[track_caller]
+fn assert_not_found<T: std::fmt::Debug>(answer: &StoreResult<T>) {
+    assert!(matches!(answer, Err(StoreError::NotFound(_))), "{answer:?}");
+}
+
+/// The answer of a create whose name or target the workspace has already.
+#[track_caller]
+fn assert_taken<T: std::fmt::Debug>(answer: &StoreResult<T>) {
+    assert!(
+        matches!(answer, Err(StoreError::Conflict(Conflict::Other))),
+        "{answer:?}"
+    );
 }
 
 fn ids(mentions: &[Mention]) -> Vec<MentionId> {
@@ -185,17 +221,16 @@ async fn audit_lines(store: &Arc<dyn Store>, ws: WorkspaceId) -> usize {
 pub async fn listening_stays_in_its_workspace(store: Arc<dyn Store>) {
     let (a, b) = two_workspaces(&store).await;
     let q = query(&store, a, "Acme").await;
-    let c = channel(&store, a).await;
-    let source = store
-        .create_listen_source(
-            NewListenSource {
-                channel_id: Some(c),
-                ..new_source(a, SourceKind::Bluesky, "acme")
-            },
-            ws_audit(a, "listen_source.create"),
-        )
-        .await
-        .unwrap();
+    let c = channel_in(&store, a, "Bluesky").await;
+    let source = add_source(
+        &store,
+        NewListenSource {
+            channel_id: Some(c),
+            ..new_source(a, SourceKind::Bluesky, "acme")
+        },
+    )
+    .await
+    .unwrap();
     let m = insert_new(
         &store,
         vec![NewMention {
@@ -212,11 +247,7 @@ pub async fn listening_stays_in_its_workspace(store: Arc<dyn Store>) {
             .await
             .unwrap()
     );
-    let rule = store
-        .create_alert_rule(
-            new_rule(a, "Pics", AlertKind::VolumeSpike, Some(q)),
-            ws_audit(a, "alert_rule.create"),
-        )
+    let rule = add_rule(&store, new_rule(a, "Pics", AlertKind::VolumeSpike, Some(q)))
         .await
         .unwrap();
     let event = store
@@ -260,14 +291,9 @@ pub async fn listening_stays_in_its_workspace(store: Arc<dyn Store>) {
             .await
             .unwrap()
     );
-    let everything = MentionFilter {
-        include_muted: true,
-        include_duplicates: true,
-        ..MentionFilter::default()
-    };
     assert!(
         store
-            .mentions(b, &everything, 100)
+            .mentions(b, &everything(), 100)
             .await
             .unwrap()
             .is_empty()
@@ -304,10 +330,7 @@ pub async fn listening_stays_in_its_workspace(store: Arc<dyn Store>) {
             .unwrap()
             .is_empty()
     );
-    let (from, to) = (
-        Timestamp::from_millis(T0),
-        Timestamp::from_millis(T0 + HOUR),
-    );
+    let (from, to) = first_hour();
     assert!(
         store
             .mention_series(b, None, from, to, HOUR)
@@ -354,49 +377,23 @@ pub async fn listening_stays_in_its_workspace(store: Arc<dyn Store>) {
     let foreign_event = store
         .record_alert_event(spike(b, rule.id, T0 + HOUR, T0 + 2 * HOUR))
         .await;
-    assert!(
-        matches!(foreign_event, Err(StoreError::NotFound(_))),
-        "{foreign_event:?}"
-    );
+    assert_not_found(&foreign_event);
 
     // Nor can B borrow A's channel, query, source or mention.
-    let borrowed = store
-        .create_listen_source(
-            NewListenSource {
-                channel_id: Some(c),
-                ..new_source(b, SourceKind::Bluesky, "acme")
-            },
-            ws_audit(b, "listen_source.create"),
-        )
-        .await;
-    assert!(
-        matches!(borrowed, Err(StoreError::NotFound(_))),
-        "{borrowed:?}"
-    );
-    let borrowed = store
-        .create_alert_rule(
-            new_rule(b, "Pics", AlertKind::VolumeSpike, Some(q)),
-            ws_audit(b, "alert_rule.create"),
-        )
-        .await;
-    assert!(
-        matches!(borrowed, Err(StoreError::NotFound(_))),
-        "{borrowed:?}"
-    );
-    let b_rule = store
-        .create_alert_rule(
-            new_rule(b, "Mots", AlertKind::Keyword, None),
-            ws_audit(b, "alert_rule.create"),
-        )
+    let borrowed = NewListenSource {
+        channel_id: Some(c),
+        ..new_source(b, SourceKind::Bluesky, "acme")
+    };
+    assert_not_found(&add_source(&store, borrowed).await);
+    let borrowed = new_rule(b, "Pics", AlertKind::VolumeSpike, Some(q));
+    assert_not_found(&add_rule(&store, borrowed).await);
+    let b_rule = add_rule(&store, new_rule(b, "Mots", AlertKind::Keyword, None))
         .await
         .unwrap();
     let foreign_mention = store
         .record_alert_event(keyword_hit(b, b_rule.id, m, T0))
         .await;
-    assert!(
-        matches!(foreign_mention, Err(StoreError::NotFound(_))),
-        "{foreign_mention:?}"
-    );
+    assert_not_found(&foreign_mention);
     // The same key found in B is B's own mention; A's query and source are not attached to it.
     let in_b = insert_new(
         &store,
@@ -438,7 +435,10 @@ pub async fn listening_stays_in_its_workspace(store: Arc<dyn Store>) {
     );
     assert!(store.alert_rule(a, rule.id).await.unwrap().unwrap().enabled);
     assert_eq!(store.alert_events(a, 10).await.unwrap().len(), 1);
-    assert_eq!(store.mentions(a, &everything, 100).await.unwrap().len(), 1);
+    assert_eq!(
+        store.mentions(a, &everything(), 100).await.unwrap().len(),
+        1
+    );
     assert_eq!(store.all_listen_queries().await.unwrap().len(), 1);
     assert_eq!(
         store.all_alert_rules().await.unwrap().len(),
@@ -465,13 +465,12 @@ pub async fn listening_changes_by_people_are_audited(store: Arc<dyn Store>) {
         .unwrap()
         .unwrap();
     expected += 1;
-    let source = store
-        .create_listen_source(
-            new_source(a, SourceKind::Feed, "https://news.example/feed"),
-            ws_audit(a, "listen_source.create"),
-        )
-        .await
-        .unwrap();
+    let source = add_source(
+        &store,
+        new_source(a, SourceKind::Feed, "https://news.example/feed"),
+    )
+    .await
+    .unwrap();
     expected += 1;
     assert!(
         store
@@ -489,11 +488,7 @@ pub async fn listening_changes_by_people_are_audited(store: Arc<dyn Store>) {
     };
     assert!(store.record_poll(source.id, poll).await.unwrap());
     let m = insert_new(&store, vec![mention(a, "k1", T0, &[q])]).await[0];
-    let rule = store
-        .create_alert_rule(
-            new_rule(a, "Mots", AlertKind::Keyword, None),
-            ws_audit(a, "alert_rule.create"),
-        )
+    let rule = add_rule(&store, new_rule(a, "Mots", AlertKind::Keyword, None))
         .await
         .unwrap();
     expected += 1;
@@ -626,24 +621,19 @@ pub async fn listening_changes_by_people_are_audited(store: Arc<dyn Store>) {
 
 pub async fn a_mention_found_twice_is_stored_once(store: Arc<dyn Store>) {
     let (a, _) = two_workspaces(&store).await;
-    let (q1, q2) = (
-        query(&store, a, "Acme").await,
-        query(&store, a, "Globex").await,
-    );
-    let feed = store
-        .create_listen_source(
-            new_source(a, SourceKind::Feed, "https://one.example/feed"),
-            ws_audit(a, "x"),
-        )
-        .await
-        .unwrap();
-    let other_feed = store
-        .create_listen_source(
-            new_source(a, SourceKind::Feed, "https://two.example/feed"),
-            ws_audit(a, "x"),
-        )
-        .await
-        .unwrap();
+    let (q1, q2) = two_queries(&store, a).await;
+    let feed = add_source(
+        &store,
+        new_source(a, SourceKind::Feed, "https://one.example/feed"),
+    )
+    .await
+    .unwrap();
+    let other_feed = add_source(
+        &store,
+        new_source(a, SourceKind::Feed, "https://two.example/feed"),
+    )
+    .await
+    .unwrap();
     let high_bits = u64::MAX - 5;
     let first = NewMention {
         source_id: Some(feed.id),
@@ -751,10 +741,7 @@ struct Made {
 
 pub async fn mention_filters_and_pages_miss_nothing(store: Arc<dyn Store>) {
     let (a, _) = two_workspaces(&store).await;
-    let (q1, q2) = (
-        query(&store, a, "Acme").await,
-        query(&store, a, "Globex").await,
-    );
+    let (q1, q2) = two_queries(&store, a).await;
     let mut made = Vec::new();
     let mut batch: Vec<NewMention> = Vec::new();
     for i in 0..30usize {
@@ -832,11 +819,7 @@ pub async fn mention_filters_and_pages_miss_nothing(store: Arc<dyn Store>) {
     };
 
     assert_eq!(list(MentionFilter::default()).await, expect(&shown));
-    let everything = MentionFilter {
-        include_muted: true,
-        include_duplicates: true,
-        ..MentionFilter::default()
-    };
+    let everything = everything();
     assert_eq!(list(everything.clone()).await, expect(&|_| true));
     assert_eq!(
         list(MentionFilter {
@@ -1010,10 +993,7 @@ fn point(
 
 pub async fn series_count_buckets_without_duplicates_or_muted(store: Arc<dyn Store>) {
     let (a, b) = two_workspaces(&store).await;
-    let (q1, q2) = (
-        query(&store, a, "Acme").await,
-        query(&store, a, "Globex").await,
-    );
+    let (q1, q2) = two_queries(&store, a).await;
     let at = |minutes: i64| T0 + minutes * 60_000;
     let with =
         |key: &str, minute: i64, sentiment: Sentiment, queries: &[ListenQueryId]| NewMention {
@@ -1122,10 +1102,7 @@ pub async fn series_count_buckets_without_duplicates_or_muted(store: Arc<dyn Sto
 
 pub async fn top_authors_and_texts_count_the_same_mentions(store: Arc<dyn Store>) {
     let (a, _) = two_workspaces(&store).await;
-    let (q1, q2) = (
-        query(&store, a, "Acme").await,
-        query(&store, a, "Globex").await,
-    );
+    let (q1, q2) = two_queries(&store, a).await;
     let by = |key: &str,
               minute: i64,
               author: Option<&str>,
@@ -1160,10 +1137,7 @@ pub async fn top_authors_and_texts_count_the_same_mentions(store: Arc<dyn Store>
             .await
             .unwrap()
     );
-    let (from, to) = (
-        Timestamp::from_millis(T0),
-        Timestamp::from_millis(T0 + HOUR),
-    );
+    let (from, to) = first_hour();
     let top = |author: &str, mentions: u64, max_reach: Option<u64>| TopAuthor {
         author: author.into(),
         mentions,
@@ -1209,16 +1183,8 @@ pub async fn top_authors_and_texts_count_the_same_mentions(store: Arc<dyn Store>
 
 pub async fn due_sources_and_poll_state_round_trip(store: Arc<dyn Store>) {
     let (a, b) = two_workspaces(&store).await;
-    let c = channel(&store, a).await;
-    let make = |source: NewListenSource| {
-        let store = store.clone();
-        async move {
-            let ws = source.workspace_id;
-            store
-                .create_listen_source(source, ws_audit(ws, "listen_source.create"))
-                .await
-        }
-    };
+    let c = channel_in(&store, a, "Bluesky").await;
+    let make = |source: NewListenSource| add_source(&store, source);
     let feed = make(new_source(a, SourceKind::Feed, "https://news.example/feed"))
         .await
         .unwrap();
@@ -1238,11 +1204,7 @@ pub async fn due_sources_and_poll_state_round_trip(store: Arc<dyn Store>) {
     let elsewhere = make(new_source(b, SourceKind::Feed, "https://news.example/feed"))
         .await
         .unwrap();
-    let taken = make(new_source(a, SourceKind::Feed, "https://news.example/feed")).await;
-    assert!(
-        matches!(taken, Err(StoreError::Conflict(Conflict::Other))),
-        "{taken:?}"
-    );
+    assert_taken(&make(new_source(a, SourceKind::Feed, "https://news.example/feed")).await);
     make(new_source(a, SourceKind::Page, "https://news.example/feed"))
         .await
         .unwrap();
@@ -1405,42 +1367,18 @@ pub async fn alert_events_fire_once(store: Arc<dyn Store>) {
     let (a, _) = two_workspaces(&store).await;
     let q = query(&store, a, "Acme").await;
     let secret = SealedBytes(vec![0, 1, 2, 0, 255]);
-    let volume = store
-        .create_alert_rule(
-            NewAlertRule {
-                webhook_url: Some("https://hooks.example/relais".into()),
-                webhook_secret: Some(secret.clone()),
-                delivery: Delivery::Daily,
-                ..new_rule(a, "Volume", AlertKind::VolumeSpike, Some(q))
-            },
-            ws_audit(a, "alert_rule.create"),
-        )
-        .await
-        .unwrap();
-    let negative = store
-        .create_alert_rule(
-            new_rule(a, "Négatif", AlertKind::NegativeSpike, None),
-            ws_audit(a, "alert_rule.create"),
-        )
-        .await
-        .unwrap();
-    let words = store
-        .create_alert_rule(
-            new_rule(a, "Mots", AlertKind::Keyword, None),
-            ws_audit(a, "alert_rule.create"),
-        )
-        .await
-        .unwrap();
-    let taken = store
-        .create_alert_rule(
-            new_rule(a, "Mots", AlertKind::Keyword, None),
-            ws_audit(a, "alert_rule.create"),
-        )
-        .await;
-    assert!(
-        matches!(taken, Err(StoreError::Conflict(Conflict::Other))),
-        "{taken:?}"
-    );
+    let volume = NewAlertRule {
+        webhook_url: Some("https://hooks.example/relais".into()),
+        webhook_secret: Some(secret.clone()),
+        delivery: Delivery::Daily,
+        ..new_rule(a, "Volume", AlertKind::VolumeSpike, Some(q))
+    };
+    let volume = add_rule(&store, volume).await.unwrap();
+    let negative = new_rule(a, "Négatif", AlertKind::NegativeSpike, None);
+    let negative = add_rule(&store, negative).await.unwrap();
+    let words = new_rule(a, "Mots", AlertKind::Keyword, None);
+    let words = add_rule(&store, words).await.unwrap();
+    assert_taken(&add_rule(&store, new_rule(a, "Mots", AlertKind::Keyword, None)).await);
     let read = store.alert_rule(a, volume.id).await.unwrap().unwrap();
     assert_eq!(read, volume);
     assert_eq!(
@@ -1514,10 +1452,7 @@ pub async fn alert_events_fire_once(store: Arc<dyn Store>) {
     let missing = store
         .record_alert_event(spike(a, AlertRuleId::new(), T0, T0))
         .await;
-    assert!(
-        matches!(missing, Err(StoreError::NotFound(_))),
-        "{missing:?}"
-    );
+    assert_not_found(&missing);
 
     // A catch-up on an older hour does not move `last_fired_at` back.
     store
@@ -1642,10 +1577,7 @@ pub async fn alert_events_fire_once(store: Arc<dyn Store>) {
 
 pub async fn deleting_a_query_removes_its_matches(store: Arc<dyn Store>) {
     let (a, _) = two_workspaces(&store).await;
-    let (q1, q2) = (
-        query(&store, a, "Acme").await,
-        query(&store, a, "Globex").await,
-    );
+    let (q1, q2) = two_queries(&store, a).await;
     let taken = store
         .update_listen_query(
             a,
@@ -1656,10 +1588,7 @@ pub async fn deleting_a_query_removes_its_matches(store: Arc<dyn Store>) {
             ws_audit(a, "listen_query.update"),
         )
         .await;
-    assert!(
-        matches!(taken, Err(StoreError::Conflict(Conflict::Other))),
-        "{taken:?}"
-    );
+    assert_taken(&taken);
     let updated = store
         .update_listen_query(
             a,
@@ -1699,20 +1628,10 @@ pub async fn deleting_a_query_removes_its_matches(store: Arc<dyn Store>) {
         ],
     )
     .await;
-    let watching = store
-        .create_alert_rule(
-            new_rule(a, "Pics Acme", AlertKind::VolumeSpike, Some(q1)),
-            ws_audit(a, "x"),
-        )
-        .await
-        .unwrap();
-    let other = store
-        .create_alert_rule(
-            new_rule(a, "Pics Globex", AlertKind::VolumeSpike, Some(q2)),
-            ws_audit(a, "x"),
-        )
-        .await
-        .unwrap();
+    let watching = new_rule(a, "Pics Acme", AlertKind::VolumeSpike, Some(q1));
+    let watching = add_rule(&store, watching).await.unwrap();
+    let other = new_rule(a, "Pics Globex", AlertKind::VolumeSpike, Some(q2));
+    let other = add_rule(&store, other).await.unwrap();
     store
         .record_alert_event(spike(a, watching.id, T0, T0 + HOUR))
         .await
@@ -1760,10 +1679,7 @@ pub async fn deleting_a_query_removes_its_matches(store: Arc<dyn Store>) {
             .unwrap()
             .is_empty()
     );
-    let (from, to) = (
-        Timestamp::from_millis(T0),
-        Timestamp::from_millis(T0 + HOUR),
-    );
+    let (from, to) = first_hour();
     assert!(
         store
             .mention_series(a, Some(&[q1]), from, to, HOUR)

@@ -18,6 +18,8 @@ use relais_web::{AppState, WebConfig};
 use tower::ServiceExt;
 
 pub mod audience;
+pub mod chromium;
+pub mod listening;
 
 pub const PASSWORD: &str = "correct horse battery";
 

@@ -18,11 +18,11 @@ use relais_store::listening::{
 };
 use serde::Deserialize;
 
-use super::{Choice, Rights, audit, is_web_url, rule_of, when};
+use super::{Choice, Rights, RowAction, audit, chrome, is_web_url, rule_of, when};
 use crate::context::{Ctx, see_other};
 use crate::error::WebError;
 use crate::i18n::ListenMsgs;
-use crate::pages::{Access, Chrome, PageForm, PageResult, enter_workspace, render_status};
+use crate::pages::{Access, Chrome, Done, PageForm, PageResult, enter_workspace, render_status};
 use crate::state::AppState;
 
 /// Latest alerts shown.
@@ -200,15 +200,7 @@ async fn page(
             .map(|k| (k.as_str(), l.alert_kind(*k))),
         &form.kind,
     );
-    let ids: Vec<String> = queries.iter().map(|q| q.id.to_string()).collect();
-    let query_choices = Choice::list(
-        std::iter::once(("", l.every_mention)).chain(
-            ids.iter()
-                .zip(&queries)
-                .map(|(id, q)| (id.as_str(), q.name.as_str())),
-        ),
-        &form.query,
-    );
+    let query_choices = Choice::queries(l.every_mention, &queries, &form.query);
     let deliveries = Choice::list(
         Delivery::ALL.iter().map(|d| (d.as_str(), l.delivery(*d))),
         &form.delivery,
@@ -217,13 +209,7 @@ async fn page(
     render_status(
         status,
         &AlertsPage {
-            c: Chrome::workspace(
-                ctx,
-                l.tab_alerts,
-                &format!("/w/{slug}/listening/alerts"),
-                ws,
-                "listening",
-            ),
+            c: chrome(ctx, l.tab_alerts, ws, "/alerts"),
             slug,
             tab: "alerts",
             rights: Rights::of(access),
@@ -240,17 +226,11 @@ async fn page(
     )
 }
 
-#[derive(Default, Deserialize)]
-#[serde(default)]
-pub struct DoneParam {
-    done: String,
-}
-
 pub async fn show(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     Path(slug): Path<String>,
-    Query(done): Query<DoneParam>,
+    Query(done): Query<Done>,
 ) -> PageResult {
     let access = enter_workspace(&state, &ctx, &slug).await?;
     let l = ctx.m().listen;
@@ -476,28 +456,26 @@ pub async fn act(
 ) -> PageResult {
     let access = enter_workspace(&state, &ctx, &slug).await?;
     access.require(Permission::Listen)?;
+    let asked = RowAction::parse(&action)?;
     let rule = rule_of(&state, &access, &id).await?;
     let ws = access.workspace.id;
     let name = format!("listen.alert.{action}");
     let details = serde_json::json!({ "name": rule.name });
     let event = audit(&access, &ctx, &name, rule.id.to_string(), details);
-    let done = match action.as_str() {
-        "enable" | "disable" => {
-            let on = action == "enable";
+    match asked {
+        RowAction::Switch(on) => {
             state
                 .store
                 .set_alert_rule_enabled(ws, rule.id, on, event)
                 .await?;
-            if on { "enabled" } else { "disabled" }
         }
-        "delete" => {
+        RowAction::Delete => {
             state.store.delete_alert_rule(ws, rule.id, event).await?;
-            "deleted"
         }
-        _ => return Err(WebError::not_found()),
-    };
+    }
     Ok(see_other(&format!(
-        "/w/{slug}/listening/alerts?done={done}"
+        "/w/{slug}/listening/alerts?done={}",
+        asked.done()
     )))
 }
 

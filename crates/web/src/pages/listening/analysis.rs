@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::chart::{self, Stacked};
 use super::terms::top_terms;
-use super::{DAY_MS, day, day_start, percent};
+use super::{DAY_MS, chrome, day, day_start, percent};
 use crate::context::Ctx;
 use crate::pages::{Chrome, PageResult, enter_workspace, render_status};
 use crate::state::AppState;
@@ -221,12 +221,11 @@ pub async fn show(
     render_status(
         StatusCode::OK,
         &AnalysisPage {
-            c: Chrome::workspace(
+            c: chrome(
                 &ctx,
                 l.tab_analysis,
-                &format!("/w/{slug}/listening/analysis?period={days}"),
                 ws,
-                "listening",
+                &format!("/analysis?period={days}"),
             ),
             slug,
             tab: "analysis",

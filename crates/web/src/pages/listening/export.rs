@@ -67,12 +67,7 @@ fn line(cells: &[String]) -> String {
 }
 
 fn record(m: &Mention, queries: &[ListenQuery]) -> String {
-    let names: Vec<&str> = m
-        .query_ids
-        .iter()
-        .filter_map(|id| queries.iter().find(|q| q.id == *id))
-        .map(|q| q.name.as_str())
-        .collect();
+    let names: Vec<&str> = super::query_names(&m.query_ids, queries).collect();
     line(&[
         m.id.to_string(),
         m.at.to_rfc3339(),
@@ -144,8 +139,7 @@ pub async fn csv(
     Query(params): Query<StreamParams>,
 ) -> PageResult {
     let access = enter_workspace(&state, &ctx, &slug).await?;
-    let (mut filter, _) = params.filter();
-    filter.before = None;
+    let filter = params.unpaged_filter();
     let queries = state.store.listen_queries(access.workspace.id).await?;
     let start = Cursor {
         store: state.store.clone(),

@@ -120,6 +120,14 @@ impl StreamParams {
         (f, unread)
     }
 
+    /// The filter from the newest mention on, whatever page the parameters were at (for the
+    /// CSV and the live count); what could not be read is left out, as on the page.
+    pub fn unpaged_filter(&self) -> MentionFilter {
+        let (mut filter, _) = self.filter();
+        filter.before = None;
+        filter
+    }
+
     /// The parameters that are set, as a query string (without `?`); `before` only if asked.
     pub fn query_string(&self, with_before: bool) -> String {
         let pairs: Vec<(&str, &str)> = [

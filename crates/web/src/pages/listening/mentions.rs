@@ -13,11 +13,11 @@ use relais_store::listening::{ListenQuery, Mention, Sentiment, SourceKind};
 use serde::Deserialize;
 
 use super::filter::{StreamParams, cursor, parse_cursor};
-use super::{Choice, Rights, audit, mention_of, web_link, when};
+use super::{Choice, Rights, audit, chrome, mention_of, query_names, web_link, when};
 use crate::context::{Ctx, see_other};
 use crate::error::WebError;
 use crate::i18n::ListenMsgs;
-use crate::pages::{Chrome, PageForm, PageResult, enter_workspace, render_status};
+use crate::pages::{Chrome, Done, PageForm, PageResult, enter_workspace, render_status};
 use crate::state::AppState;
 
 /// Mentions per page.
@@ -68,11 +68,8 @@ fn row(l: &ListenMsgs, m: Mention, queries: &[ListenQuery]) -> MentionRow {
         when: when(m.at),
         when_iso: m.at.to_rfc3339(),
         tags: m.tags,
-        queries: m
-            .query_ids
-            .iter()
-            .filter_map(|id| queries.iter().find(|q| q.id == *id))
-            .map(|q| q.name.clone())
+        queries: query_names(&m.query_ids, queries)
+            .map(str::to_owned)
             .collect(),
         kind: l.source_kind(m.source_kind),
         muted: m.muted,
@@ -104,18 +101,12 @@ struct StreamPage {
     notice: Option<&'static str>,
 }
 
-#[derive(Default, Deserialize)]
-#[serde(default)]
-pub struct DoneParam {
-    done: String,
-}
-
 pub async fn show(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     Path(slug): Path<String>,
     Query(params): Query<StreamParams>,
-    Query(done): Query<DoneParam>,
+    Query(done): Query<Done>,
 ) -> PageResult {
     let access = enter_workspace(&state, &ctx, &slug).await?;
     let m = ctx.m();
@@ -164,15 +155,7 @@ pub async fn show(
             _ => l.filter_page,
         })
         .collect();
-    let ids: Vec<String> = queries.iter().map(|q| q.id.to_string()).collect();
-    let query_choices = Choice::list(
-        std::iter::once(("", l.any)).chain(
-            ids.iter()
-                .zip(&queries)
-                .map(|(id, q)| (id.as_str(), q.name.as_str())),
-        ),
-        params.query.trim(),
-    );
+    let query_choices = Choice::queries(l.any, &queries, params.query.trim());
     let sentiments = Choice::list(
         std::iter::once(("", l.any))
             .chain(Sentiment::ALL.iter().map(|s| (s.as_str(), l.sentiment(*s)))),
@@ -189,20 +172,15 @@ pub async fn show(
     let mentions = found.into_iter().map(|x| row(l, x, &queries)).collect();
     let slug = ws.slug.to_string();
     let filters = params.query_string(false);
+    let here = if filters.is_empty() {
+        "/mentions".to_owned()
+    } else {
+        format!("/mentions?{filters}")
+    };
     render_status(
         axum::http::StatusCode::OK,
         &StreamPage {
-            c: Chrome::workspace(
-                &ctx,
-                l.tab_mentions,
-                &if filters.is_empty() {
-                    format!("/w/{slug}/listening/mentions")
-                } else {
-                    format!("/w/{slug}/listening/mentions?{filters}")
-                },
-                ws,
-                "listening",
-            ),
+            c: chrome(&ctx, l.tab_mentions, ws, &here),
             slug,
             tab: "mentions",
             rights: Rights::of(&access),
@@ -244,8 +222,7 @@ pub async fn count_new(
     Query(after): Query<AfterParam>,
 ) -> PageResult {
     let access = enter_workspace(&state, &ctx, &slug).await?;
-    let (mut filter, _) = params.filter();
-    filter.before = None;
+    let mut filter = params.unpaged_filter();
     let after = parse_cursor(&after.after);
     if let Some((at, _)) = after {
         // Newer means later in the stream's order: from the shown one's time, ties by id.

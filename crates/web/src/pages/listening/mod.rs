@@ -18,13 +18,14 @@ pub mod sources;
 mod terms;
 
 use relais_core::audit::AuditEvent;
-use relais_core::{AlertRuleId, ListenQueryId, ListenSourceId, MentionId, Permission, Timestamp};
+use relais_core::{ListenQueryId, Permission, Timestamp};
+use relais_store::Workspace;
 use relais_store::listening::{
     AlertKind, AlertRule, Delivery, ListenQuery, ListenSource, Mention, QueryRole, Sentiment,
     SourceKind,
 };
 
-use super::Access;
+use super::{Access, Chrome};
 use crate::context::Ctx;
 use crate::error::WebError;
 use crate::i18n::ListenMsgs;
@@ -67,26 +68,34 @@ pub fn audit(
     }
 }
 
+/// The frame of a listening page; `path` is the page's address after `/w/{slug}/listening`.
+pub fn chrome(ctx: &Ctx, title: &str, ws: &Workspace, path: &str) -> Chrome {
+    let here = format!("/w/{}/listening{path}", ws.slug);
+    Chrome::workspace(ctx, title, &here, ws, "listening")
+}
+
+/// An id from the address: one that cannot be read is not found, like another workspace's.
+fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, WebError> {
+    raw.parse().map_err(|_| WebError::not_found())
+}
+
+/// A row the workspace may not have: none is not found.
+fn found<T>(row: Option<T>) -> Result<T, WebError> {
+    row.ok_or_else(WebError::not_found)
+}
+
 pub async fn query_of(
     state: &AppState,
     access: &Access,
     id: &str,
 ) -> Result<ListenQuery, WebError> {
-    let id: ListenQueryId = id.parse().map_err(|_| WebError::not_found())?;
-    state
-        .store
-        .listen_query(access.workspace.id, id)
-        .await?
-        .ok_or_else(WebError::not_found)
+    let ws = access.workspace.id;
+    found(state.store.listen_query(ws, path_id(id)?).await?)
 }
 
 pub async fn mention_of(state: &AppState, access: &Access, id: &str) -> Result<Mention, WebError> {
-    let id: MentionId = id.parse().map_err(|_| WebError::not_found())?;
-    state
-        .store
-        .mention(access.workspace.id, id)
-        .await?
-        .ok_or_else(WebError::not_found)
+    let ws = access.workspace.id;
+    found(state.store.mention(ws, path_id(id)?).await?)
 }
 
 pub async fn source_of(
@@ -94,21 +103,52 @@ pub async fn source_of(
     access: &Access,
     id: &str,
 ) -> Result<ListenSource, WebError> {
-    let id: ListenSourceId = id.parse().map_err(|_| WebError::not_found())?;
-    state
-        .store
-        .listen_source(access.workspace.id, id)
-        .await?
-        .ok_or_else(WebError::not_found)
+    let ws = access.workspace.id;
+    found(state.store.listen_source(ws, path_id(id)?).await?)
 }
 
 pub async fn rule_of(state: &AppState, access: &Access, id: &str) -> Result<AlertRule, WebError> {
-    let id: AlertRuleId = id.parse().map_err(|_| WebError::not_found())?;
-    state
-        .store
-        .alert_rule(access.workspace.id, id)
-        .await?
-        .ok_or_else(WebError::not_found)
+    let ws = access.workspace.id;
+    found(state.store.alert_rule(ws, path_id(id)?).await?)
+}
+
+/// The names of the queries `ids` that the workspace has, in the order of `ids`.
+pub fn query_names<'a>(
+    ids: &'a [ListenQueryId],
+    queries: &'a [ListenQuery],
+) -> impl Iterator<Item = &'a str> {
+    ids.iter()
+        .filter_map(|id| queries.iter().find(|q| q.id == *id))
+        .map(|q| q.name.as_str())
+}
+
+/// What the buttons of a source's or an alert rule's row ask: turn it on or off, or delete it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowAction {
+    /// `enable` (true) or `disable` (false).
+    Switch(bool),
+    Delete,
+}
+
+impl RowAction {
+    /// The action named in the address; any other is not found.
+    pub fn parse(action: &str) -> Result<Self, WebError> {
+        match action {
+            "enable" => Ok(Self::Switch(true)),
+            "disable" => Ok(Self::Switch(false)),
+            "delete" => Ok(Self::Delete),
+            _ => Err(WebError::not_found()),
+        }
+    }
+
+    /// The `?done=` of the page it returns to.
+    pub fn done(self) -> &'static str {
+        match self {
+            Self::Switch(true) => "enabled",
+            Self::Switch(false) => "disabled",
+            Self::Delete => "deleted",
+        }
+    }
 }
 
 /// A time as the pages show it: UTC, to the minute (`2024-05-01 14:03 UTC`).
@@ -220,6 +260,17 @@ pub struct Choice {
 }
 
 impl Choice {
+    /// The workspace's queries to choose from, after a first choice (value empty) that means
+    /// none in particular.
+    pub fn queries(first: &str, queries: &[ListenQuery], chosen: &str) -> Vec<Choice> {
+        let ids: Vec<String> = queries.iter().map(|q| q.id.to_string()).collect();
+        let options = ids
+            .iter()
+            .zip(queries)
+            .map(|(id, q)| (id.as_str(), q.name.as_str()));
+        Choice::list(std::iter::once(("", first)).chain(options), chosen)
+    }
+
     pub fn list<'a>(
         options: impl IntoIterator<Item = (&'a str, &'a str)>,
         chosen: &str,
@@ -267,6 +318,27 @@ mod tests {
         assert!(is_web_url("ftp://blog.example/feed").is_none());
         assert!(is_web_url("blog.example/feed").is_none());
         assert!(is_web_url("file:///etc/passwd").is_none());
+    }
+
+    #[test]
+    fn row_actions_are_read_from_the_address() {
+        assert_eq!(
+            RowAction::parse("enable").ok(),
+            Some(RowAction::Switch(true))
+        );
+        assert_eq!(
+            RowAction::parse("disable").ok(),
+            Some(RowAction::Switch(false))
+        );
+        assert_eq!(RowAction::parse("delete").ok(), Some(RowAction::Delete));
+        assert!(RowAction::parse("explode").is_err());
+        assert!(RowAction::parse("Enable").is_err());
+        let done: Vec<&str> = ["enable", "disable", "delete"]
+            .into_iter()
+            .filter_map(|a| RowAction::parse(a).ok())
+            .map(RowAction::done)
+            .collect();
+        assert_eq!(done, ["enabled", "disabled", "deleted"]);
     }
 
     #[test]

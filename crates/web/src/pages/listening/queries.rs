@@ -6,13 +6,14 @@ use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use relais_core::audit::AuditEvent;
 use relais_core::{ListenQueryId, Permission, Timestamp};
 use relais_listen::query::{Doc, Query as ListenQueryText};
 use relais_store::StoreError;
 use relais_store::listening::{ListenQuery, NewListenQuery, QueryRole};
 use serde::Deserialize;
 
-use super::{Choice, DAY_MS, Rights, audit, percent, query_of};
+use super::{Choice, DAY_MS, Rights, audit, chrome, percent, query_of};
 use crate::context::{Ctx, see_other};
 use crate::error::WebError;
 use crate::i18n::ListenMsgs;
@@ -54,6 +55,14 @@ pub struct FormErrors {
 impl FormErrors {
     fn any(&self) -> bool {
         self.name.is_some() || self.query.is_some()
+    }
+
+    /// The name is another query's of the workspace.
+    fn name_taken(l: &ListenMsgs) -> Self {
+        Self {
+            name: Some(l.name_taken.into()),
+            query: None,
+        }
     }
 }
 
@@ -158,13 +167,7 @@ async fn page(
     render_status(
         status,
         &OverviewPage {
-            c: Chrome::workspace(
-                ctx,
-                m.nav_listening,
-                &format!("/w/{slug}/listening"),
-                ws,
-                "listening",
-            ),
+            c: chrome(ctx, m.nav_listening, ws, ""),
             slug,
             tab: "queries",
             rights: Rights::of(access),
@@ -216,8 +219,24 @@ pub async fn show(
     .await
 }
 
-/// The form read and checked: name, role, query text; or what is wrong, field by field.
-fn check(ctx: &Ctx, form: &QueryForm) -> Result<(String, QueryRole, String), FormErrors> {
+/// A query as the form gives it, checked.
+struct Checked {
+    name: String,
+    role: QueryRole,
+    text: String,
+}
+
+impl Checked {
+    /// The audit line of saving it as the query `target` (`action`: created or updated).
+    fn audit(&self, access: &Access, ctx: &Ctx, action: &str, target: String) -> AuditEvent {
+        let role = self.role.as_str();
+        let details = serde_json::json!({ "name": self.name, "query": self.text, "role": role });
+        audit(access, ctx, action, target, details)
+    }
+}
+
+/// The form read and checked; or what is wrong, field by field.
+fn check(ctx: &Ctx, form: &QueryForm) -> Result<Checked, FormErrors> {
     let l = ctx.m().listen;
     let mut errors = FormErrors::default();
     let name = form.name.trim();
@@ -234,7 +253,11 @@ fn check(ctx: &Ctx, form: &QueryForm) -> Result<(String, QueryRole, String), For
     if errors.any() {
         return Err(errors);
     }
-    Ok((name.to_owned(), role, text.to_owned()))
+    Ok(Checked {
+        name: name.to_owned(),
+        role,
+        text: text.to_owned(),
+    })
 }
 
 async fn refuse(
@@ -256,33 +279,24 @@ pub async fn create(
 ) -> PageResult {
     let access = enter_workspace(&state, &ctx, &slug).await?;
     access.require(Permission::Listen)?;
-    let (name, role, text) = match check(&ctx, &form) {
+    let q = match check(&ctx, &form) {
         Ok(checked) => checked,
         Err(errors) => return refuse(&state, &ctx, &access, form, errors).await,
     };
     let id = ListenQueryId::new();
-    let event = audit(
-        &access,
-        &ctx,
-        "listen.query.create",
-        id.to_string(),
-        serde_json::json!({ "name": name, "query": text, "role": role.as_str() }),
-    );
+    let event = q.audit(&access, &ctx, "listen.query.create", id.to_string());
     let new = NewListenQuery {
         id,
         workspace_id: access.workspace.id,
-        name,
-        query: text,
-        role,
+        name: q.name,
+        query: q.text,
+        role: q.role,
         created_by: Some(access.user.id),
     };
     match state.store.create_listen_query(new, event).await {
         Ok(_) => Ok(see_other(&format!("/w/{slug}/listening?done=created"))),
         Err(StoreError::Conflict(_)) => {
-            let errors = FormErrors {
-                name: Some(ctx.m().listen.name_taken.into()),
-                query: None,
-            };
+            let errors = FormErrors::name_taken(ctx.m().listen);
             refuse(&state, &ctx, &access, form, errors).await
         }
         Err(e) => Err(e.into()),
@@ -299,29 +313,26 @@ pub async fn update(
     access.require(Permission::Listen)?;
     let existing = query_of(&state, &access, &id).await?;
     form.editing = existing.id.to_string();
-    let (name, role, text) = match check(&ctx, &form) {
+    let q = match check(&ctx, &form) {
         Ok(checked) => checked,
         Err(errors) => return refuse(&state, &ctx, &access, form, errors).await,
     };
-    let event = audit(
+    let event = q.audit(
         &access,
         &ctx,
         "listen.query.update",
         existing.id.to_string(),
-        serde_json::json!({ "name": name, "query": text, "role": role.as_str() }),
     );
+    let ws = access.workspace.id;
     match state
         .store
-        .update_listen_query(access.workspace.id, existing.id, &name, &text, role, event)
+        .update_listen_query(ws, existing.id, &q.name, &q.text, q.role, event)
         .await
     {
         Ok(Some(_)) => Ok(see_other(&format!("/w/{slug}/listening?done=updated"))),
         Ok(None) => Err(WebError::not_found()),
         Err(StoreError::Conflict(_)) => {
-            let errors = FormErrors {
-                name: Some(ctx.m().listen.name_taken.into()),
-                query: None,
-            };
+            let errors = FormErrors::name_taken(ctx.m().listen);
             refuse(&state, &ctx, &access, form, errors).await
         }
         Err(e) => Err(e.into()),

@@ -16,9 +16,8 @@ use relais_store::StoreError;
 use relais_store::listening::{ListenSource, NewListenSource, SourceKind};
 use serde::Deserialize;
 
-use super::{Choice, Rights, audit, is_web_url, source_of, when};
+use super::{Choice, Rights, RowAction, audit, chrome, is_web_url, source_of, when};
 use crate::context::{Ctx, see_other};
-use crate::error::WebError;
 use crate::i18n::{Lang, ListenMsgs};
 use crate::pages::fields::PageFields;
 use crate::pages::{Access, Chrome, PageForm, PageResult, enter_workspace, render_status};
@@ -197,13 +196,7 @@ async fn page(state: &AppState, ctx: &Ctx, access: &Access, shown: Shown) -> Pag
     render_status(
         shown.status,
         &SourcesPage {
-            c: Chrome::workspace(
-                ctx,
-                l.tab_sources,
-                &format!("/w/{slug}/listening/sources"),
-                ws,
-                "listening",
-            ),
+            c: chrome(ctx, l.tab_sources, ws, "/sources"),
             slug,
             tab: "sources",
             rights: Rights::of(access),
@@ -496,31 +489,29 @@ pub async fn act(
 ) -> PageResult {
     let access = enter_workspace(&state, &ctx, &slug).await?;
     access.require(Permission::Listen)?;
+    let asked = RowAction::parse(&action)?;
     let source = source_of(&state, &access, &id).await?;
     let ws = access.workspace.id;
     let details = serde_json::json!({ "kind": source.kind.as_str(), "target": source.target });
     let name = format!("listen.source.{action}");
     let event = audit(&access, &ctx, &name, source.id.to_string(), details);
-    let done = match action.as_str() {
-        "enable" | "disable" => {
-            let on = action == "enable";
+    match asked {
+        RowAction::Switch(on) => {
             state
                 .store
                 .set_listen_source_enabled(ws, source.id, on, event)
                 .await?;
-            if on { "enabled" } else { "disabled" }
         }
-        "delete" => {
+        RowAction::Delete => {
             state
                 .store
                 .delete_listen_source(ws, source.id, event)
                 .await?;
-            "deleted"
         }
-        _ => return Err(WebError::not_found()),
-    };
+    }
     Ok(see_other(&format!(
-        "/w/{slug}/listening/sources?done={done}"
+        "/w/{slug}/listening/sources?done={}",
+        asked.done()
     )))
 }
 
