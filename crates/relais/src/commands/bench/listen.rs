@@ -6,7 +6,7 @@
 //! validation splits). Queries: generated from those tweets' vocabulary in the shapes people
 //! write them (see `relais_listen::workload`), with a fixed seed. Times are processor time of
 //! the measuring thread (so that other processes of a busy machine do not count), the fastest
-//! of `--rounds` passes over all texts after a warm-up pass.
+//! of `--rounds` passes after a warm-up, each pass long enough for that clock to be precise.
 
 use std::hint::black_box;
 use std::io::Write;
@@ -198,22 +198,32 @@ fn clock_name() -> &'static str {
     }
 }
 
-/// µs per item of `step`: one warm-up pass, then the fastest of `rounds` passes.
+/// The shortest timed pass: the kernel updates a thread's processor time at scheduler ticks
+/// (every few milliseconds), so a pass must be long for that clock to be precise.
+const MIN_PASS_SECONDS: f64 = 0.25;
+
+/// µs per item of `step`: one warm-up pass over the items, then the fastest of `rounds` passes,
+/// each going over the items as many times as it takes to last [`MIN_PASS_SECONDS`].
 fn time_per_item(items: &[Found], rounds: usize, mut step: impl FnMut(usize, &Found)) -> f64 {
+    let warm_up = Instant::now();
     for (i, item) in items.iter().enumerate() {
         step(i, item);
     }
+    let once = warm_up.elapsed().as_secs_f64().max(1e-6);
+    let repeats = (MIN_PASS_SECONDS / once).ceil().max(1.0) as usize;
     let mut best = f64::INFINITY;
     for _ in 0..rounds.max(1) {
         let (wall, cpu) = (Instant::now(), cpu_nanos());
-        for (i, item) in items.iter().enumerate() {
-            step(i, item);
+        for _ in 0..repeats {
+            for (i, item) in items.iter().enumerate() {
+                step(i, item);
+            }
         }
         let seconds = match (cpu, cpu_nanos()) {
             (Some(before), Some(after)) => after.saturating_sub(before) as f64 / 1e9,
             _ => wall.elapsed().as_secs_f64(),
         };
-        best = best.min(seconds * 1e6 / items.len().max(1) as f64);
+        best = best.min(seconds * 1e6 / (repeats * items.len().max(1)) as f64);
     }
     best
 }
