@@ -229,6 +229,11 @@ fn administration_commands_and_their_refusals() {
     });
     assert_eq!(answer["slug"], "acme");
     assert_eq!(answer["token"]["role"], "analyst");
+    stop(&mut child, &mut out);
+}
+
+/// Stops `relais serve` with SIGTERM and checks that it stopped gracefully.
+fn stop(child: &mut std::process::Child, out: &mut BufReader<std::process::ChildStdout>) {
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -243,8 +248,55 @@ fn administration_commands_and_their_refusals() {
     };
     assert!(status.success(), "a graceful stop exits 0");
     let mut rest = String::new();
-    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    std::io::Read::read_to_string(out, &mut rest).unwrap();
     assert!(rest.contains("Relais stopped"));
+}
+
+/// The periodic jobs (sessions' housekeeping, listening's tick) plan their own next run; a
+/// restart must not start a second chain of them.
+#[test]
+fn restarts_keep_one_chain_of_each_periodic_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for _ in 0..2 {
+        let port = relais_testkit::free_port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_relais"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .current_dir(d)
+            .env_remove("RELAIS_DATABASE_URL")
+            .env_remove("RELAIS_DATA_DIR")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        assert!(line.contains("Relais is serving"), "{line}");
+        // Long enough for the worker to run the first tick, which plans the next.
+        std::thread::sleep(Duration::from_millis(1500));
+        stop(&mut child, &mut out);
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let waiting = rt.block_on(async {
+        let location =
+            relais_store::DatabaseLocation::parse(d.join("relais-data").to_str().unwrap());
+        let store = relais_store::open(&location).await.unwrap();
+        let counts = (
+            store.jobs_waiting("listen.tick").await.unwrap(),
+            store
+                .jobs_waiting("housekeeping.purge_sessions")
+                .await
+                .unwrap(),
+        );
+        store.close().await;
+        counts
+    });
+    assert_eq!(
+        waiting,
+        (1, 1),
+        "one listening tick and one housekeeping job wait"
+    );
 }
 
 #[test]
