@@ -464,6 +464,16 @@ pub trait ListeningStore: Send + Sync {
         id: ListenSourceId,
         audit: AuditEvent,
     ) -> StoreResult<bool>;
+    /// Changes a source's label (`None` removes it) and polling interval (from its next poll
+    /// on); `false` when the workspace has no such source.
+    async fn update_listen_source(
+        &self,
+        workspace: WorkspaceId,
+        id: ListenSourceId,
+        label: Option<&str>,
+        interval_secs: u32,
+        audit: AuditEvent,
+    ) -> StoreResult<bool>;
     async fn set_listen_source_enabled(
         &self,
         workspace: WorkspaceId,

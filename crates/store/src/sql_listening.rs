@@ -631,6 +631,27 @@ impl ListeningStore for SqlStore {
         .await
     }
 
+    async fn update_listen_source(
+        &self,
+        workspace: WorkspaceId,
+        id: ListenSourceId,
+        label: Option<&str>,
+        interval_secs: u32,
+        audit: AuditEvent,
+    ) -> StoreResult<bool> {
+        self.listening_change(
+            "UPDATE listen_sources SET label = NULLIF($3, ''), interval_secs = $4 WHERE workspace_id = $1 AND id = $2",
+            workspace,
+            id.to_string(),
+            vec![
+                DynArg::Text(label.unwrap_or_default().to_owned()),
+                DynArg::Int(i64::from(interval_secs)),
+            ],
+            audit,
+        )
+        .await
+    }
+
     async fn set_listen_source_enabled(
         &self,
         workspace: WorkspaceId,

@@ -242,6 +242,10 @@ pub fn router(state: AppState) -> Router {
             post(listening::sources::import_opml),
         )
         .route(
+            "/w/{slug}/listening/sources/{id}",
+            post(listening::sources::edit),
+        )
+        .route(
             "/w/{slug}/listening/sources/{id}/{action}",
             post(listening::sources::act),
         )

@@ -1034,6 +1034,33 @@ async fn sources_are_validated_imported_and_their_health_shown() {
         "the search's account"
     );
 
+    // Its label and interval change; a made-up interval is refused and changes nothing.
+    let edited = editor
+        .post(
+            &format!("/w/acme/listening/sources/{}", blog.id),
+            &[("label", "Le blog"), ("interval", "60")],
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER);
+    let refused = editor
+        .post(
+            &format!("/w/acme/listening/sources/{}", blog.id),
+            &[("label", "Autre"), ("interval", "0")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let s = fx
+        .app
+        .store
+        .listen_source(fx.ws.id, blog.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (s.label.as_deref(), s.interval_secs),
+        (Some("Le blog"), 3600)
+    );
+
     // Off, on, deleted; each audited.
     for action in ["disable", "enable", "delete"] {
         let done = editor
@@ -1066,6 +1093,7 @@ async fn sources_are_validated_imported_and_their_health_shown() {
         &fx,
         &[
             "listen.source.create",
+            "listen.source.update",
             "listen.source.disable",
             "listen.source.enable",
             "listen.source.delete",
@@ -1255,6 +1283,7 @@ async fn roles_are_checked_on_the_server() {
         "/w/acme/listening/queries".to_owned(),
         format!("/w/acme/listening/queries/{query}"),
         format!("/w/acme/listening/queries/{query}/delete"),
+        format!("/w/acme/listening/sources/{source}"),
         "/w/acme/listening/test".to_owned(),
         format!("/w/acme/listening/mentions/{m}/tag"),
         format!("/w/acme/listening/mentions/{m}/untag"),

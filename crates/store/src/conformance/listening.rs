@@ -287,6 +287,12 @@ pub async fn listening_stays_in_its_workspace(store: Arc<dyn Store>) {
     );
     assert!(
         !store
+            .update_listen_source(b, source.id, Some("B's"), 60, ws_audit(b, "x"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
             .delete_listen_source(b, source.id, ws_audit(b, "x"))
             .await
             .unwrap()
@@ -479,6 +485,33 @@ pub async fn listening_changes_by_people_are_audited(store: Arc<dyn Store>) {
             .unwrap()
     );
     expected += 1;
+    assert!(
+        store
+            .update_listen_source(
+                a,
+                source.id,
+                Some("News"),
+                3600,
+                ws_audit(a, "listen_source.update")
+            )
+            .await
+            .unwrap()
+    );
+    expected += 1;
+    let updated = store.listen_source(a, source.id).await.unwrap().unwrap();
+    assert_eq!(
+        (updated.label.as_deref(), updated.interval_secs),
+        (Some("News"), 3600)
+    );
+    assert!(
+        store
+            .update_listen_source(a, source.id, None, 900, ws_audit(a, "listen_source.update"))
+            .await
+            .unwrap()
+    );
+    expected += 1;
+    let updated = store.listen_source(a, source.id).await.unwrap().unwrap();
+    assert_eq!((updated.label, updated.interval_secs), (None, 900));
     assert_eq!(audit_lines(&store, a).await, expected);
 
     // The poller's writes are not a person's: no audit lines.

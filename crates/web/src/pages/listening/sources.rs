@@ -38,6 +38,8 @@ const MAX_TERMS_CHARS: usize = 500;
 
 pub struct SourceRow {
     id: String,
+    /// The polling intervals to choose from in the row's edit form, its own selected.
+    interval_choices: Vec<Choice>,
     kind: &'static str,
     target: String,
     label: String,
@@ -97,6 +99,23 @@ fn interval_text(l: &ListenMsgs, secs: u32) -> String {
     }
 }
 
+/// The polling intervals offered (minutes, as text), `chosen` selected; a value not among
+/// them (set before they changed) is offered too, so that saving keeps it.
+fn interval_choices(l: &ListenMsgs, chosen: &str) -> Vec<Choice> {
+    let mut minutes: Vec<u32> = INTERVALS.to_vec();
+    if let Ok(m) = chosen.parse::<u32>()
+        && !minutes.contains(&m)
+    {
+        minutes.push(m);
+        minutes.sort_unstable();
+    }
+    let texts: Vec<(String, String)> = minutes
+        .iter()
+        .map(|m| (m.to_string(), interval_text(l, m * 60)))
+        .collect();
+    Choice::list(texts.iter().map(|(v, t)| (v.as_str(), t.as_str())), chosen)
+}
+
 fn row(l: &ListenMsgs, s: ListenSource, channels: &[relais_store::Channel]) -> SourceRow {
     let poll = &s.poll;
     let (health, health_label) = match (poll.failures, poll.last_success_at) {
@@ -106,6 +125,7 @@ fn row(l: &ListenMsgs, s: ListenSource, channels: &[relais_store::Channel]) -> S
     };
     SourceRow {
         id: s.id.to_string(),
+        interval_choices: interval_choices(l, &(s.interval_secs / 60).to_string()),
         kind: l.source_kind(s.kind),
         label: s.label.unwrap_or_default(),
         interval: interval_text(l, s.interval_secs),
@@ -187,11 +207,7 @@ async fn page(state: &AppState, ctx: &Ctx, access: &Access, shown: Shown) -> Pag
     } else {
         shown.form.interval.clone()
     };
-    let texts: Vec<(String, String)> = INTERVALS
-        .iter()
-        .map(|m| (m.to_string(), interval_text(l, m * 60)))
-        .collect();
-    let intervals = Choice::list(texts.iter().map(|(v, t)| (v.as_str(), t.as_str())), &chosen);
+    let intervals = interval_choices(l, &chosen);
     let slug = ws.slug.to_string();
     render_status(
         shown.status,
@@ -231,6 +247,7 @@ pub async fn show(
     let l = ctx.m().listen;
     let notice = match p.done.as_str() {
         "added" => Some(l.source_added.to_owned()),
+        "updated" => Some(l.source_updated.to_owned()),
         "enabled" => Some(l.source_enabled.to_owned()),
         "disabled" => Some(l.source_disabled.to_owned()),
         "deleted" => Some(l.source_deleted.to_owned()),
@@ -371,6 +388,59 @@ pub async fn add(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct EditForm {
+    label: String,
+    /// Minutes.
+    interval: String,
+}
+
+/// Changes a source's label and polling interval (what it watches stays: delete it and add
+/// another for that).
+pub async fn edit(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((slug, id)): Path<(String, String)>,
+    PageForm(form): PageForm<EditForm>,
+) -> PageResult {
+    let access = enter_workspace(&state, &ctx, &slug).await?;
+    access.require(Permission::Listen)?;
+    let source = source_of(&state, &access, &id).await?;
+    let Some(interval_secs) = interval_secs(&form.interval) else {
+        let why = ctx.m().listen.bad_interval.to_owned();
+        let shown = Shown::refused(SourceForm::default(), "edit", why);
+        return page(&state, &ctx, &access, shown).await;
+    };
+    let label = label(&form.label);
+    let details = serde_json::json!({
+        "kind": source.kind.as_str(),
+        "target": source.target,
+        "label": label,
+        "interval_secs": interval_secs,
+    });
+    let event = audit(
+        &access,
+        &ctx,
+        "listen.source.update",
+        source.id.to_string(),
+        details,
+    );
+    state
+        .store
+        .update_listen_source(
+            access.workspace.id,
+            source.id,
+            label.as_deref(),
+            interval_secs,
+            event,
+        )
+        .await?;
+    Ok(see_other(&format!(
+        "/w/{slug}/listening/sources?done=updated"
+    )))
 }
 
 /// How many outlines of an OPML file name a feed address (`xmlUrl="…"` not empty), by a plain
