@@ -127,26 +127,64 @@ impl Pipeline {
     ) -> Analysis {
         let lang = self.language(found);
         let matches = self.matching(found, lang, source, scratch);
-        if matches.is_empty() && !all_steps {
-            return Analysis {
-                lang,
-                matches,
-                sentiment: Sentiment::UNKNOWN,
-                fingerprint: None,
-            };
-        }
-        // The fingerprint is of the text alone (a syndicated article may lose or change its
-        // title); without a title, the words matching cut are the text's and serve again.
-        let fingerprint = if has_title(found) {
-            duplicate::fingerprint(&found.text)
+        let fingerprint = (all_steps || !matches.is_empty())
+            .then(|| self.fingerprint(found, scratch))
+            .flatten();
+        let sentiment = if all_steps || !matches.is_empty() {
+            self.sentiment(&found.text, lang)
         } else {
-            duplicate::fingerprint_of_words(scratch.matching.last_doc().words())
+            Sentiment::UNKNOWN
         };
         Analysis {
             lang,
             matches,
-            sentiment: self.sentiment(&found.text, lang),
+            sentiment,
             fingerprint,
+        }
+    }
+
+    /// [`Pipeline::analyze`] on many items, step by step: every item's language, then every
+    /// item's matches, then the sentiments. Each step's tables (letter statistics, the queries'
+    /// index, the lexicons and weights) then stay in the processor's caches for the whole batch
+    /// instead of evicting each other at every item. The analyses are the same, in order.
+    pub fn analyze_batch(
+        &self,
+        items: &[Found],
+        source: &str,
+        all_steps: bool,
+        scratch: &mut PipelineScratch,
+    ) -> Vec<Analysis> {
+        let mut analyses: Vec<Analysis> = items
+            .iter()
+            .map(|found| Analysis {
+                lang: self.language(found),
+                matches: Vec::new(),
+                sentiment: Sentiment::UNKNOWN,
+                fingerprint: None,
+            })
+            .collect();
+        for (found, analysis) in items.iter().zip(&mut analyses) {
+            analysis.matches = self.matching(found, analysis.lang, source, scratch);
+            if all_steps || !analysis.matches.is_empty() {
+                analysis.fingerprint = self.fingerprint(found, scratch);
+            }
+        }
+        for (found, analysis) in items.iter().zip(&mut analyses) {
+            if all_steps || !analysis.matches.is_empty() {
+                analysis.sentiment = self.sentiment(&found.text, analysis.lang);
+            }
+        }
+        analyses
+    }
+
+    /// The fingerprint of the text alone (a syndicated article may lose or change its title),
+    /// right after [`Pipeline::matching`] on the same item: without a title, the words matching
+    /// cut are the text's and serve again.
+    fn fingerprint(&self, found: &Found, scratch: &PipelineScratch) -> Option<u64> {
+        if has_title(found) {
+            duplicate::fingerprint(&found.text)
+        } else {
+            duplicate::fingerprint_of_words(scratch.matching.last_doc().words())
         }
     }
 }
@@ -231,6 +269,33 @@ mod tests {
         };
         let words_reused = p.analyze(&untitled, "rss", true, &mut scratch);
         assert_eq!(words_reused.fingerprint, analysis.fingerprint);
+    }
+
+    #[test]
+    fn a_batch_is_analysed_as_each_item_alone() {
+        let p = pipeline(&[(1, "relais"), (2, "service lang:fr"), (3, "wonderful")]);
+        let mut titled = found("lance une offre, le service est excellent");
+        titled.title = Some("Relais".into());
+        let items = vec![
+            found("Je déteste Relais, le service client est horrible"),
+            found("What a wonderful day with Relais"),
+            found("nothing to see here at all"),
+            titled,
+            found(""),
+        ];
+        for all_steps in [false, true] {
+            let mut scratch = PipelineScratch::default();
+            let one_by_one: Vec<Analysis> = items
+                .iter()
+                .map(|item| p.analyze(item, "rss", all_steps, &mut scratch))
+                .collect();
+            let batch = p.analyze_batch(&items, "rss", all_steps, &mut scratch);
+            assert_eq!(batch, one_by_one, "all_steps = {all_steps}");
+        }
+        assert!(
+            p.analyze_batch(&[], "rss", true, &mut PipelineScratch::default())
+                .is_empty()
+        );
     }
 
     #[test]

@@ -120,11 +120,12 @@ pub fn mentions_of(
     let mut scratch = PipelineScratch::default();
     let pipeline = queries.pipeline();
     let mut mentions = Vec::new();
-    for item in found {
+    // The whole poll's items at once: each step's tables stay in the caches for the batch.
+    let analyses = pipeline.analyze_batch(found, source.kind.as_str(), false, &mut scratch);
+    for (item, analysis) in found.iter().zip(analyses) {
         if item.key.trim().is_empty() || (item.text.trim().is_empty() && item.title.is_none()) {
             continue;
         }
-        let analysis = pipeline.analyze(item, source.kind.as_str(), false, &mut scratch);
         let query_ids = queries.of_workspace(&analysis.matches, source.workspace_id);
         if query_ids.is_empty() {
             continue;
