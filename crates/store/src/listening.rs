@@ -286,6 +286,9 @@ pub struct MentionFilter {
     /// Found in the text or the title, ignoring case (ASCII letters only on SQLite: `É` and `é`
     /// differ there).
     pub text: Option<String>,
+    /// Only mentions stored after this moment, whenever they were published: what arrived since
+    /// a page was shown.
+    pub found_after: Option<Timestamp>,
     /// Keyset paging: only mentions older than this `(at, id)`, the last of the page before.
     pub before: Option<(Timestamp, MentionId)>,
 }

@@ -837,6 +837,10 @@ impl ListeningStore for SqlStore {
                 " AND (LOWER(m.text) LIKE {p} ESCAPE '\\' OR LOWER(COALESCE(m.title, '')) LIKE {p} ESCAPE '\\')"
             ));
         }
+        if let Some(found_after) = filter.found_after {
+            let p = q.arg(DynArg::Int(found_after.millis()));
+            q.push(&format!(" AND m.found_at > {p}"));
+        }
         if let Some((at, id)) = filter.before {
             let at = q.arg(DynArg::Int(at.millis()));
             let id = q.arg(DynArg::Text(id.to_string()));

@@ -572,24 +572,33 @@ async fn the_stream_filters_pages_triages_and_counts_new_mentions() {
     let at = page.body.find("data-poll=\"").unwrap() + "data-poll=\"".len();
     let poll = unescape(&page.body[at..at + page.body[at..].find('"').unwrap()]);
     assert!(
-        poll.starts_with("/w/acme/listening/mentions/new?lang=fr&after="),
+        poll.starts_with("/w/acme/listening/mentions/new?lang=fr&since="),
         "{poll}"
     );
     let none = contributor.get(&poll).await;
     assert_eq!(none.status, StatusCode::OK);
     assert_eq!(none.json()["count"], 0, "{}", none.body);
+    // Found after the page was made: one published later, one published long before (a
+    // feed's old item found late), and one the filters leave out.
+    let found_now = Timestamp::from_millis(Timestamp::now().millis() + 1000);
     let mut newer = mention(&fx.ws, "ECHO arrived later", MAY_1 + 3 * DAY);
     newer.lang = Some("fr".into());
+    newer.found_at = found_now;
+    let mut older = mention(&fx.ws, "GOLF published long ago", MAY_1 - 30 * DAY);
+    older.lang = Some("fr".into());
+    older.found_at = found_now;
     let mut english = mention(&fx.ws, "FOXTROT in English", MAY_1 + 3 * DAY);
     english.lang = Some("en".into());
-    insert(&fx, vec![newer, english]).await;
-    let one = contributor.get(&poll).await;
+    english.found_at = found_now;
+    insert(&fx, vec![newer, older, english]).await;
+    let two = contributor.get(&poll).await;
     assert_eq!(
-        one.json()["count"],
-        1,
-        "only the filters' new mentions count"
+        two.json()["count"],
+        2,
+        "what was found since, under the filters: {}",
+        two.body
     );
-    assert_eq!(one.json()["capped"], false);
+    assert_eq!(two.json()["capped"], false);
 }
 
 #[tokio::test]

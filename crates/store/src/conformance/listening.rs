@@ -770,6 +770,7 @@ struct Made {
     muted: bool,
     duplicate: bool,
     text: String,
+    found_at: i64,
 }
 
 pub async fn mention_filters_and_pages_miss_nothing(store: Arc<dyn Store>) {
@@ -803,6 +804,8 @@ pub async fn mention_filters_and_pages_miss_nothing(store: Arc<dyn Store>) {
             author: Some(format!("author{}", i % 4)),
             text: text.clone(),
             duplicate_of: (i == 7).then(|| batch[0].id),
+            // Found in another order than published (a feed's old items found late).
+            found_at: Timestamp::from_millis(T0 + (29 - i as i64) * 1000),
             ..mention(a, &format!("key{i}"), at, &queries)
         };
         made.push(Made {
@@ -817,6 +820,7 @@ pub async fn mention_filters_and_pages_miss_nothing(store: Arc<dyn Store>) {
             muted: i == 3 || i == 12,
             duplicate: i == 7,
             text,
+            found_at: T0 + (29 - i as i64) * 1000,
         });
         batch.push(m);
     }
@@ -927,6 +931,15 @@ pub async fn mention_filters_and_pages_miss_nothing(store: Arc<dyn Store>) {
         })
         .await,
         expect(&|m| shown(m) && m.tagged)
+    );
+    // What was found after a moment (the stream's live count), whenever it was published.
+    assert_eq!(
+        list(MentionFilter {
+            found_after: Some(Timestamp::from_millis(T0 + 10_000)),
+            ..MentionFilter::default()
+        })
+        .await,
+        expect(&|m| shown(m) && m.found_at > T0 + 10_000)
     );
     // Text: any case of ASCII letters; `%` and `_` are themselves, not wildcards.
     assert_eq!(

@@ -12,7 +12,7 @@ use relais_core::{Permission, Timestamp};
 use relais_store::listening::{ListenQuery, Mention, Sentiment, SourceKind};
 use serde::Deserialize;
 
-use super::filter::{StreamParams, cursor, parse_cursor};
+use super::filter::{StreamParams, cursor};
 use super::{Choice, Rights, audit, chrome, mention_of, query_names, web_link, when};
 use crate::context::{Ctx, see_other};
 use crate::error::WebError;
@@ -95,7 +95,7 @@ struct StreamPage {
     /// The filters without paging, for the CSV, the newest page and the live check.
     filters: String,
     older: Option<String>,
-    /// The newest mention's place, when this is the first page (the live check counts after it).
+    /// When this first page was made (Unix ms): the live check counts what was found since.
     live_after: Option<String>,
     unread: Vec<&'static str>,
     notice: Option<&'static str>,
@@ -127,12 +127,12 @@ pub async fn show(
     } else {
         None
     };
-    let live_after = params.before.is_empty().then(|| {
-        found
-            .first()
-            .map(|first| cursor(first.at, first.id))
-            .unwrap_or_default()
-    });
+    // The live count asks what was found after this page was made (publication times are
+    // the sources' and may be older than the newest shown).
+    let live_after = params
+        .before
+        .is_empty()
+        .then(|| Timestamp::now().millis().to_string());
     let notice = match done.done.as_str() {
         "tagged" => Some(l.tagged),
         "untagged" => Some(l.untagged),
@@ -201,8 +201,8 @@ pub async fn show(
 
 #[derive(Default, Deserialize)]
 #[serde(default)]
-pub struct AfterParam {
-    after: String,
+pub struct SinceParam {
+    since: String,
 }
 
 #[derive(serde::Serialize)]
@@ -213,29 +213,29 @@ struct NewCount {
     capped: bool,
 }
 
-/// How many mentions arrived after the newest one a page showed, under the page's filters.
+/// How many mentions were found since a page was shown (`since`, Unix ms), under the page's
+/// filters.
 pub async fn count_new(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     Path(slug): Path<String>,
     Query(params): Query<StreamParams>,
-    Query(after): Query<AfterParam>,
+    Query(since): Query<SinceParam>,
 ) -> PageResult {
     let access = enter_workspace(&state, &ctx, &slug).await?;
     let mut filter = params.unpaged_filter();
-    let after = parse_cursor(&after.after);
-    if let Some((at, _)) = after {
-        // Newer means later in the stream's order: from the shown one's time, ties by id.
-        filter.from = Some(filter.from.map_or(at, |from| from.max(at)));
-    }
+    filter.found_after = Some(Timestamp::from_millis(
+        since
+            .since
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| Timestamp::now().millis()),
+    ));
     let found = state
         .store
         .mentions(access.workspace.id, &filter, NEW_CAP + 1)
         .await?;
-    let newer = found
-        .iter()
-        .filter(|m| after.is_none_or(|(at, id)| (m.at, m.id) > (at, id)))
-        .count() as u32;
+    let newer = found.len() as u32;
     Ok(Json(NewCount {
         count: newer.min(NEW_CAP),
         capped: newer > NEW_CAP,
