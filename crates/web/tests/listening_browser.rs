@@ -61,12 +61,17 @@ async fn the_stream_offers_new_mentions_without_reloading() {
     let live = find("#mentions-live").await.unwrap();
     assert!(!live.is_displayed().await.unwrap(), "nothing new yet");
 
-    // Two arrive: one under the page's filters, one not.
+    // Two are found after the page was made: one under the page's filters, one not.
+    let arrived = Timestamp::now().millis();
     let english = NewMention {
         lang: Some("en".into()),
-        ..mention(&ws, "in English", now)
+        ..mention(&ws, "in English", arrived)
     };
-    insert(&app, vec![in_french(&ws, "deuxième message", now), english]).await;
+    insert(
+        &app,
+        vec![in_french(&ws, "deuxième message", arrived), english],
+    )
+    .await;
     let deadline = Instant::now() + WAIT;
     let text = loop {
         let text = live.text().await.unwrap();
