@@ -1,4 +1,4 @@
-//! The listening tick end to end, on a real SQLite store: a feed served on loopback is polled,
+//! The listening tick end to end, on a real SQLite store and on a real PostgreSQL: a feed served on loopback is polled,
 //! its items matched against the workspace's queries, analysed (language, sentiment), folded
 //! (a repost is a duplicate) and stored once; a keyword alert goes out by mail (to a local
 //! SMTP server) and by signed webhook; the next poll is conditional (304); a dead source fails
@@ -40,11 +40,28 @@ fn audit(ws: WorkspaceId, action: &str) -> AuditEvent {
     }
 }
 
-async fn fresh_store() -> (Arc<dyn Store>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&DatabaseLocation::parse(dir.path().to_str().unwrap()))
-        .await
-        .unwrap();
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh, migrated store; the directory (SQLite) lives as long as the value returned.
+async fn fresh_store(backend: Backend) -> (Arc<dyn Store>, Option<tempfile::TempDir>) {
+    let (location, dir) = match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let location = DatabaseLocation::parse(dir.path().to_str().unwrap());
+            (location, Some(dir))
+        }
+        Backend::Postgres => {
+            let url = tokio::task::spawn_blocking(relais_testkit::postgres::fresh_database)
+                .await
+                .unwrap();
+            (DatabaseLocation::parse(&url), None)
+        }
+    };
+    let store = open(&location).await.unwrap();
     store.migrate().await.unwrap();
     (store, dir)
 }
@@ -179,8 +196,17 @@ async fn serve_hooks(hooks: Hooks) -> MockHttp {
 }
 
 #[tokio::test]
-async fn a_feed_becomes_mentions_and_a_keyword_alert_goes_out_by_mail_and_webhook() {
-    let (store, _dir) = fresh_store().await;
+async fn a_feed_becomes_mentions_and_a_keyword_alert_goes_out_on_sqlite() {
+    feed_to_mentions_and_alerts(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_feed_becomes_mentions_and_a_keyword_alert_goes_out_on_postgres() {
+    feed_to_mentions_and_alerts(Backend::Postgres).await;
+}
+
+async fn feed_to_mentions_and_alerts(backend: Backend) {
+    let (store, _dir) = fresh_store(backend).await;
     let ws = workspace(&store, "brand").await;
     let brand = query(&store, ws, "Relais", "relais").await;
     let feed_log = FeedLog::default();
@@ -368,8 +394,17 @@ fn mention_at(ws: WorkspaceId, query: ListenQueryId, at: i64, n: usize) -> NewMe
 }
 
 #[tokio::test]
-async fn a_spike_in_the_last_hour_raises_one_alert() {
-    let (store, _dir) = fresh_store().await;
+async fn a_spike_in_the_last_hour_raises_one_alert_on_sqlite() {
+    spike_raises_one_alert(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_spike_in_the_last_hour_raises_one_alert_on_postgres() {
+    spike_raises_one_alert(Backend::Postgres).await;
+}
+
+async fn spike_raises_one_alert(backend: Backend) {
+    let (store, _dir) = fresh_store(backend).await;
     let ws = workspace(&store, "spiky").await;
     let brand = query(&store, ws, "Relais", "relais").await;
     let now = 1_796_637_600_000 + 5 * 60_000; // 10:05: the last complete hour is 09:00
