@@ -1192,6 +1192,29 @@ async fn alert_rules_check_keywords_and_seal_webhook_secrets() {
         "very-secret-value",
         "sealed to its rule"
     );
+    assert_eq!(
+        crise.webhook_url.as_deref(),
+        Some("https://hooks.example/relais")
+    );
+    // The page and the audit log show the receiver's origin only (its path may be its secret).
+    let listed = editor.get("/w/acme/listening/alerts").await;
+    assert!(
+        listed.body.contains("https://hooks.example/…"),
+        "{}",
+        listed.body
+    );
+    assert!(!listed.body.contains("hooks.example/relais"));
+    let log = fx
+        .app
+        .store
+        .audit_log(Some(fx.ws.id), None, 50)
+        .await
+        .unwrap();
+    assert!(
+        log.iter()
+            .all(|r| !r.event.details.to_string().contains("hooks.example/relais")),
+        "the audit log keeps no webhook path"
+    );
     let pic = rules.iter().find(|r| r.name == "Pic Acme").unwrap();
     assert_eq!(
         (pic.query_id, pic.k_milli, pic.min_mentions),

@@ -126,7 +126,11 @@ fn rule_row(l: &ListenMsgs, r: AlertRule, queries: &[ListenQuery]) -> RuleRow {
         min_mentions: r.min_mentions,
         delivery: l.delivery(r.delivery),
         email: r.email.unwrap_or_default(),
-        webhook: r.webhook_url.unwrap_or_default(),
+        webhook: r
+            .webhook_url
+            .as_deref()
+            .map(webhook_shown)
+            .unwrap_or_default(),
         signed: r.webhook_secret.is_some(),
         enabled: r.enabled,
         last_fired: r.last_fired_at.map(when),
@@ -409,7 +413,7 @@ pub async fn create(
             "kind": r.kind.as_str(),
             "delivery": r.delivery.as_str(),
             "email": r.email,
-            "webhook_url": r.webhook_url,
+            "webhook": r.webhook_url.as_deref().map(webhook_shown),
             "signed": webhook_secret.is_some(),
         }),
     );
@@ -479,9 +483,38 @@ pub async fn act(
     )))
 }
 
+/// A webhook address as pages and the audit log show it: its origin only. Many receivers
+/// (chat tools' incoming webhooks) put their secret in the path or the query.
+fn webhook_shown(url: &str) -> String {
+    match is_web_url(url) {
+        Some(parsed) if parsed.path() == "/" && parsed.query().is_none() => {
+            parsed.origin().ascii_serialization()
+        }
+        Some(parsed) => format!("{}/…", parsed.origin().ascii_serialization()),
+        None => "…".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn webhook_addresses_are_shown_without_their_path() {
+        assert_eq!(
+            webhook_shown("https://hooks.example.com/services/T000/B000/XXXXsecret"),
+            "https://hooks.example.com/…"
+        );
+        assert_eq!(
+            webhook_shown("https://user:pw@example.com/?token=x"),
+            "https://example.com/…"
+        );
+        assert_eq!(
+            webhook_shown("http://example.com:8080/"),
+            "http://example.com:8080"
+        );
+        assert_eq!(webhook_shown("not a url"), "…");
+    }
     use relais_core::{AlertEventId, Timestamp, WorkspaceId};
 
     fn en() -> &'static ListenMsgs {
