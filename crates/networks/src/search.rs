@@ -606,3 +606,66 @@ mod tests {
         assert_eq!(time_ms("yesterday"), None);
     }
 }
+
+/// For the fuzz target `networks_search` only, not an API: each network's reading of one answer
+/// of its search, without the network, and the cursors' reading.
+#[doc(hidden)]
+pub mod fuzzing {
+    use serde_json::Value;
+
+    use super::{SearchHit, Watermark};
+
+    fn list<'a>(value: &'a Value, path: &[&str]) -> &'a [Value] {
+        path.iter()
+            .try_fold(value, |v, key| v.get(*key))
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The hits each network reads from `body` taken as its search's answer (every network
+    /// tries, whatever `body` is). Never panics.
+    pub fn read_answers(body: &[u8]) -> Vec<(&'static str, SearchHit)> {
+        let Ok(value) = serde_json::from_slice::<Value>(body) else {
+            return Vec::new();
+        };
+        let mut hits = Vec::new();
+        for post in list(&value, &["posts"]) {
+            hits.extend(
+                crate::bluesky::search::hit_of(post, "https://bsky.app").map(|h| ("bluesky", h)),
+            );
+        }
+        if let Some(statuses) = value.as_array() {
+            // The search reads only statuses with an id.
+            let with_id = |s: &&Value| {
+                s.get("id")
+                    .and_then(Value::as_str)
+                    .is_some_and(|id| !id.is_empty())
+            };
+            for status in statuses.iter().filter(with_id) {
+                hits.push((
+                    "mastodon",
+                    crate::mastodon::search::hit_of(status, Some("home.example")),
+                ));
+            }
+        }
+        for child in list(&value, &["data", "children"]) {
+            hits.extend(crate::reddit::search::hit_of(child).map(|(h, _)| ("reddit", h)));
+        }
+        let users = list(&value, &["includes", "users"]);
+        for post in list(&value, &["data"]) {
+            hits.extend(crate::x::search::hit_of(post, users).map(|h| ("x", h)));
+        }
+        for thread in crate::youtube::items(&value) {
+            hits.extend(crate::youtube::search::hit_of(thread).map(|(h, _)| ("youtube", h)));
+        }
+        hits
+    }
+
+    /// A stored cursor read back: `None` when it is not one, else whether writing it out again
+    /// reads back the same (it must). Never panics.
+    pub fn read_cursor(cursor: &str) -> Option<bool> {
+        let mark = Watermark::decode(cursor.trim())?;
+        let _ = mark.since_ms();
+        Some(Watermark::decode(&mark.encode()).as_ref() == Some(&mark))
+    }
+}

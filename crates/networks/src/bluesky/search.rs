@@ -167,6 +167,11 @@ pub(crate) async fn search(
     Ok(found.into_page(|post| post.hit))
 }
 
+/// A `postView` as a hit (what the fuzz target reads); `None` as for [`post_of`].
+pub(crate) fn hit_of(view: &Value, web: &str) -> Option<SearchHit> {
+    post_of(view, web).map(|post| post.hit)
+}
+
 /// A `postView` as a [`Post`]; `None` for one without a URI or a time (not a post).
 fn post_of(view: &Value, web: &str) -> Option<Post> {
     let uri = text_field(view, "uri")?;

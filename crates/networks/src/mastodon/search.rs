@@ -162,14 +162,17 @@ fn has_all(text: &str, terms: &[String]) -> bool {
 }
 
 /// A status as a hit; `home` is the channel's instance host, for local authors' handles.
-fn hit_of(status: &Value, home: Option<&str>) -> SearchHit {
+pub(crate) fn hit_of(status: &Value, home: Option<&str>) -> SearchHit {
     let account = status.get("account").unwrap_or(&Value::Null);
     let content = plain_text(str_field(status, "content").unwrap_or_default());
     let text = match text_field(status, "spoiler_text") {
         Some(warning) => format!("{warning}\n\n{content}"),
         None => content,
     };
-    let url = text_field(status, "url").or_else(|| text_field(status, "uri"));
+    // Only a web address is a link to give people: an instance could send anything.
+    let url = text_field(status, "url")
+        .or_else(|| text_field(status, "uri"))
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
     let author_handle = text_field(account, "acct").map(|acct| match (acct.contains('@'), home) {
         (false, Some(home)) => format!("{acct}@{home}"),
         _ => acct,
@@ -250,5 +253,10 @@ mod tests {
                 .as_deref(),
             Some("brand@home.example")
         );
+        // A link that is not a web address is not kept.
+        let mut odd = status.clone();
+        odd["url"] = json!("javascript:alert(1)");
+        odd["uri"] = json!("tag:remote.example,2026:9");
+        assert_eq!(hit_of(&odd, Some("home.example")).url, None);
     }
 }

@@ -85,7 +85,7 @@ fn is_subreddit(name: &str) -> bool {
 
 /// A listing's child (`{"kind": "t3", "data": {…}}`) as a hit and its time; `None` for other
 /// kinds or one without a fullname or a time.
-fn hit_of(child: &Value) -> Option<(SearchHit, i64)> {
+pub(crate) fn hit_of(child: &Value) -> Option<(SearchHit, i64)> {
     if child.get("kind").and_then(Value::as_str) != Some("t3") {
         return None;
     }

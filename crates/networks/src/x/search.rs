@@ -109,7 +109,7 @@ pub(crate) async fn search(
 }
 
 /// A post of the answer, with its author from `users`; `None` without a valid id.
-fn hit_of(post: &Value, users: &[Value]) -> Option<SearchHit> {
+pub(crate) fn hit_of(post: &Value, users: &[Value]) -> Option<SearchHit> {
     let id = str_field(post, "id").filter(|id| is_id(id))?;
     let author = str_field(post, "author_id")
         .and_then(|a| users.iter().find(|u| str_field(u, "id") == Some(a)))

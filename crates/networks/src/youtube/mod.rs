@@ -490,7 +490,7 @@ fn no_channel() -> NetworkError {
     )
 }
 
-fn items(body: &Value) -> &[Value] {
+pub(crate) fn items(body: &Value) -> &[Value] {
     body.get("items")
         .and_then(Value::as_array)
         .map(Vec::as_slice)

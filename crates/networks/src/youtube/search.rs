@@ -164,7 +164,7 @@ async fn get(
 }
 
 /// A comment thread as a hit and its time; `None` without an id or a time.
-fn hit_of(thread: &Value) -> Option<(SearchHit, i64)> {
+pub(crate) fn hit_of(thread: &Value) -> Option<(SearchHit, i64)> {
     let top = thread.get("snippet")?.get("topLevelComment")?;
     let id = text_field(top, "id").or_else(|| text_field(thread, "id"))?;
     let snippet = top.get("snippet").unwrap_or(&Value::Null);
