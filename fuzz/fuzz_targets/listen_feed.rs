@@ -59,7 +59,8 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    if let Ok(outlines) = parse_opml(doc) {
+    if let Ok(list) = parse_opml(doc) {
+        let outlines = list.outlines;
         assert!(!outlines.is_empty());
         let mut seen = HashSet::new();
         for outline in &outlines {

@@ -19,7 +19,7 @@ pub mod poll;
 pub mod schedule;
 
 pub use feed::{FeedError, ParsedFeed, parse_feed};
-pub use opml::{OpmlError, OpmlOutline, parse_opml};
+pub use opml::{OpmlError, OpmlList, OpmlOutline, parse_opml};
 pub use page::{PageSnapshot, page_change};
 pub use poll::{
     FeedOutcome, FeedPoll, JobKind, PageOutcome, PagePoll, PollError, PollJob, Polled, now_ms,

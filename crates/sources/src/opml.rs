@@ -30,6 +30,14 @@ pub struct OpmlOutline {
     pub categories: Vec<String>,
 }
 
+/// What a subscription list holds: its usable feeds, each once, and how many other entries
+/// named a feed that could not be kept (not a web address, or listed twice).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpmlList {
+    pub outlines: Vec<OpmlOutline>,
+    pub skipped: usize,
+}
+
 /// Why a file could not be imported. Messages say what was found and what to do.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum OpmlError {
@@ -77,7 +85,7 @@ fn no_feeds_message(skipped: usize) -> String {
 }
 
 /// The feeds an OPML file lists, in order, each address once.
-pub fn parse_opml(bytes: &[u8]) -> Result<Vec<OpmlOutline>, OpmlError> {
+pub fn parse_opml(bytes: &[u8]) -> Result<OpmlList, OpmlError> {
     let text = charset::xml_text(bytes, None);
     if text.trim().is_empty() {
         return Err(OpmlError::Empty);
@@ -133,8 +141,8 @@ pub fn parse_opml(bytes: &[u8]) -> Result<Vec<OpmlOutline>, OpmlError> {
                                 categories: categories(&path, attrs),
                             });
                         }
-                        Some(_) => {} // Listed twice: once is enough.
-                        None => skipped += 1,
+                        // Listed twice (once is enough), or not a web address.
+                        Some(_) | None => skipped += 1,
                     }
                     if !self_closing {
                         open.push(path.len());
@@ -154,7 +162,7 @@ pub fn parse_opml(bytes: &[u8]) -> Result<Vec<OpmlOutline>, OpmlError> {
     if outlines.is_empty() {
         return Err(OpmlError::NoFeeds { skipped });
     }
-    Ok(outlines)
+    Ok(OpmlList { outlines, skipped })
 }
 
 /// The enclosing folders' names, or else the first path of a `category="/a/b,/c"` attribute;
