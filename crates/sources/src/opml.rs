@@ -224,7 +224,9 @@ mod tests {
             <outline type="rss" text="Un encore" xmlUrl="https://un.example/feed"/>
             <outline type="rss" text="Trois" xmlUrl="https://trois.example/atom" category="/Blogs/Amis,/Autres"/>
             </body></opml>"#;
-        let outlines = parse_opml(doc.as_bytes()).expect("a list");
+        let list = parse_opml(doc.as_bytes()).expect("a list");
+        assert_eq!(list.skipped, 1, "the second \"Un\" is counted as left out");
+        let outlines = list.outlines;
         assert_eq!(outlines.len(), 3);
         assert_eq!(outlines[0].categories, ["Presse", "Tech & web"]);
         assert_eq!(outlines[0].html_url.as_deref(), Some("https://un.example/"));
