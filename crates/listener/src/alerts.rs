@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use relais_core::{AlertRuleId, Timestamp, WorkspaceId};
+use relais_core::{AlertRuleId, ListenQueryId, Timestamp, WorkspaceId};
 use relais_listen::alert::{HOUR_MS, Hourly, SpikeOf, check_spike, last_complete_hour};
 use relais_listen::query::{Doc, Query, QuerySet};
 use relais_store::listening::{AlertKind, AlertRule, NewAlertEvent, NewMention};
@@ -130,16 +130,16 @@ pub async fn spike_alerts(
     let from = hour - HISTORY_HOURS as i64 * HOUR_MS;
     let mut raised = 0;
     // Rules on the same series share one read.
-    let mut series_cache: HashMap<(WorkspaceId, Option<String>), Hourly> = HashMap::new();
+    let mut series_cache: HashMap<(WorkspaceId, Option<ListenQueryId>), Hourly> = HashMap::new();
     for rule in rules.iter().filter(|r| r.enabled) {
         let what = match rule.kind {
             AlertKind::VolumeSpike => SpikeOf::Volume,
             AlertKind::NegativeSpike => SpikeOf::NegativeShare,
             AlertKind::Keyword => continue,
         };
-        let key = (rule.workspace_id, rule.query_id.map(|q| q.to_string()));
+        let key = (rule.workspace_id, rule.query_id);
         let series = match series_cache.get(&key) {
-            Some(series) => series.clone(),
+            Some(series) => series,
             None => {
                 let ids = rule.query_id.map(|q| vec![q]);
                 let points = store
@@ -158,12 +158,11 @@ pub async fn spike_alerts(
                         .iter()
                         .map(|p| (p.bucket_start.millis(), p.total, p.negative)),
                 );
-                series_cache.insert(key, series.clone());
-                series
+                series_cache.entry(key).or_insert(series)
             }
         };
         let k = rule.k_milli as f64 / 1000.0;
-        let Some(spike) = check_spike(what, &series, k, u64::from(rule.min_mentions)) else {
+        let Some(spike) = check_spike(what, series, k, u64::from(rule.min_mentions)) else {
             continue;
         };
         let summary = match what {

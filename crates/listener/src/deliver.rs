@@ -73,9 +73,11 @@ impl Courier {
             let outcome = self.send(store, rule, &events, now).await?;
             match outcome {
                 Sent::Delivered { failures } => {
-                    for failure in &failures {
+                    // The ways that failed, all in one line (each write replaces the last).
+                    if !failures.is_empty() {
+                        let reason = failures.join("; ");
                         for id in &ids {
-                            store.record_alert_error(*id, failure).await?;
+                            store.record_alert_error(*id, &reason).await?;
                         }
                     }
                     sent += store.mark_alert_events_sent(&ids, now).await? as u32;

@@ -68,10 +68,6 @@ pub struct Folders {
 }
 
 impl Folders {
-    pub fn get(&self, workspace: WorkspaceId) -> Option<&WorkspaceFolder> {
-        self.by_workspace.get(&workspace)
-    }
-
     pub fn insert(&mut self, workspace: WorkspaceId, folder: WorkspaceFolder) {
         self.by_workspace.insert(workspace, folder);
     }

@@ -5,7 +5,7 @@
 //! on 99.4 % of them in about 70 µs a tweet, whatlang on 99.4 % in about 11 µs, and this scorer,
 //! which uses lingua's own letter statistics (see `data/lang/`), on 99.9 % in well under 1 µs.
 //! Listening runs language and sentiment on every mention, so the time matters (the measured
-//! figures are in the crate's NOTICE and in `examples/sentiment_speed.rs`).
+//! figures are in the crate's NOTICE and from `relais bench listen`).
 //!
 //! The model: each word's letters are scored as a chain (first letter, then each letter given
 //! the one or two before it) under every configured language, the sums are compared, and the

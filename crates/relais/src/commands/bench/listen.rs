@@ -164,19 +164,7 @@ pub fn run(args: BenchListenArgs) -> Result<()> {
 /// µs per item of `pass` over batches, timed as [`time_per_item`] times its steps.
 fn time_per_batch(batches: &[&[Found]], rounds: usize, mut pass: impl FnMut(&[Found])) -> f64 {
     let items: usize = batches.iter().map(|b| b.len()).sum();
-    let warm_up = Instant::now();
-    batches.iter().for_each(|b| pass(b));
-    let once = warm_up.elapsed().as_secs_f64().max(1e-6);
-    let repeats = (MIN_PASS_SECONDS / once).ceil().max(1.0) as usize;
-    let mut best = f64::INFINITY;
-    for _ in 0..rounds.max(1) {
-        let (wall, cpu) = (Instant::now(), cpu_nanos());
-        for _ in 0..repeats {
-            batches.iter().for_each(|b| pass(b));
-        }
-        best = best.min(elapsed_seconds(wall, cpu) * 1e6 / (repeats * items.max(1)) as f64);
-    }
-    best
+    time_passes(items, rounds, || batches.iter().for_each(|b| pass(b)))
 }
 
 /// The development data folder: `--data`, else `RELAIS_SENTIMENT_DATA`, else
@@ -235,24 +223,30 @@ fn clock_name() -> &'static str {
 /// (every few milliseconds), so a pass must be long for that clock to be precise.
 const MIN_PASS_SECONDS: f64 = 0.25;
 
-/// µs per item of `step`: one warm-up pass over the items, then the fastest of `rounds` passes,
-/// each going over the items as many times as it takes to last [`MIN_PASS_SECONDS`].
+/// µs per item of `step`: see [`time_passes`].
 fn time_per_item(items: &[Found], rounds: usize, mut step: impl FnMut(usize, &Found)) -> f64 {
+    time_passes(items.len(), rounds, || {
+        for (i, item) in items.iter().enumerate() {
+            step(i, item);
+        }
+    })
+}
+
+/// µs per item of `pass` (which goes over `items` items): one warm-up pass, then the fastest
+/// of `rounds` timings, each repeating the pass as many times as it takes to last
+/// [`MIN_PASS_SECONDS`].
+fn time_passes(items: usize, rounds: usize, mut pass: impl FnMut()) -> f64 {
     let warm_up = Instant::now();
-    for (i, item) in items.iter().enumerate() {
-        step(i, item);
-    }
+    pass();
     let once = warm_up.elapsed().as_secs_f64().max(1e-6);
     let repeats = (MIN_PASS_SECONDS / once).ceil().max(1.0) as usize;
     let mut best = f64::INFINITY;
     for _ in 0..rounds.max(1) {
         let (wall, cpu) = (Instant::now(), cpu_nanos());
         for _ in 0..repeats {
-            for (i, item) in items.iter().enumerate() {
-                step(i, item);
-            }
+            pass();
         }
-        best = best.min(elapsed_seconds(wall, cpu) * 1e6 / (repeats * items.len().max(1)) as f64);
+        best = best.min(elapsed_seconds(wall, cpu) * 1e6 / (repeats * items.max(1)) as f64);
     }
     best
 }
