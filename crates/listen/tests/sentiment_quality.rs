@@ -15,9 +15,9 @@ use relais_listen::lang::Lang;
 use relais_listen::sentiment::{Label, SentimentAnalyzer};
 
 /// Levels reached by the shipped weights (see NOTICE.md); the test allows 0.005 below.
-const MIN_MACRO_F1_EN: f64 = 0.647;
-const MIN_MACRO_F1_FR: f64 = 0.653;
-const MIN_PEARSON_SNIPPETS: f64 = 0.473;
+const MIN_MACRO_F1_EN: f64 = 0.656;
+const MIN_MACRO_F1_FR: f64 = 0.662;
+const MIN_PEARSON_SNIPPETS: f64 = 0.466;
 const TOLERANCE: f64 = 0.005;
 
 fn read(path: &Path) -> String {

@@ -6,12 +6,15 @@ The feature code below is the reference that crates/listen/src/sentiment/ mirror
 change one, change the other, then run `cargo test -p relais-listen --test sentiment_features`.
 
 Usage (Python 3.10+, scikit-learn and numpy from PyPI):
-    python3 crates/listen/tools/train_sentiment.py [--data ../shared/data/sentiment] [--cv]
---cv prints 5-fold cross-validated macro-F1 on the train split (what the settings were tuned on).
+    python3 crates/listen/tools/train_sentiment.py [--data ../shared/data/sentiment] [--cv] [--report]
+--cv prints 5-fold cross-validated macro-F1 on the train split (what the settings were tuned on);
+--report prints validation macro-F1 and Pearson r on VADER's snippets (reported, never tuned on).
 The tweets (xlmt-english, xlmt-french train splits) are for evaluation and research use only:
 see crates/listen/NOTICE.md before shipping weights trained on them.
 """
 import argparse, math, os, re, sys
+# One BLAS thread: on a small machine, more threads only fight (scikit-learn's L-BFGS ran 15x slower).
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '1'); os.environ.setdefault('OMP_NUM_THREADS', '1')
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, '..', 'data', 'sentiment')
 
@@ -225,47 +228,64 @@ def lexicon_scores(L, toks):
 
 DENSE = ['compound', 'pos', 'neg', 'npos', 'nneg', 'emopos', 'emoneg', 'exclaim', 'question', 'caps', 'negation']
 
-# ---- hashed features ----
-FNV_OFFSET, FNV_PRIME = 0x811C9DC5, 0x01000193
-def fnv1a(data: bytes):
-    h = FNV_OFFSET
-    for b in data:
-        h = ((h ^ b) * FNV_PRIME) & 0xFFFFFFFF
+# ---- hashed features (mirror of src/sentiment/hash.rs and features.rs) ----
+M64 = (1 << 64) - 1
+BITS = 20          # hashed feature space: 2^20 buckets
+
+def fnv64(text):
+    """64-bit FNV-1a of the UTF-8 bytes of `text`: the lexicon key of a token, the seed of its features."""
+    h = 0xCBF29CE484222325
+    for b in text.encode('utf-8'):
+        h = ((h ^ b) * 0x100000001B3) & M64
     return h
 
-def feature_strings(L, toks, char_ngrams=False):
+# One random odd constant per kind of feature (hash.rs's `Tag`).
+TAGS = {'word': 0x5851F42D4C957F2D, 'negated': 0x14057B7EF767814F, 'pair': 0x2545F4914F6CDD1D,
+        'prefix': 0x9E6C63D0676A9A99, 'suffix': 0xD6E8FEB86659FD93, 'emoji': 0xA0761D6478BD642F,
+        'punct': 0xE7037ED1A0B428DB, 'url': 0x8EBC6AF09C88C6E3, 'user': 0x589965CC75374CC3}
+
+def bucket(tag, value):
+    """The top BITS bits of (value xor tag) times the golden-ratio constant."""
+    return (((value ^ TAGS[tag]) * 0x9E3779B97F4A7C15) & M64) >> (64 - BITS)
+
+def pair(first, second):
+    return ((first * 0xBF58476D1CE4E5B9) & M64) ^ second
+
+def feature_buckets(L, toks):
+    """The buckets of a text's features (with repeats): each word, the word under negation (until
+    a contrast word or a clause mark), the pair with the word before, the first 4 and 5 and last 3
+    chars of longer words; emoji and emoticons, runs of marks, links, handles."""
     out = []
     prev = None; in_neg = False
     for t in toks:
         if t.kind == WORD:
-            out.append('w|' + t.text)
-            if in_neg: out.append('n|' + t.text)
-            if prev is not None: out.append('b|' + prev + ' ' + t.text)
-            prev = t.text
+            h = fnv64(t.text)
+            out.append(bucket('word', h))
+            if in_neg: out.append(bucket('negated', h))
+            if prev is not None: out.append(bucket('pair', pair(prev, h)))
+            prev = h
             # Beginnings and ends of longer words: a cheap stand-in for stems and inflections.
-            if len(t.text) > 4: out.append('a|' + t.text[:4]); out.append('z|' + t.text[-3:])
-            if len(t.text) > 5: out.append('a|' + t.text[:5])
+            if len(t.text) > 4:
+                out.append(bucket('prefix', fnv64(t.text[:4])))
+                if len(t.text) > 5: out.append(bucket('prefix', fnv64(t.text[:5])))
+                out.append(bucket('suffix', fnv64(t.text[-3:])))
             if t.nt or word_in(L.neg, t): in_neg = True
             elif word_in(L.contrast, t): in_neg = False
-            if char_ngrams:
-                w = '<' + t.text + '>'
-                for n in (3, 4):
-                    for i in range(len(w) - n + 1): out.append('c|' + w[i:i+n])
             continue
         prev = None
-        if t.kind in (EMOJI, EMOTICON): out.append('e|' + t.text)
+        if t.kind in (EMOJI, EMOTICON): out.append(bucket('emoji', fnv64(t.text)))
         elif t.kind == PUNCT:
-            out.append('p|' + t.text)
+            out.append(bucket('punct', fnv64(t.text)))
             if any(c in CLAUSE_MARKS for c in t.text): in_neg = False
-        elif t.kind == URL: out.append('u|')
-        elif t.kind == USER: out.append('@|')
+        elif t.kind == URL: out.append(bucket('url', 0))
+        elif t.kind == USER: out.append(bucket('user', 0))
     return out
 
 
 # ---- training ----
-BITS = 20          # hashed feature space: 2^20 buckets
-C = {'en': 3.0, 'fr': 10.0}  # inverse L2 strength per language, chosen by 5-fold CV on train
-PRUNE = 0.1        # buckets whose three weights are all smaller are not shipped (CV: no loss)
+C = {'en': 10.0, 'fr': 10.0}  # inverse L2 strength per language, chosen by 5-fold CV on train
+NB_ALPHA = 1.0     # smoothing of the naive-Bayes ratios (CV: 0.5 same, 2 worse)
+PRUNE = 0.5        # buckets whose three weights are all smaller are not shipped (CV: -0.002, a third of the buckets)
 LABELS = ['negative', 'neutral', 'positive']
 _U = re.compile(r'\\u([0-9a-fA-F]{4})')
 
@@ -281,9 +301,9 @@ def load_split(root, lang, split):
     return texts, labels
 
 def featurize(L, text):
-    """(sorted distinct buckets, dense values) of one text, as the Rust side computes them."""
+    """(sorted buckets, repeats included, and dense values) of one text, as the Rust side computes them."""
     toks = L.tokens(text)
-    buckets = sorted({fnv1a(f.encode('utf-8')) & ((1 << BITS) - 1) for f in feature_strings(L, toks)})
+    buckets = sorted(feature_buckets(L, toks))
     d = lexicon_scores(L, toks)
     return buckets, [d[k] for k in DENSE]
 
@@ -292,45 +312,89 @@ def matrix(L, texts):
     rows, cols, vals, dense = [], [], [], []
     for r, t in enumerate(texts):
         b, d = featurize(L, t)
-        norm = 1.0 / math.sqrt(len(b)) if b else 0.0
+        norm = 1.0 / math.sqrt(len(b)) if b else 0.0  # each occurrence 1/sqrt(n); repeats add up
         rows += [r] * len(b); cols += b; vals += [norm] * len(b); dense.append(d)
     H = sp.csr_matrix((vals, (rows, cols)), shape=(len(texts), 1 << BITS))
     return sp.hstack([H, sp.csr_matrix(np.array(dense))]).tocsr()
 
+class Fitted:
+    """Three one-vs-rest logistic regressions, their weights in the units of the unscaled features."""
+    def __init__(self, used, coef, intercept):
+        self.used, self.coef, self.intercept = used, coef, intercept
+
+    def logits(self, M):
+        return M[:, self.used] @ self.coef.T + self.intercept
+
+    def predict(self, M):
+        return self.logits(M).argmax(1)
+
+    def score(self, M):
+        """P(positive) - P(negative), the probabilities being the softmax of the logits (as in Rust)."""
+        import numpy as np
+        z = self.logits(M); z = np.exp(z - z.max(1, keepdims=True)); p = z / z.sum(1, keepdims=True)
+        return p[:, 2] - p[:, 0]
+
 def fit(M, y, lang):
-    """The model, the columns it uses; hashed columns with all weights under PRUNE are zeroed."""
+    """One binary logistic regression per class over the hashed columns scaled by their naive-Bayes
+    log-count ratio for that class (NB-LR: a word's evidence for the class, smoothed by NB_ALPHA,
+    sets its starting scale) and the dense columns as they are. The scales are folded into the
+    weights, so the Rust side applies plain weights. Hashed columns whose weights all stay under
+    PRUNE are dropped."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
-    used = np.unique(M.indices)
-    model = LogisticRegression(C=C[lang], max_iter=5000).fit(M[:, used], y)
-    small = (np.abs(model.coef_).max(0) < PRUNE) & (used < (1 << BITS))
-    model.coef_[:, small] = 0.0
-    return model, used
+    y = np.asarray(y)
+    used = np.unique(M.indices); X = M[:, used].tocsc()
+    hashed = used < (1 << BITS)
+    present = (X[:, np.where(hashed)[0]] > 0).astype(np.float64)
+    coef = np.zeros((3, len(used))); intercept = np.zeros(3)
+    for c in range(3):
+        p = np.asarray(present[y == c].sum(0)).ravel() + NB_ALPHA
+        q = np.asarray(present[y != c].sum(0)).ravel() + NB_ALPHA
+        scale = np.ones(len(used)); scale[hashed] = np.log((p / p.sum()) / (q / q.sum()))
+        model = LogisticRegression(C=C[lang], max_iter=5000).fit(X.multiply(scale).tocsr(), (y == c).astype(int))
+        coef[c] = model.coef_[0] * scale; intercept[c] = model.intercept_[0]
+    coef[:, (np.abs(coef).max(0) < PRUNE) & hashed] = 0.0
+    return Fitted(used, coef, intercept)
 
-def cross_validate(L, texts, y, lang):
+def cross_validate(L, texts, y, lang, seeds=(0, 1, 2)):
+    """Macro-F1 of 5-fold cross-validation on train, averaged over 3 shuffles."""
     import numpy as np
     from sklearn.model_selection import StratifiedKFold
     from sklearn.metrics import f1_score
-    M = matrix(L, texts); y = np.array(y); pred = np.zeros_like(y)
-    for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(M, y):
-        model, used = fit(M[tr], y[tr], lang); pred[te] = model.predict(M[te][:, used])
-    return f1_score(y, pred, average='macro')
+    M = matrix(L, texts); y = np.array(y); scores = []
+    for seed in seeds:
+        pred = np.zeros_like(y)
+        for tr, te in StratifiedKFold(5, shuffle=True, random_state=seed).split(M, y):
+            pred[te] = fit(M[tr], y[tr], lang).predict(M[te])
+        scores.append(f1_score(y, pred, average='macro'))
+    return float(np.mean(scores))
 
-def export(lang, model, used, path, n_train):
+def snippets(root):
+    """VADER's snippets with their human ratings (latin-1: id, rating, text)."""
+    d = os.path.join(root, 'vader-snippets'); out = []
+    for name in sorted(os.listdir(d)):
+        for line in open(os.path.join(d, name), encoding='latin-1'):
+            parts = line.rstrip('\n').split('\t', 2)
+            if len(parts) == 3:
+                try: out.append((parts[2], float(parts[1])))
+                except ValueError: pass
+    return out
+
+def export(lang, fitted, path, n_train):
     dense_base = 1 << BITS
     with open(path, 'w', encoding='utf-8') as out:
-        out.write(f'# Relais sentiment weights, {lang}: multinomial logistic regression (scikit-learn, C={C[lang]}) on\n')
-        out.write(f'# {n_train} tweets of the XLM-T sentiment train split (research use only: see NOTICE.md).\n')
-        out.write('# Made by tools/train_sentiment.py. Columns: negative, neutral, positive.\n')
-        out.write('intercept\t' + '\t'.join(f'{w:.6f}' for w in model.intercept_) + '\n')
-        for j, col in enumerate(used):
+        out.write(f'# Relais sentiment weights, {lang}: one-vs-rest logistic regressions on naive-Bayes-scaled features\n')
+        out.write(f'# (scikit-learn, C={C[lang]}, alpha={NB_ALPHA}; scales folded into the weights) on {n_train} tweets of the\n')
+        out.write('# XLM-T sentiment train split (research use only: see NOTICE.md). Made by tools/train_sentiment.py.\n')
+        out.write('# Columns: negative, neutral, positive; probabilities are the softmax of the three logits.\n')
+        out.write('intercept\t' + '\t'.join(f'{w:.6f}' for w in fitted.intercept) + '\n')
+        for j, col in enumerate(fitted.used):
             if col >= dense_base:
-                out.write(f'dense:{DENSE[col - dense_base]}\t' + '\t'.join(f'{w:.6f}' for w in model.coef_[:, j]) + '\n')
-        for j, col in enumerate(used):
-            if col < dense_base:
-                w = model.coef_[:, j]
-                if max(abs(w)) >= PRUNE:
-                    out.write(f'{col}\t' + '\t'.join(f'{x:.4f}' for x in w) + '\n')
+                out.write(f'dense:{DENSE[col - dense_base]}\t' + '\t'.join(f'{w:.6f}' for w in fitted.coef[:, j]) + '\n')
+        for j, col in enumerate(fitted.used):
+            w = fitted.coef[:, j]
+            if col < dense_base and max(abs(w)) > 0:
+                out.write(f'{col}\t' + '\t'.join(f'{x:.4f}' for x in w) + '\n')
 
 FIXTURE_TEXTS = [
     ('en', "I don't LOVE it :) sooo baaad!!! #fail @bob http://x.y \U0001F602\U0001F602 great:D"),
@@ -347,8 +411,8 @@ FIXTURE_TEXTS = [
 
 def write_fixture(path, langs):
     with open(path, 'w', encoding='utf-8') as out:
-        out.write('# Features of sample texts as tools/train_sentiment.py computes them: lang, text, distinct\n')
-        out.write('# buckets (FNV-1a 32 of the feature strings, low 20 bits), dense lexicon features in DENSE order.\n')
+        out.write('# Features of sample texts as tools/train_sentiment.py computes them: lang, text, sorted\n')
+        out.write('# buckets with repeats (see feature_buckets), dense lexicon features in DENSE order.\n')
         for lang, text in FIXTURE_TEXTS:
             b, d = featurize(langs[lang], text)
             out.write(f'{lang}\t{text}\t' + ','.join(map(str, b)) + '\t' + ','.join(f'{x:.9f}' for x in d) + '\n')
@@ -356,17 +420,28 @@ def write_fixture(path, langs):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--data', default=os.path.join(HERE, '..', '..', '..', '..', 'shared', 'data', 'sentiment'))
-    ap.add_argument('--cv', action='store_true')
+    ap.add_argument('--cv', action='store_true', help='print cross-validated macro-F1 on train (what settings are chosen by)')
+    ap.add_argument('--report', action='store_true',
+                    help='print validation macro-F1 and Pearson r on the snippets (to report; never to choose settings)')
     args = ap.parse_args()
     langs = {lang: Lang(lang) for lang in ('en', 'fr')}
     write_fixture(os.path.join(DATA, 'fixture_features.tsv'), langs)
     for lang, L in langs.items():
         texts, y = load_split(args.data, lang, 'train')
         if args.cv:
-            print(f'{lang}: 5-fold cross-validated macro-F1 on train: {cross_validate(L, texts, y, lang):.4f}', flush=True)
-        model, used = fit(matrix(L, texts), y, lang)
-        export(lang, model, used, os.path.join(DATA, f'model_{lang}.tsv'), len(texts))
-        print(f'{lang}: wrote model_{lang}.tsv', flush=True)
+            print(f'{lang}: 5-fold cross-validated macro-F1 on train (3 shuffles): {cross_validate(L, texts, y, lang):.4f}', flush=True)
+        fitted = fit(matrix(L, texts), y, lang)
+        export(lang, fitted, os.path.join(DATA, f'model_{lang}.tsv'), len(texts))
+        print(f'{lang}: wrote model_{lang}.tsv ({int((abs(fitted.coef) > 0).any(0).sum()) - len(DENSE)} buckets)', flush=True)
+        if args.report:
+            import numpy as np
+            from sklearn.metrics import f1_score
+            vt, vy = load_split(args.data, lang, 'val')
+            print(f'{lang}: validation macro-F1 {f1_score(vy, fitted.predict(matrix(L, vt)), average="macro"):.4f}', flush=True)
+            if lang == 'en':
+                pairs = snippets(args.data)
+                r = np.corrcoef(fitted.score(matrix(L, [t for t, _ in pairs])), [v for _, v in pairs])[0, 1]
+                print(f'en: Pearson r with the snippets\' human ratings {r:.4f}', flush=True)
 
 if __name__ == '__main__':
     main()

@@ -1,82 +1,65 @@
-//! The hashed features of the linear model, the mirror of `feature_strings()` in
-//! `tools/train_sentiment.py`: each feature is a short string (`w|word`, `b|word word`,
-//! `n|word` for a word under negation, `a|` + the first 4 and 5 letters and `z|` + the last 3
-//! of longer words, `e|😂`, `p|!!`, `u|` for a link, `@|` for a handle),
-//! hashed with 32-bit FNV-1a and cut to its low `BITS` bits. The string is never built: the
-//! hash runs over its parts.
+//! The hashed features of the linear model, the mirror of `feature_buckets()` in
+//! `tools/train_sentiment.py`: for each word, the word itself, the word under negation, the
+//! pair it makes with the word before, and for longer words their first 4 and 5 and last 3
+//! chars; emoji and emoticons, runs of marks, links and handles. Each feature's bucket comes
+//! from its kind and the tokens' 64-bit hashes ([`hash::bucket`]): no string is built. A
+//! feature met twice counts twice (no set to keep them apart: the trainer counts the same way).
 
-use super::rules::{WordFacts, is_clause_mark};
+use super::hash::{self, Fnv64, Tag, bucket};
+use super::rules::WordFacts;
 use super::tokens::{Kind, Tokens};
 
-/// The hashed feature space has 2^BITS buckets.
-pub(crate) const BITS: u32 = 20;
-const MASK: u32 = (1 << BITS) - 1;
-
-const FNV_OFFSET: u32 = 0x811c_9dc5;
-const FNV_PRIME: u32 = 0x0100_0193;
-
-/// 32-bit FNV-1a over several byte strings, as over their concatenation.
-pub(crate) fn fnv1a(parts: &[&[u8]]) -> u32 {
-    let mut hash = FNV_OFFSET;
-    for part in parts {
-        for &byte in *part {
-            hash = (hash ^ u32::from(byte)).wrapping_mul(FNV_PRIME);
-        }
-    }
-    hash
-}
-
-fn bucket(parts: &[&[u8]]) -> u32 {
-    fnv1a(parts) & MASK
-}
-
 /// Beginnings and ends of longer words (in chars): a cheap stand-in for stems and inflections
-/// ("écologique", "écologistes" share "a|ecol").
-fn push_affixes(word: &str, out: &mut Vec<u32>) {
-    let bytes = word.as_bytes();
-    let mut boundaries = word.char_indices().map(|(at, _)| at).chain([word.len()]);
-    // Byte offsets of char boundaries 4 and 5, and the number of chars.
-    let after_4 = boundaries.nth(4);
-    let after_5 = boundaries.next();
-    let chars = word.chars().count();
-    if chars > 4 {
-        if let Some(end) = after_4 {
-            out.push(bucket(&[b"a|", &bytes[..end]]));
+/// ("écologique", "écologistes" share the beginning "ecol").
+fn affixes(word: &[u8], emit: &mut impl FnMut(u32)) {
+    if word.is_ascii() {
+        if word.len() > 4 {
+            let four = Fnv64::new().bytes(&word[..4]);
+            emit(bucket(Tag::Prefix, four.finish()));
+            if word.len() > 5 {
+                emit(bucket(Tag::Prefix, four.byte(word[4]).finish()));
+            }
+            emit(bucket(Tag::Suffix, hash::fnv64(&word[word.len() - 3..])));
         }
-        let last_3 = word
-            .char_indices()
-            .nth(chars - 3)
-            .map_or(word.len(), |(at, _)| at);
-        out.push(bucket(&[b"z|", &bytes[last_3..]]));
+        return;
     }
-    if let (true, Some(end)) = (chars > 5, after_5) {
-        out.push(bucket(&[b"a|", &bytes[..end]]));
+    // Token texts are whole UTF-8 chars: this cannot fail, and a failure would only cost the
+    // affixes of one word.
+    let Ok(text) = std::str::from_utf8(word) else {
+        return;
+    };
+    let chars = text.chars().count();
+    if chars <= 4 {
+        return;
     }
+    let boundary = |n: usize| text.char_indices().nth(n).map_or(text.len(), |(at, _)| at);
+    emit(bucket(Tag::Prefix, hash::fnv64(&word[..boundary(4)])));
+    if chars > 5 {
+        emit(bucket(Tag::Prefix, hash::fnv64(&word[..boundary(5)])));
+    }
+    emit(bucket(
+        Tag::Suffix,
+        hash::fnv64(&word[boundary(chars - 3)..]),
+    ));
 }
 
-/// Pushes the bucket of every feature of the tokens into `out`, each once (the model counts a
-/// feature once; the order is not sorted). `seen` is a working buffer.
-pub(crate) fn buckets(
-    tokens: &Tokens,
-    facts: &[WordFacts],
-    out: &mut Vec<u32>,
-    seen: &mut Vec<u32>,
-) {
-    out.clear();
-    let mut previous: Option<&str> = None;
+/// Calls `emit` with the bucket of every feature of the tokens, in reading order, repeats
+/// included.
+pub(crate) fn for_each_bucket(tokens: &Tokens, mut emit: impl FnMut(u32)) {
+    let mut previous: Option<u64> = None;
     let mut negated = false;
-    for (token, fact) in tokens.list.iter().zip(facts) {
-        let text = tokens.text(token);
+    for token in &tokens.list {
         if token.kind == Kind::Word {
-            out.push(bucket(&[b"w|", text.as_bytes()]));
+            emit(bucket(Tag::Word, token.hash));
             if negated {
-                out.push(bucket(&[b"n|", text.as_bytes()]));
+                emit(bucket(Tag::Negated, token.hash));
             }
             if let Some(previous) = previous {
-                out.push(bucket(&[b"b|", previous.as_bytes(), b" ", text.as_bytes()]));
+                emit(bucket(Tag::Pair, hash::pair(previous, token.hash)));
             }
-            previous = Some(text);
-            push_affixes(text, out);
+            previous = Some(token.hash);
+            affixes(tokens.text(token), &mut emit);
+            let fact = WordFacts::of(token);
             if fact.negates() {
                 negated = true;
             } else if fact.contrast {
@@ -86,68 +69,44 @@ pub(crate) fn buckets(
         }
         previous = None;
         match token.kind {
-            Kind::Emoji | Kind::Emoticon => out.push(bucket(&[b"e|", text.as_bytes()])),
+            Kind::Emoji | Kind::Emoticon => emit(bucket(Tag::Emoji, token.hash)),
             Kind::Punct => {
-                out.push(bucket(&[b"p|", text.as_bytes()]));
-                if text.chars().any(is_clause_mark) {
+                emit(bucket(Tag::Punct, token.hash));
+                if token.clause_mark {
                     negated = false;
                 }
             }
-            Kind::Url => out.push(bucket(&[b"u|"])),
-            Kind::User => out.push(bucket(&[b"@|"])),
+            Kind::Url => emit(bucket(Tag::Url, 0)),
+            Kind::User => emit(bucket(Tag::User, 0)),
             Kind::Word => {}
         }
     }
-    keep_first_of_each(out, seen);
-}
-
-/// Removes repeated buckets, keeping first occurrences, with a small open-addressing set (the
-/// buckets are hash values already): cheaper than sorting for the hundred or so of a mention.
-fn keep_first_of_each(buckets: &mut Vec<u32>, seen: &mut Vec<u32>) {
-    let size = (buckets.len() * 2).next_power_of_two().max(64);
-    let mask = size - 1;
-    seen.clear();
-    seen.resize(size, 0);
-    let mut kept = 0;
-    for i in 0..buckets.len() {
-        let bucket = buckets[i];
-        // Stored as bucket + 1: 0 marks an empty slot.
-        let key = bucket + 1;
-        let mut slot = bucket as usize & mask;
-        loop {
-            if seen[slot] == 0 {
-                seen[slot] = key;
-                buckets[kept] = bucket;
-                kept += 1;
-                break;
-            }
-            if seen[slot] == key {
-                break;
-            }
-            slot = (slot + 1) & mask;
-        }
-    }
-    buckets.truncate(kept);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn repeated_buckets_are_kept_once_in_first_order() {
-        let mut buckets = vec![5, 3, 5, 0, 3, 1 << 19, 0, 64, 5];
-        keep_first_of_each(&mut buckets, &mut Vec::new());
-        assert_eq!(buckets, vec![5, 3, 0, 1 << 19, 64]);
+    fn affixes_of(word: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        affixes(word.as_bytes(), &mut |b| out.push(b));
+        out
     }
 
     #[test]
-    fn fnv1a_matches_the_reference_values() {
-        // Published FNV-1a 32 test vectors.
-        assert_eq!(fnv1a(&[b""]), 0x811c_9dc5);
-        assert_eq!(fnv1a(&[b"a"]), 0xe40c_292c);
-        assert_eq!(fnv1a(&[b"foobar"]), 0xbf9c_f968);
-        // Parts hash as their concatenation.
-        assert_eq!(fnv1a(&[b"foo", b"", b"bar"]), fnv1a(&[b"foobar"]));
+    fn affixes_of_ascii_and_accented_words_agree() {
+        // The general path (chars) must give the ASCII path's buckets for the same beginnings.
+        let ascii = affixes_of("ecologie");
+        assert_eq!(ascii.len(), 3);
+        let accented = affixes_of("ecologié");
+        assert_eq!(ascii[..2], accented[..2], "same 4- and 5-char beginnings");
+        assert_ne!(ascii[2], accented[2], "different ends");
+        // Chars, not bytes: "étéé" has 4 chars (8 bytes) and no affixes.
+        assert!(affixes_of("étéé").is_empty());
+        assert_eq!(
+            affixes_of("ééééé").len(),
+            2,
+            "5 chars: a beginning and an end"
+        );
     }
 }

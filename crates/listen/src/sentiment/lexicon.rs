@@ -4,7 +4,8 @@
 //! known about a word, so a token costs one look-up. Keys are lowercase, accent-folded and
 //! without apostrophes, as tokens are.
 
-use super::table::{Table, word_key};
+use super::hash::fnv64;
+use super::table::Table;
 use crate::lang::Lang;
 
 const EN_VADER: &str = include_str!("../../data/sentiment/en_vader.tsv");
@@ -67,6 +68,17 @@ impl Entry {
     pub fn emoticon(&self) -> bool {
         self.flags & EMOTICON != 0
     }
+
+    /// This entry, its blanks filled from `other` (a word's own entry, then its de-elongated
+    /// form's).
+    fn or(self, other: Entry) -> Entry {
+        let pick = |mine: i16, theirs: i16| if mine == NONE { theirs } else { mine };
+        Entry {
+            valence: pick(self.valence, other.valence),
+            booster: pick(self.booster, other.booster),
+            flags: self.flags | other.flags,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,11 +94,13 @@ pub enum LexiconError {
 #[derive(Debug, Clone)]
 pub(crate) struct Lexicon {
     lang: Lang,
-    /// By [`word_key`] of the lowercase, folded word.
+    /// By the FNV-1a 64 hash of the lowercase, folded word (as tokens carry it).
     words: Table<Entry>,
     /// By code point.
     emoji: Table<f64>,
-    /// The longest emoticon, in bytes: longer chunks are not looked up.
+    /// The shortest and longest emoticons, in bytes: runs of marks of other lengths are not
+    /// looked up.
+    shortest_emoticon: usize,
     longest_emoticon: usize,
 }
 
@@ -158,6 +172,7 @@ impl Lexicon {
         let expected = files.iter().map(|(_, t)| rows_of(t)).sum::<usize>() + rows_of(RULES) + 300;
         let mut words: Table<Entry> = Table::with_capacity(expected);
         let mut longest_emoticon = 0usize;
+        let mut shortest_emoticon = usize::MAX;
         let mut add_valences = |file: &'static str, text: &'static str, emoticons_only: bool| {
             for (line, fields) in rows(file, text) {
                 let key = key_of(fields[0]);
@@ -166,7 +181,7 @@ impl Lexicon {
                     continue;
                 }
                 let valence = number(file, line, fields.get(1))?;
-                let entry = words.entry(word_key(&key));
+                let entry = words.entry(fnv64(key.as_bytes()));
                 // Earlier files and lines win, as in the trainer.
                 if entry.valence == NONE {
                     entry.valence = milli(valence);
@@ -174,6 +189,7 @@ impl Lexicon {
                 if emoticon {
                     entry.flags |= EMOTICON;
                     longest_emoticon = longest_emoticon.max(key.len());
+                    shortest_emoticon = shortest_emoticon.min(key.len());
                 }
             }
             Ok::<(), LexiconError>(())
@@ -196,7 +212,7 @@ impl Lexicon {
             if code != lang.code() {
                 continue;
             }
-            let entry = words.entry(word_key(&key_of(word)));
+            let entry = words.entry(fnv64(key_of(word).as_bytes()));
             match kind {
                 "negator" => entry.flags |= NEGATOR,
                 "booster" => entry.booster = milli(number("rules.tsv", line, Some(&value))?),
@@ -226,13 +242,21 @@ impl Lexicon {
             lang,
             words,
             emoji,
+            shortest_emoticon,
             longest_emoticon,
         })
     }
 
-    /// The entry of a lowercase, folded word.
-    pub(crate) fn get(&self, key: &str) -> Option<&Entry> {
-        self.words.get(word_key(key))
+    /// The entry of the word (or emoticon) whose hash is `hash` (see [`Token::hash`]).
+    ///
+    /// [`Token::hash`]: super::tokens::Token::hash
+    pub(crate) fn get(&self, hash: u64) -> Option<&Entry> {
+        self.words.get(hash)
+    }
+
+    #[cfg(test)]
+    fn get_word(&self, word: &str) -> Option<&Entry> {
+        self.get(fnv64(word.as_bytes()))
     }
 
     pub(crate) fn emoji_valence(&self, emoji: &str) -> Option<f64> {
@@ -243,9 +267,24 @@ impl Lexicon {
         }
     }
 
-    pub(crate) fn is_emoticon(&self, lowercase: &str) -> bool {
-        lowercase.len() <= self.longest_emoticon
-            && self.get(lowercase).is_some_and(|e| e.emoticon())
+    /// The entry of the emoticon whose (lowercase) text has the hash `hash`, if it is one.
+    pub(crate) fn emoticon(&self, hash: u64) -> Option<Entry> {
+        self.get(hash).filter(|e| e.emoticon()).copied()
+    }
+
+    /// What is known of a word from its hash, then from the hash of its de-elongated form.
+    pub(crate) fn word_entry(&self, hash: u64, squeezed: Option<u64>) -> Entry {
+        let own = self.get(hash).copied().unwrap_or_default();
+        match squeezed.and_then(|s| self.get(s)) {
+            Some(&other) => own.or(other),
+            None => own,
+        }
+    }
+
+    /// Whether a text of `len` bytes can be an emoticon at all (most runs of marks are one `,`
+    /// or `.`, shorter than any).
+    pub(crate) fn emoticon_length(&self, len: usize) -> bool {
+        (self.shortest_emoticon..=self.longest_emoticon).contains(&len)
     }
 
     /// English keeps `don't` whole (`dont`); French splits `l'eau` (`l`, `eau`).
@@ -261,22 +300,28 @@ mod tests {
     #[test]
     fn shipped_lexicons_load_with_rules_and_emoticons() {
         let en = Lexicon::english().expect("the English lexicon loads");
-        let good = en.get("good").expect("good is in VADER's lexicon");
+        let good = en.get_word("good").expect("good is in VADER's lexicon");
         assert!(good.valence().is_some_and(|v| v > 1.0));
-        assert!(en.get("not").is_some_and(|e| e.negator()));
+        assert!(en.get_word("not").is_some_and(|e| e.negator()));
         assert!(
-            en.get("very")
+            en.get_word("very")
                 .is_some_and(|e| e.booster().is_some_and(|b| b > 0.0))
         );
-        assert!(en.is_emoticon(":)") && en.is_emoticon(":d"));
+        assert!(
+            en.get_word(":)").is_some_and(|e| e.emoticon())
+                && en.get_word(":d").is_some_and(|e| e.emoticon())
+        );
         let fr = Lexicon::french().expect("the French lexicon loads");
         // Folded keys: "génial" is found as "genial".
         assert!(
-            fr.get("genial")
+            fr.get_word("genial")
                 .is_some_and(|e| e.valence().is_some_and(|v| v > 2.0))
         );
-        assert!(fr.get("pas").is_some_and(|e| e.negator()));
-        assert!(fr.is_emoticon(":-("), "French borrows English's emoticons");
+        assert!(fr.get_word("pas").is_some_and(|e| e.negator()));
+        assert!(
+            fr.get_word(":-(").is_some_and(|e| e.emoticon()),
+            "French borrows English's emoticons"
+        );
         assert!(fr.emoji_valence("😡").is_some_and(|v| v < -2.0));
     }
 }

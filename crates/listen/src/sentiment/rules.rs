@@ -9,7 +9,7 @@
 //! before it ×0.5. Exclamation marks (and repeated question marks) push the sum further.
 //! Emoji and emoticons count as they are.
 
-use super::lexicon::{Entry, Lexicon};
+use super::lexicon::Lexicon;
 use super::tokens::{Kind, Token, Tokens};
 
 const NEGATION_SCALAR: f64 = -0.74;
@@ -42,25 +42,24 @@ pub(crate) struct WordFacts {
 }
 
 impl WordFacts {
+    /// The facts of a token (none for tokens that are not words).
+    pub fn of(token: &Token) -> WordFacts {
+        if token.kind != Kind::Word {
+            return WordFacts::default();
+        }
+        let entry = token.entry;
+        WordFacts {
+            valence: entry.valence(),
+            booster: entry.booster(),
+            negator: entry.negator(),
+            contrast: entry.contrast(),
+            nt: token.nt,
+        }
+    }
+
     /// Negates the words after it: a listed negator or any `n't` word ("haven't").
     pub fn negates(&self) -> bool {
         self.negator || self.nt
-    }
-}
-
-pub(crate) fn word_facts(lexicon: &Lexicon, tokens: &Tokens, token: &Token) -> WordFacts {
-    let own = lexicon.get(tokens.text(token)).copied().unwrap_or_default();
-    let squeezed: Entry = tokens
-        .squeezed(token)
-        .and_then(|s| lexicon.get(s))
-        .copied()
-        .unwrap_or_default();
-    WordFacts {
-        valence: own.valence().or(squeezed.valence()),
-        booster: own.booster().or(squeezed.booster()),
-        negator: own.negator() || squeezed.negator(),
-        contrast: own.contrast() || squeezed.contrast(),
-        nt: token.nt,
     }
 }
 
@@ -72,18 +71,13 @@ pub(crate) struct RulesScratch {
     valences: Vec<(usize, f64, bool)>,
 }
 
-/// Scores the tokens; `facts[i]` are the facts of `tokens.list[i]` (default for non-words).
+/// Scores the tokens.
 pub(crate) fn dense_features(
     lexicon: &Lexicon,
     tokens: &Tokens,
-    facts: &[WordFacts],
     scratch: &mut RulesScratch,
 ) -> [f64; 11] {
     let list = &tokens.list;
-    let scored = |t: &Token| matches!(t.kind, Kind::Word | Kind::Emoji | Kind::Emoticon);
-    let mixed_case = list.iter().any(|t| t.kind == Kind::Word && !t.caps);
-
-    // Indices of scored tokens and where each one's clause starts (as a scored position).
     let RulesScratch {
         positions,
         clause_start,
@@ -92,28 +86,56 @@ pub(crate) fn dense_features(
     positions.clear();
     clause_start.clear();
     valences.clear();
+    // One pass for the facts of the whole text, the indices of scored tokens and where each
+    // one's clause starts (as a scored position).
+    let mut mixed_case = false;
+    let (mut any_caps, mut any_negation) = (false, false);
+    let (mut exclaim, mut question) = (0usize, 0usize);
     let mut start = 0usize;
     for (i, t) in list.iter().enumerate() {
-        if t.kind == Kind::Punct && tokens.text(t).chars().any(is_clause_mark) {
-            start = positions.len();
-        } else if scored(t) {
-            positions.push(i);
-            clause_start.push(start);
+        any_caps |= t.caps;
+        match t.kind {
+            Kind::Word => {
+                mixed_case |= !t.caps;
+                any_negation |= WordFacts::of(t).negates();
+            }
+            Kind::Punct => {
+                let text = tokens.text(t);
+                exclaim += text.iter().filter(|&&b| b == b'!').count();
+                question += text.iter().filter(|&&b| b == b'?').count();
+                if t.clause_mark {
+                    start = positions.len();
+                }
+                continue;
+            }
+            Kind::Emoji | Kind::Emoticon => {}
+            Kind::Url | Kind::User => continue,
         }
+        positions.push(i);
+        clause_start.push(start);
     }
 
     // (scored position, adjusted valence, is emoji or emoticon)
     let mut contrast_at: Option<usize> = None;
     for (pos, &i) in positions.iter().enumerate() {
         let token = &list[i];
-        let fact = facts[i];
+        if token.kind == Kind::Word && token.entry.valence().is_none() {
+            // Most words: no valence of their own (a contrast word has none either).
+            if token.entry.contrast() {
+                contrast_at = Some(pos);
+            }
+            continue;
+        }
+        let fact = WordFacts::of(token);
         if token.kind == Kind::Word && fact.contrast {
             contrast_at = Some(pos);
         }
         let valence = match token.kind {
             Kind::Word => fact.valence,
-            Kind::Emoji => lexicon.emoji_valence(tokens.text(token)),
-            _ => lexicon.get(tokens.text(token)).and_then(|e| e.valence()),
+            Kind::Emoji => std::str::from_utf8(tokens.text(token))
+                .ok()
+                .and_then(|emoji| lexicon.emoji_valence(emoji)),
+            _ => token.entry.valence(),
         };
         let Some(mut v) = valence.filter(|&v| v != 0.0) else {
             continue;
@@ -138,7 +160,7 @@ pub(crate) fn dense_features(
             if list[before].kind != Kind::Word {
                 continue;
             }
-            let before_fact = facts[before];
+            let before_fact = WordFacts::of(&list[before]);
             if let Some(boost) = before_fact.booster {
                 let mut scalar = boost * (1.0 - 0.05 * (back as f64 - 1.0));
                 if list[before].caps && mixed_case {
@@ -163,14 +185,19 @@ pub(crate) fn dense_features(
         }
     }
 
-    let mut exclaim = 0usize;
-    let mut question = 0usize;
-    for t in list.iter().filter(|t| t.kind == Kind::Punct) {
-        let text = tokens.text(t);
-        exclaim += text.matches('!').count();
-        question += text.matches('?').count();
+    let mut total = 0.0f64;
+    let (mut positive, mut negative) = (0.0f64, 0.0f64);
+    let (mut n_positive, mut n_negative) = (0usize, 0usize);
+    let (mut emoji_positive, mut emoji_negative) = (0usize, 0usize);
+    for &(_, v, emoji) in valences.iter() {
+        total += v;
+        positive += v.max(0.0);
+        negative += (-v).max(0.0);
+        n_positive += usize::from(v > 0.0);
+        n_negative += usize::from(v < 0.0);
+        emoji_positive += usize::from(emoji && v > 0.0);
+        emoji_negative += usize::from(emoji && v < 0.0);
     }
-    let mut total: f64 = valences.iter().map(|(_, v, _)| v).sum();
     if total != 0.0 {
         let mut emphasis = exclaim.min(4) as f64 * EXCLAIM_STEP;
         if question > 1 {
@@ -179,24 +206,15 @@ pub(crate) fn dense_features(
         total += if total > 0.0 { emphasis } else { -emphasis };
     }
     let compound = total / (total * total + ALPHA).sqrt();
-    let positive: f64 = valences.iter().map(|(_, v, _)| v.max(0.0)).sum();
-    let negative: f64 = valences.iter().map(|(_, v, _)| (-v).max(0.0)).sum();
-    let count =
-        |keep: &dyn Fn(&(usize, f64, bool)) -> bool| valences.iter().filter(|x| keep(x)).count();
     let capped = |n: usize, cap: usize| n.min(cap) as f64 / cap as f64;
-    let any_caps = list.iter().any(|t| t.caps);
-    let any_negation = list
-        .iter()
-        .zip(facts)
-        .any(|(t, f)| t.kind == Kind::Word && f.negates());
     [
         compound,
         (positive / 4.0).tanh(),
         (negative / 4.0).tanh(),
-        capped(count(&|x| x.1 > 0.0), 4),
-        capped(count(&|x| x.1 < 0.0), 4),
-        capped(count(&|x| x.2 && x.1 > 0.0), 3),
-        capped(count(&|x| x.2 && x.1 < 0.0), 3),
+        capped(n_positive, 4),
+        capped(n_negative, 4),
+        capped(emoji_positive, 3),
+        capped(emoji_negative, 3),
         capped(exclaim, 3),
         capped(question, 3),
         if any_caps && mixed_case { 1.0 } else { 0.0 },

@@ -58,8 +58,19 @@ impl<V: Copy + Default> Table<V> {
 
     pub(crate) fn get(&self, key: u64) -> Option<&V> {
         let key = nonzero(key);
-        let (found, value) = &self.slots[self.slot_of(key)];
-        (*found == key).then_some(value)
+        let mask = self.slots.len() - 1;
+        let mut slot = self.home(key);
+        loop {
+            // One read of the slot per probe (`get` never fails: `slot` is masked).
+            let (found, value) = self.slots.get(slot)?;
+            if *found == key {
+                return Some(value);
+            }
+            if *found == 0 {
+                return None;
+            }
+            slot = (slot + 1) & mask;
+        }
     }
 
     #[cfg(test)]
@@ -77,16 +88,6 @@ impl<V: Copy + Default> Table<V> {
             self.slots[slot] = (key, value);
         }
     }
-}
-
-/// 64-bit FNV-1a of a word: the lexicon's key (a collision between two of its ~12,000 words,
-/// or with an outside word, has a chance of about 1 in 10^15).
-pub(crate) fn word_key(word: &str) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &byte in word.as_bytes() {
-        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
 }
 
 #[cfg(test)]
