@@ -150,6 +150,39 @@ typed_id!(
     AlertEventId
 );
 
+typed_id!(
+    /// A person of the community, with their accounts on the networks.
+    ContactId
+);
+typed_id!(
+    /// A thread of messages on one channel, handled by the team as one.
+    ConversationId
+);
+typed_id!(
+    /// One message of a conversation, received or sent.
+    InboxMessageId
+);
+typed_id!(
+    /// A team member's internal note on a conversation.
+    NoteId
+);
+typed_id!(
+    /// A prepared answer the team inserts into replies.
+    CannedReplyId
+);
+typed_id!(
+    /// A saved filter of the inbox, shown as a column.
+    InboxColumnId
+);
+typed_id!(
+    /// A workspace's moderation rule.
+    ModerationRuleId
+);
+typed_id!(
+    /// A message held for a person to review, with why.
+    ReviewId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,9 +12,10 @@ pub mod validate;
 
 pub use error::{DomainError, ErrorCode};
 pub use ids::{
-    AlertEventId, AlertRuleId, ApiTokenId, AuditId, ChannelId, CommentId, FeedId, FunnelId, GoalId,
-    InvitationId, JobId, LinkId, ListenQueryId, ListenSourceId, MediaId, MentionId, PostId, SiteId,
-    SlotId, TargetId, UserId, WorkspaceId,
+    AlertEventId, AlertRuleId, ApiTokenId, AuditId, CannedReplyId, ChannelId, CommentId, ContactId,
+    ConversationId, FeedId, FunnelId, GoalId, InboxColumnId, InboxMessageId, InvitationId, JobId,
+    LinkId, ListenQueryId, ListenSourceId, MediaId, MentionId, ModerationRuleId, NoteId, PostId,
+    ReviewId, SiteId, SlotId, TargetId, UserId, WorkspaceId,
 };
 pub use role::{Permission, Role};
 pub use time::Timestamp;

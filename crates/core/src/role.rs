@@ -52,6 +52,12 @@ pub enum Permission {
     Listen,
     /// Triage listening's mentions: tag, mute, send to the inbox.
     TriageMentions,
+    /// Work the inbox: reply (through approval where the workspace asks it of contributors),
+    /// assign, change status, tag, write notes, like and repost.
+    Answer,
+    /// Moderate: hide, delete, mute, block and report on the networks, decide the review queue,
+    /// and set the inbox up (moderation rules, canned replies, response targets, netiquette).
+    Moderate,
 }
 
 impl Role {
@@ -78,8 +84,8 @@ impl Role {
         use Permission::*;
         match permission {
             View => true,
-            WriteDrafts | TriageMentions => self.rank() <= Role::Contributor.rank(),
-            Publish | Approve | Listen => self.rank() <= Role::Editor.rank(),
+            WriteDrafts | TriageMentions | Answer => self.rank() <= Role::Contributor.rank(),
+            Publish | Approve | Listen | Moderate => self.rank() <= Role::Editor.rank(),
             ManageMembers | ManageTokens | ManageSettings | ViewAudit => {
                 self.rank() <= Role::Manager.rank()
             }
@@ -160,6 +166,8 @@ mod tests {
             AdministerWorkspace,
             Listen,
             TriageMentions,
+            Answer,
+            Moderate,
         ] {
             assert!(!Role::Analyst.allows(p), "analyst must not hold {p:?}");
         }
@@ -185,6 +193,21 @@ mod tests {
         assert_eq!(
             triagers,
             vec![Role::Admin, Role::Manager, Role::Editor, Role::Contributor]
+        );
+    }
+
+    #[test]
+    fn contributors_answer_but_only_editors_and_up_moderate() {
+        let holders = |p: Permission| -> Vec<Role> {
+            Role::ALL.into_iter().filter(|r| r.allows(p)).collect()
+        };
+        assert_eq!(
+            holders(Answer),
+            vec![Role::Admin, Role::Manager, Role::Editor, Role::Contributor]
+        );
+        assert_eq!(
+            holders(Moderate),
+            vec![Role::Admin, Role::Manager, Role::Editor]
         );
     }
 

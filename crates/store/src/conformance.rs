@@ -7,10 +7,12 @@
 //! is a bug in one of them.
 
 mod audience;
+mod inbox;
 mod library;
 mod listening;
 mod planning;
 pub use audience::*;
+pub use inbox::*;
 pub use library::*;
 pub use listening::*;
 pub use planning::*;
@@ -44,7 +46,14 @@ macro_rules! conformance_suite {
             listening_stays_in_its_workspace, listening_changes_by_people_are_audited,
             a_mention_found_twice_is_stored_once, mention_filters_and_pages_miss_nothing,
             series_count_buckets_without_duplicates_or_muted, top_authors_and_texts_count_the_same_mentions,
-            due_sources_and_poll_state_round_trip, alert_events_fire_once, deleting_a_query_removes_its_matches);
+            due_sources_and_poll_state_round_trip, alert_events_fire_once, deleting_a_query_removes_its_matches,
+            inbox_threads_messages_into_conversations, inbox_contacts_are_upserted_and_merged, inbox_reopens_on_new_messages,
+            inbox_response_clock_runs_until_a_reply_is_sent, inbox_replies_go_through_their_states_once,
+            inbox_filters_keep_what_they_say, inbox_pages_miss_nothing, inbox_long_tags_filter_like_short_ones, inbox_stays_in_its_workspace,
+            inbox_changes_by_people_are_audited, canned_replies_are_unique_by_name_and_language,
+            inbox_columns_are_the_teams_and_ones_own, inbox_settings_and_channel_state_round_trip,
+            moderation_rules_keep_their_order, reviews_open_once_and_are_decided_once, presence_ignores_expired_rows,
+            sla_samples_and_changes_follow_conversations);
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn copy_round_trips() {
@@ -1748,6 +1757,7 @@ pub async fn copy_round_trips(from: Arc<dyn Store>, to: Arc<dyn Store>) {
     )
     .await
     .unwrap();
+    inbox::fill_inbox_for_copy(&from, w.id, ada).await;
     assert!(!from.is_empty().await.unwrap());
     assert!(to.is_empty().await.unwrap());
     for table in TABLES {

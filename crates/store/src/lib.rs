@@ -9,8 +9,12 @@
 //! domain words (a slug is taken, the database cannot be reached); no `sqlx` type crosses the
 //! trait.
 
+#[macro_use]
+mod macros;
+
 pub mod audience;
 mod error;
+pub mod inbox;
 pub mod library;
 pub mod listening;
 mod migrate;
@@ -33,6 +37,7 @@ use relais_core::{
 
 pub use audience::AudienceStore;
 pub use error::{Conflict, StoreError};
+pub use inbox::InboxStore;
 pub use library::{LibraryStore, MediaDeletion};
 pub use listening::ListeningStore;
 pub use model::*;
@@ -46,7 +51,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// the change and writes it in the same transaction.
 #[async_trait]
 pub trait Store:
-    PlanningStore + LibraryStore + AudienceStore + ListeningStore + Send + Sync + 'static
+    PlanningStore + LibraryStore + AudienceStore + ListeningStore + InboxStore + Send + Sync + 'static
 {
     /// `sqlite` or `postgres`, for logs and metrics.
     fn backend(&self) -> &'static str;

@@ -58,6 +58,11 @@ pub(crate) static MIGRATIONS: &[Migration] = &[
         name: "listening",
         sql: include_str!("../migrations/0009_listening.sql"),
     },
+    Migration {
+        version: 10,
+        name: "inbox",
+        sql: include_str!("../migrations/0010_inbox.sql"),
+    },
 ];
 
 pub(crate) const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS relais_migrations (

@@ -83,3 +83,4 @@ include!("sql_planning.rs");
 include!("sql_library.rs");
 include!("sql_audience.rs");
 include!("sql_listening.rs");
+include!("sql_inbox.rs");

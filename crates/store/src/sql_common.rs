@@ -1652,6 +1652,11 @@ impl Store for SqlStore {
             q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
+        // Fresh statistics for the planner: a bulk copy otherwise leaves PostgreSQL guessing
+        // until autovacuum comes by. The name is one of `TABLES`, never outside input.
+        sqlx::query(&format!("ANALYZE {}", table.name))
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
