@@ -179,7 +179,7 @@ mod tests {
             ..refs(Arrival::Repost)
         });
         assert_eq!(a.new_key, b.new_key);
-        assert_eq!(a.candidates, [a.new_key.clone()]);
+        assert_eq!(a.candidates, std::slice::from_ref(&a.new_key));
         let quote = threading(&ThreadRefs {
             subject: Some("brand-post"),
             ..refs(Arrival::Quote)
