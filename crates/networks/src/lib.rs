@@ -7,6 +7,7 @@
 
 pub mod bluesky;
 mod connector;
+pub mod inbox;
 pub mod linkedin;
 pub mod mastodon;
 pub mod meta;

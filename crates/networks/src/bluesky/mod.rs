@@ -9,6 +9,9 @@
 //! publishing twice, and [`Connector::find_published`] looks the key up.
 
 mod facets;
+pub(crate) mod inbox;
+#[doc(hidden)]
+pub use inbox::fuzzing as inbox_fuzzing;
 pub(crate) mod search;
 mod tid;
 mod xrpc;

@@ -75,7 +75,7 @@ impl Failure {
     }
 }
 
-fn transport(e: OutboundError) -> NetworkError {
+pub(crate) fn transport(e: OutboundError) -> NetworkError {
     match e {
         OutboundError::Forbidden { .. }
         | OutboundError::InvalidUrl(_)

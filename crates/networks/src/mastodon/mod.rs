@@ -24,6 +24,7 @@
 //! whose status was never made are left to the instance, which removes unattached media.
 
 mod api;
+pub mod inbox;
 pub(crate) mod search;
 mod text;
 

@@ -1,0 +1,243 @@
+//! The team inbox's side of the networks: what concerns the brand's account (mentions, replies
+//! and comments on its posts, quotes, reposts, direct messages), read in one shape
+//! ([`IncomingMessage`]) a page at a time ([`read`]) or as it happens ([`stream`]), and what the
+//! team does about it on the network ([`act`]: like, repost, hide, delete, mute, block, report).
+//! Replies go out through [`crate::Connector::publish`] with a [`crate::ReplyTarget`], so that
+//! they get the publisher's exactly-once guarantees.
+//!
+//! | network | read (polling) | stream | cursor |
+//! |---|---|---|---|
+//! | `bluesky` | `app.bsky.notification.listNotifications` (needs an AppView) | the PDS's `com.atproto.sync.subscribeRepos`, filtered to the brand | the stream's `seq`, or the newest notification's `indexedAt` |
+//! | `mastodon` | `GET /api/v1/notifications` (mentions, quotes, reblogs) and `GET /api/v1/conversations` | `GET /api/v1/streaming/user` (server-sent events) | the newest notification id |
+//!
+//! Cursors are opaque, as search cursors are: store [`InboxPage::cursor`] and hand it back. A
+//! message may come twice (by the stream and by polling, or after a cursor was lost): the
+//! store keeps one per (channel, [`IncomingMessage::network_id`]).
+
+use relais_outbound::HttpClient;
+use serde::{Deserialize, Serialize};
+
+use crate::{Credentials, NetworkError};
+
+/// The networks whose inbox [`read`] knows, by their names as stored on channels.
+pub const INBOX_NETWORKS: [&str; 2] = ["bluesky", "mastodon"];
+
+/// Why a message is in the brand's inbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// A post that names the brand's account.
+    Mention,
+    /// An answer to one of the brand's posts, or to a post in one of its threads.
+    Reply,
+    /// A comment under one of the brand's posts or videos (networks where comments are not
+    /// posts: Facebook, Instagram, YouTube).
+    Comment,
+    /// A post that quotes one of the brand's posts.
+    Quote,
+    /// A repost (boost, retweet) of one of the brand's posts: no text of its own.
+    Repost,
+    /// A private message to the brand.
+    Direct,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Mention => "mention",
+            MessageKind::Reply => "reply",
+            MessageKind::Comment => "comment",
+            MessageKind::Quote => "quote",
+            MessageKind::Repost => "repost",
+            MessageKind::Direct => "direct",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<MessageKind> {
+        Some(match text {
+            "mention" => MessageKind::Mention,
+            "reply" => MessageKind::Reply,
+            "comment" => MessageKind::Comment,
+            "quote" => MessageKind::Quote,
+            "repost" => MessageKind::Repost,
+            "direct" => MessageKind::Direct,
+            _ => return None,
+        })
+    }
+}
+
+/// Who wrote a message, as much as the network tells.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    /// The network's stable id for the account (a DID, an account id): handles change.
+    pub id: String,
+    /// The handle as the network writes it (`fan.bsky.social`, `fan@instance.social`).
+    pub handle: String,
+    pub display_name: Option<String>,
+    pub avatar_url: Option<String>,
+    /// Where a person opens the profile.
+    pub profile_url: Option<String>,
+    pub followers: Option<u64>,
+    /// When the account was created, Unix milliseconds: moderation's "very new account" rule.
+    pub created_at: Option<i64>,
+}
+
+/// A post as another post refers to it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostRef {
+    pub id: String,
+    /// A content hash or version the network needs for references (AT Protocol's CID).
+    pub version: Option<String>,
+    pub url: Option<String>,
+}
+
+/// One message that concerns the brand's account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncomingMessage {
+    /// The message's id on the network, stable whatever the path it came by (a post's AT URI,
+    /// a status id on the channel's instance, a comment id).
+    pub network_id: String,
+    pub version: Option<String>,
+    /// Where a person reads it.
+    pub url: Option<String>,
+    pub kind: MessageKind,
+    pub author: Author,
+    /// Plain text (HTML reduced to text, entities decoded). Empty for a repost.
+    pub text: String,
+    /// The language the author or the network declared (`fr`, `en`).
+    pub lang: Option<String>,
+    /// Publication time, Unix milliseconds.
+    pub created_at: i64,
+    /// What it answers directly, when it is an answer.
+    pub parent: Option<PostRef>,
+    /// The first post of its thread, when the network says (Bluesky does; Mastodon gives only
+    /// the parent).
+    pub root: Option<PostRef>,
+    /// The brand's post it quotes or reposts.
+    pub subject: Option<PostRef>,
+    /// The network's id of the private conversation a direct message belongs to.
+    pub direct_thread: Option<String>,
+}
+
+/// What one call read, oldest first, and where the next call starts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InboxPage {
+    pub messages: Vec<IncomingMessage>,
+    /// What to give back next time to read only what is newer.
+    pub cursor: Option<String>,
+}
+
+/// What the team does to a message or its author on the network.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Interaction {
+    Like {
+        message: PostRef,
+    },
+    Repost {
+        message: PostRef,
+    },
+    /// Hides a comment under the brand's post from everyone but its author (Facebook,
+    /// Instagram, YouTube's "held for review").
+    Hide {
+        message: PostRef,
+    },
+    /// Deletes a comment under the brand's post (networks that let a page do it).
+    Delete {
+        message: PostRef,
+    },
+    /// The brand no longer sees the author.
+    Mute {
+        author: Author,
+    },
+    /// The author can no longer answer or follow the brand.
+    Block {
+        author: Author,
+    },
+    /// Reports the message to the network's moderators.
+    Report {
+        message: PostRef,
+        author: Author,
+        reason: String,
+    },
+}
+
+impl Interaction {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Interaction::Like { .. } => "like",
+            Interaction::Repost { .. } => "repost",
+            Interaction::Hide { .. } => "hide",
+            Interaction::Delete { .. } => "delete",
+            Interaction::Mute { .. } => "mute",
+            Interaction::Block { .. } => "block",
+            Interaction::Report { .. } => "report",
+        }
+    }
+}
+
+/// One message pushed by a stream, with the cursor to resume after it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Streamed {
+    pub message: IncomingMessage,
+    pub cursor: Option<String>,
+}
+
+/// How a stream ended without an error: the network closed it (reconnect after a pause).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamClosed {
+    /// The cursor to resume from.
+    pub cursor: Option<String>,
+}
+
+/// Reads what concerns the channel's account since `cursor` (the newest page when `None`).
+pub async fn read(
+    network: &str,
+    http: &HttpClient,
+    creds: &mut Credentials,
+    cursor: Option<&str>,
+) -> Result<InboxPage, NetworkError> {
+    match network {
+        "bluesky" => crate::bluesky::inbox::read(http, creds, cursor).await,
+        "mastodon" => crate::mastodon::inbox::read(http, creds, cursor).await,
+        other => Err(NetworkError::Unsupported(format!(
+            "Relais does not read the {other} inbox yet"
+        ))),
+    }
+}
+
+/// Follows the channel's account live from `cursor`, calling `deliver` for each message that
+/// concerns it, until the connection ends. Networks without a stream answer
+/// [`NetworkError::Unsupported`]: poll them with [`read`].
+pub async fn stream(
+    network: &str,
+    http: &HttpClient,
+    creds: &mut Credentials,
+    cursor: Option<&str>,
+    deliver: &mut (dyn FnMut(Streamed) + Send),
+) -> Result<StreamClosed, NetworkError> {
+    match network {
+        "bluesky" => crate::bluesky::inbox::stream(http, creds, cursor, deliver).await,
+        "mastodon" => crate::mastodon::inbox::stream(http, creds, cursor, deliver).await,
+        other => Err(NetworkError::Unsupported(format!(
+            "{other} offers no stream Relais can follow"
+        ))),
+    }
+}
+
+/// Does `interaction` on the network with the channel's account.
+pub async fn act(
+    network: &str,
+    http: &HttpClient,
+    creds: &mut Credentials,
+    interaction: &Interaction,
+) -> Result<(), NetworkError> {
+    match network {
+        "bluesky" => crate::bluesky::inbox::act(http, creds, interaction).await,
+        "mastodon" => crate::mastodon::inbox::act(http, creds, interaction).await,
+        other => Err(NetworkError::Unsupported(format!(
+            "Relais cannot {} on {other} yet",
+            interaction.name()
+        ))),
+    }
+}
