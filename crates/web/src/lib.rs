@@ -257,6 +257,127 @@ pub fn router(state: AppState) -> Router {
             "/w/{slug}/listening/alerts/{id}/{action}",
             post(listening::alerts::act),
         )
+        // The inbox's review queue, moderation rules, canned replies, settings and response
+        // times (pages/moderation), and the public netiquette outside any workspace.
+        .route(
+            "/w/{slug}/inbox/review",
+            get(pages::moderation::review::show),
+        )
+        .route(
+            "/w/{slug}/inbox/review/{id}/{action}",
+            post(pages::moderation::review::decide),
+        )
+        .route(
+            "/w/{slug}/inbox/rules",
+            get(pages::moderation::rules::show).post(pages::moderation::rules::create),
+        )
+        .route(
+            "/w/{slug}/inbox/rules/test",
+            post(pages::moderation::rules::test),
+        )
+        .route(
+            "/w/{slug}/inbox/rules/{id}",
+            post(pages::moderation::rules::update),
+        )
+        .route(
+            "/w/{slug}/inbox/rules/{id}/{action}",
+            post(pages::moderation::rules::act),
+        )
+        .route(
+            "/w/{slug}/inbox/canned",
+            get(pages::moderation::canned::show).post(pages::moderation::canned::create),
+        )
+        .route(
+            "/w/{slug}/inbox/canned/preview",
+            post(pages::moderation::canned::preview),
+        )
+        .route(
+            "/w/{slug}/inbox/canned/{id}",
+            post(pages::moderation::canned::update),
+        )
+        .route(
+            "/w/{slug}/inbox/canned/{id}/delete",
+            post(pages::moderation::canned::delete),
+        )
+        .route(
+            "/w/{slug}/inbox/settings",
+            get(pages::moderation::settings::show).post(pages::moderation::settings::save),
+        )
+        .route("/w/{slug}/inbox/sla", get(pages::moderation::sla::show))
+        .route("/n/{slug}", get(pages::moderation::netiquette::show))
+        // The inbox's conversations (pages/inbox): columns and lists with their live events,
+        // a conversation and the team's actions on it, and the contacts.
+        .route("/w/{slug}/inbox", get(pages::inbox::list::show))
+        .route("/w/{slug}/inbox/list", get(pages::inbox::list::show_list))
+        .route("/w/{slug}/inbox/events", get(pages::inbox::live::events))
+        .route(
+            "/w/{slug}/inbox/columns",
+            post(pages::inbox::list::save_column),
+        )
+        .route(
+            "/w/{slug}/inbox/columns/{key}",
+            get(pages::inbox::list::column),
+        )
+        .route(
+            "/w/{slug}/inbox/columns/{key}/delete",
+            post(pages::inbox::list::delete_column),
+        )
+        .route(
+            "/w/{slug}/inbox/c/{id}",
+            get(pages::inbox::conversation::show),
+        )
+        .route(
+            "/w/{slug}/inbox/c/{id}/assign",
+            post(pages::inbox::conversation::assign),
+        )
+        .route(
+            "/w/{slug}/inbox/c/{id}/status",
+            post(pages::inbox::conversation::set_status),
+        )
+        .route(
+            "/w/{slug}/inbox/c/{id}/snooze",
+            post(pages::inbox::conversation::snooze),
+        )
+        .route(
+            "/w/{slug}/inbox/c/{id}/tag",
+            post(pages::inbox::conversation::tag),
+        )
+        .route(
+            "/w/{slug}/inbox/c/{id}/untag",
+            post(pages::inbox::conversation::untag),
+        )
+        .route(
+            "/w/{slug}/inbox/c/{id}/note",
+            post(pages::inbox::conversation::note),
+        )
+        .route(
+            "/w/{slug}/inbox/c/{id}/reply",
+            post(pages::inbox::reply::reply),
+        )
+        .route(
+            "/w/{slug}/inbox/c/{id}/count",
+            post(pages::inbox::reply::count),
+        )
+        .route(
+            "/w/{slug}/inbox/c/{id}/presence",
+            post(pages::inbox::reply::presence),
+        )
+        .route(
+            "/w/{slug}/inbox/c/{id}/m/{message}/{action}",
+            post(pages::inbox::reply::message_action),
+        )
+        .route(
+            "/w/{slug}/inbox/contacts",
+            get(pages::inbox::contacts::list),
+        )
+        .route(
+            "/w/{slug}/inbox/contacts/{id}",
+            get(pages::inbox::contacts::show).post(pages::inbox::contacts::edit),
+        )
+        .route(
+            "/w/{slug}/inbox/contacts/{id}/merge",
+            post(pages::inbox::contacts::merge),
+        )
         .route("/w/{slug}/{section}", get(workspaces::capability))
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), context::middleware))
@@ -272,6 +393,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics_page))
         .route("/assets/app.css", get(css))
         .route("/assets/app.js", get(js))
+        .route("/assets/inbox.js", get(inbox_js))
         .layer(from_fn_with_state(state.clone(), metrics::track))
         .layer(from_fn(context::security_headers))
         .with_state(state)
@@ -305,6 +427,14 @@ async fn js() -> Response {
     asset(
         "text/javascript; charset=utf-8",
         include_str!("../assets/app.js"),
+    )
+}
+
+/// The inbox pages' script (live columns, keyboard shortcuts, reply count, presence).
+async fn inbox_js() -> Response {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/inbox.js"),
     )
 }
 

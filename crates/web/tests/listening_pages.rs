@@ -543,6 +543,29 @@ async fn the_stream_filters_pages_triages_and_counts_new_mentions() {
         .unwrap()
         .unwrap();
     assert_eq!(still.inbox_sent_at, Some(first_at));
+    // It is now a conversation of the inbox, once, whose message is the mention's text.
+    let conversations = fx
+        .app
+        .store
+        .list_conversations(
+            fx.ws.id,
+            &relais_store::inbox::ConversationFilter::default(),
+            Timestamp::now(),
+            None,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(conversations.len(), 1, "sent once, one conversation");
+    let messages = fx
+        .app
+        .store
+        .conversation_messages(fx.ws.id, conversations[0].id)
+        .await
+        .unwrap();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].text, still.text);
+    assert_eq!(messages[0].network_id.as_deref(), Some(still.key.as_str()));
 
     // Another workspace's mention: 404, even for a right the member holds.
     let foreign = contributor

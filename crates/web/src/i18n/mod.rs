@@ -3,13 +3,17 @@
 //! cookie (set by the switch), then the account's choice, then the browser's `Accept-Language`.
 
 mod audience;
+mod inbox;
 mod library;
 mod listening;
+mod moderation;
 mod planning;
 
 pub use audience::AudienceMsgs;
+pub use inbox::InboxMsgs;
 pub use library::LibraryMsgs;
 pub use listening::ListenMsgs;
+pub use moderation::ModerationMsgs;
 pub use planning::PlanMsgs;
 use relais_core::ErrorCode;
 
@@ -80,6 +84,10 @@ pub struct Msgs {
     pub aud: &'static AudienceMsgs,
     /// The listening pages' texts.
     pub listen: &'static ListenMsgs,
+    /// The inbox's conversation pages' texts (columns, conversations, contacts) and its tabs.
+    pub inbox: &'static InboxMsgs,
+    /// The inbox's moderation, set-up and figures pages' texts, and the public netiquette's.
+    pub moder: &'static ModerationMsgs,
     pub lang_name: &'static str,
     pub other_lang_label: &'static str,
     pub tagline: &'static str,
@@ -248,6 +256,8 @@ pub static EN: Msgs = Msgs {
     lib: &library::EN,
     aud: &audience::EN,
     listen: &listening::EN,
+    inbox: &inbox::EN,
+    moder: &moderation::EN,
     lang_name: "English",
     other_lang_label: "Français",
     tagline: "Community management, self-hosted",
@@ -416,6 +426,8 @@ pub static FR: Msgs = Msgs {
     lib: &library::FR,
     aud: &audience::FR,
     listen: &listening::FR,
+    inbox: &inbox::FR,
+    moder: &moderation::FR,
     lang_name: "Français",
     other_lang_label: "English",
     tagline: "Le community management, chez vous",

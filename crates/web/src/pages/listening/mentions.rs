@@ -307,11 +307,30 @@ pub async fn act(
                 target,
                 serde_json::Value::Null,
             );
+            let now = Timestamp::now();
             let sent = state
                 .store
-                .mark_mention_sent_to_inbox(ws, mention.id, Timestamp::now(), event)
+                .mark_mention_sent_to_inbox(ws, mention.id, now, event)
                 .await?;
-            if sent { "inbox" } else { "inbox_already" }
+            if sent {
+                // Answered through the channel its search used, when it came from one.
+                let channel = match mention.source_id {
+                    Some(source) => state
+                        .store
+                        .listen_source(ws, source)
+                        .await?
+                        .and_then(|s| s.channel_id),
+                    None => None,
+                };
+                let message = relais_inbox_worker::incoming::from_mention(&mention);
+                state
+                    .store
+                    .ingest_messages(ws, channel, &[message], now)
+                    .await?;
+                "inbox"
+            } else {
+                "inbox_already"
+            }
         }
         _ => return Err(WebError::not_found()),
     };
