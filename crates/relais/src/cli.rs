@@ -64,6 +64,9 @@ pub enum Command {
     /// Analyse texts, one a line on standard input, one JSON object a line on standard output.
     #[command(subcommand)]
     Analyze(AnalyzeCommand),
+    /// The team inbox: list conversations, reply through the channel.
+    #[command(subcommand)]
+    Inbox(InboxCommand),
     /// Move data between databases.
     #[command(subcommand)]
     Db(DbCommand),
@@ -95,6 +98,64 @@ pub enum AnalyzeCommand {
         #[arg(long, value_enum, default_value_t = TextLang::Auto)]
         lang: TextLang,
     },
+    /// Insult and toxicity of each line: {"lang":"fr","toxic":true|false,"score":0..1}. With
+    /// `auto`, a line whose language cannot be told gets "lang":null, not toxic, 0.
+    Toxicity {
+        #[arg(long, value_enum, default_value_t = TextLang::Auto)]
+        lang: TextLang,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InboxCommand {
+    /// The workspace's conversations, most recent first: one JSON object a line (id, channel,
+    /// status, assignee, messages with their network id, author handle and text).
+    List(InboxListArgs),
+    /// Reply in a conversation through its channel, threaded under the last message received.
+    Reply(InboxReplyArgs),
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InboxStatus {
+    Open,
+    Pending,
+    Closed,
+}
+
+#[derive(Args, Debug)]
+pub struct InboxListArgs {
+    #[arg(long)]
+    pub workspace: String,
+    #[arg(long, value_enum)]
+    pub status: Option<InboxStatus>,
+    /// One JSON object a line (the only output format for now; kept for scripts that say it).
+    #[arg(long)]
+    pub json: bool,
+    /// The most conversations listed.
+    #[arg(long, default_value_t = 1000)]
+    pub limit: u32,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct InboxReplyArgs {
+    /// The conversation's id (from `relais inbox list`).
+    pub conversation: String,
+    #[arg(long)]
+    pub workspace: String,
+    /// The reply's text.
+    #[arg(long)]
+    pub text: String,
+    /// Wait for the network's answer: print the reply's address once published, or exit
+    /// non-zero with the reason.
+    #[arg(long)]
+    pub wait: bool,
+    /// Give up waiting after this many seconds (the reply stays queued).
+    #[arg(long, default_value_t = 60)]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 /// The language of texts given on the command line.
@@ -389,6 +450,10 @@ pub enum BenchCommand {
     /// near-duplicate fingerprint), each step apart, beside Python's vaderSentiment on the same
     /// texts in the same run (needs the sentiment development data and vaderSentiment).
     Listen(BenchListenArgs),
+    /// The inbox's list page under 200 clients with a million messages in 100 000
+    /// conversations, on SQLite and PostgreSQL, beside nginx serving the same page's bytes
+    /// (needs nginx; PostgreSQL's server programs for the PostgreSQL run).
+    Inbox(BenchInboxArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -478,6 +543,33 @@ pub struct BenchListenArgs {
     /// Also write every figure, as one JSON object, to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BenchInboxArgs {
+    /// Conversations made.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub conversations: u64,
+    /// Messages in each conversation.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub messages_per_conversation: u64,
+    /// Concurrent clients (keep-alive connections).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub clients: u32,
+    /// Seconds measured per run.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub seconds: u64,
+    /// Runs per server (Relais and nginx take turns).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub rounds: u32,
+    #[arg(long, value_enum, default_value_t = BenchBackend::Both)]
+    pub backend: BenchBackend,
+    /// An empty PostgreSQL database to use instead of a throwaway cluster.
+    #[arg(long, env = "RELAIS_BENCH_POSTGRES_URL", hide_env_values = true)]
+    pub postgres_url: Option<String>,
+    /// The nginx binary (default: found on PATH or in /usr/sbin).
+    #[arg(long)]
+    pub nginx: Option<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

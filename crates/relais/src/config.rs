@@ -72,6 +72,11 @@ audience_sync_ms = 20
 listen_tick_seconds = 60
 alert_digest_hour = 8
 
+# Team inbox: how often the worker reads the inboxes of channels that no live stream follows
+# (Bluesky and Mastodon channels are followed live; the others, and those two when their stream
+# is down, are read at most once a minute each), in seconds.
+inbox_tick_seconds = 30
+
 # Log filter (tracing's EnvFilter syntax). RUST_LOG overrides it.
 log = "info"
 
@@ -106,6 +111,7 @@ pub struct FileConfig {
     pub audience_sync_ms: u64,
     pub listen_tick_seconds: u64,
     pub alert_digest_hour: u32,
+    pub inbox_tick_seconds: u64,
     pub mail: SmtpConfig,
 }
 
@@ -128,6 +134,7 @@ impl Default for FileConfig {
             audience_sync_ms: 20,
             listen_tick_seconds: 60,
             alert_digest_hour: 8,
+            inbox_tick_seconds: 30,
             mail: SmtpConfig::default(),
         }
     }
@@ -171,6 +178,9 @@ pub fn load(args: &DataArgs) -> Result<FileConfig> {
         bail!(
             "listen_tick_seconds must be at least 5 and alert_digest_hour between 0 and 23 in the config file"
         );
+    }
+    if config.inbox_tick_seconds < 5 {
+        bail!("inbox_tick_seconds must be at least 5 in the config file");
     }
     Ok(config)
 }
@@ -226,6 +236,7 @@ mod tests {
         assert_eq!(parsed.session_days, builtin.session_days);
         assert_eq!(parsed.audience_sync_ms, builtin.audience_sync_ms);
         assert_eq!(parsed.listen_tick_seconds, builtin.listen_tick_seconds);
+        assert_eq!(parsed.inbox_tick_seconds, builtin.inbox_tick_seconds);
         assert_eq!(parsed.alert_digest_hour, builtin.alert_digest_hour);
         assert!(!parsed.mail.is_enabled());
     }

@@ -12,7 +12,7 @@ use crate::cli::TextLang;
 
 /// Reads standard input a line at a time (bad UTF-8 replaced, so one bad line does not stop
 /// the rest; a final `\r` dropped) and hands each line to `each` with the output.
-fn each_line(mut each: impl FnMut(&str, &mut dyn Write) -> Result<()>) -> Result<()> {
+pub(super) fn each_line(mut each: impl FnMut(&str, &mut dyn Write) -> Result<()>) -> Result<()> {
     let stdin = std::io::stdin().lock();
     let mut out = BufWriter::new(std::io::stdout().lock());
     for line in stdin.split(b'\n') {

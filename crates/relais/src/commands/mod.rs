@@ -6,6 +6,7 @@ mod audience;
 mod bench;
 mod channel;
 mod db_copy;
+mod inbox;
 mod listen;
 mod post;
 mod schedule;
@@ -81,6 +82,11 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Analyze(crate::cli::AnalyzeCommand::Sentiment { lang }) => {
             listen::analyze_sentiment(lang)
         }
+        Command::Analyze(crate::cli::AnalyzeCommand::Toxicity { lang }) => {
+            inbox::analyze_toxicity(lang)
+        }
+        Command::Inbox(crate::cli::InboxCommand::List(args)) => inbox::list(args).await,
+        Command::Inbox(crate::cli::InboxCommand::Reply(args)) => inbox::reply(args).await,
         Command::Db(DbCommand::Copy { from, to }) => db_copy::run(&from, &to).await,
         Command::Config(ConfigCommand::SecretKey) => {
             println!("{}", relais_vault::generate_key()?);
@@ -94,7 +100,63 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Bench(BenchCommand::Publish(args)) => bench::publish(args).await,
         Command::Bench(BenchCommand::Audience(args)) => bench::audience(args).await,
         Command::Bench(BenchCommand::Listen(args)) => bench::listen(args),
+        Command::Bench(BenchCommand::Inbox(args)) => bench::inbox(args).await,
     }
+}
+
+/// The team inbox's jobs: the tick that reads channels, replies, actions on the networks.
+fn register_inbox(
+    worker: &mut relais_jobs::Worker,
+    http: relais_outbound::HttpClient,
+    vault: relais_vault::Vault,
+    file: &FileConfig,
+) -> Result<()> {
+    use relais_inbox_worker::{act, reply, tick};
+    let moderator = inbox_moderator(file)?;
+    let settings = tick::TickSettings {
+        every: std::time::Duration::from_secs(file.inbox_tick_seconds),
+        ..Default::default()
+    };
+    worker.register(
+        tick::INBOX_TICK,
+        Arc::new(tick::InboxTick::new(
+            http.clone(),
+            Some(vault.clone()),
+            settings,
+            inbox_live_streams(),
+            moderator,
+        )),
+    );
+    worker.register(
+        reply::INBOX_REPLY,
+        Arc::new(reply::SendReply::new(http.clone(), Some(vault.clone()))),
+    );
+    worker.register(
+        act::INBOX_ACT,
+        Arc::new(act::NetworkAction::new(http, Some(vault))),
+    );
+    Ok(())
+}
+
+/// The one moderator of this process (it holds the toxicity model and the compiled rules).
+pub fn inbox_moderator(file: &FileConfig) -> Result<Arc<relais_inbox_worker::moderate::Moderator>> {
+    static MODERATOR: std::sync::OnceLock<Arc<relais_inbox_worker::moderate::Moderator>> =
+        std::sync::OnceLock::new();
+    if let Some(m) = MODERATOR.get() {
+        return Ok(m.clone());
+    }
+    let made = Arc::new(
+        relais_inbox_worker::moderate::Moderator::new(file.public_url.clone())
+            .context("the toxicity data built into Relais is damaged")?,
+    );
+    Ok(MODERATOR.get_or_init(|| made).clone())
+}
+
+/// Which channels a live stream follows in this process, shared by the followers and the tick.
+pub fn inbox_live_streams() -> Arc<relais_inbox_worker::streams::LiveStreams> {
+    static LIVE: std::sync::OnceLock<Arc<relais_inbox_worker::streams::LiveStreams>> =
+        std::sync::OnceLock::new();
+    LIVE.get_or_init(Default::default).clone()
 }
 
 /// Loads the config, opens the database and (when `migrate`) brings its schema up to date.
@@ -173,12 +235,13 @@ pub fn worker(
     worker.register(
         relais_listener::LISTEN_TICK,
         Arc::new(relais_listener::ListenTick::new(
-            http,
-            Some(vault),
+            http.clone(),
+            Some(vault.clone()),
             courier,
             settings,
         )?),
     );
+    register_inbox(&mut worker, http, vault, file)?;
     worker = worker.with_concurrency(file.worker_concurrency);
     if let Some(ms) = std::env::var("RELAIS_JOB_LEASE_MS")
         .ok()

@@ -35,6 +35,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
                 max_attempts: 5,
             },
             relais_listener::tick_job(Timestamp::now()),
+            relais_inbox_worker::tick::tick_job(Timestamp::now()),
         ];
         for job in periodic {
             if store
@@ -51,6 +52,18 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         }
         let name = format!("{}-{}", hostname(), std::process::id());
         let worker = super::worker(store.clone(), &args.data, &file, name)?;
+        // Channels whose network streams (Bluesky, Mastodon) are followed live.
+        let streams = relais_inbox_worker::streams::StreamDeps {
+            store: store.clone(),
+            http: super::outbound_client(&file)?,
+            vault: super::channel::vault(&args.data, &file).ok(),
+            live: super::inbox_live_streams(),
+            moderator: super::inbox_moderator(&file)?,
+        };
+        tokio::spawn(relais_inbox_worker::streams::supervise(
+            streams,
+            stop_rx.clone(),
+        ));
         Some(tokio::spawn(worker.run(stop_rx.clone())))
     };
 

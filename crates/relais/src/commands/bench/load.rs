@@ -49,6 +49,8 @@ pub struct Shape {
     pub user_agent: String,
     /// Any other status is an error that stops the benchmark.
     pub expect_status: u16,
+    /// A `Cookie` header for every request (a signed-in member's session).
+    pub cookie: Option<String>,
 }
 
 impl Shape {
@@ -64,6 +66,7 @@ impl Shape {
             content_type: "",
             user_agent: BENCH_AGENT.into(),
             expect_status: status,
+            cookie: None,
         }
     }
 
@@ -79,6 +82,7 @@ impl Shape {
             content_type,
             user_agent: user_agent.into(),
             expect_status,
+            cookie: None,
         }
     }
 
@@ -90,9 +94,17 @@ impl Shape {
             .chars()
             .filter(|c| !matches!(c, '\r' | '\n'))
             .collect();
+        let cookie: String = self
+            .cookie
+            .as_deref()
+            .map(|c| {
+                let clean: String = c.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+                format!("Cookie: {clean}\r\n")
+            })
+            .unwrap_or_default();
         if self.bodies.is_empty() {
             let head = format!(
-                "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: {agent}\r\nAccept: */*\r\n\r\n"
+                "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: {agent}\r\nAccept: */*\r\n{cookie}\r\n"
             );
             return vec![head.into_bytes().into()];
         }
@@ -100,7 +112,7 @@ impl Shape {
             .iter()
             .map(|body| {
                 let mut request = format!(
-                    "POST {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: {agent}\r\nAccept: */*\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
+                    "POST {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: {agent}\r\nAccept: */*\r\n{cookie}Content-Type: {}\r\nContent-Length: {}\r\n\r\n",
                     self.content_type,
                     body.len()
                 )

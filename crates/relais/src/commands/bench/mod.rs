@@ -14,10 +14,14 @@
 //! into the embedded store, its dashboard queries beside PostgreSQL's, and the tracker endpoint
 //! and a short link's redirect beside nginx answering a bare 202 and 302 (see [`audience`]).
 //!
+//! `relais bench inbox` measures the inbox's list page with a million messages, on SQLite and
+//! PostgreSQL, under 200 clients, beside nginx serving the same page's bytes (see [`inbox`]).
+//!
 //! `relais bench listen` measures the listening pipeline per post on one core, each step apart,
 //! beside Python's vaderSentiment on the same texts (see [`listen`]).
 
 mod audience;
+mod inbox;
 mod listen;
 mod load;
 mod nginx;
@@ -35,6 +39,7 @@ use serde_json::json;
 
 use crate::cli::BenchHttpArgs;
 pub use audience::run as audience;
+pub use inbox::run as inbox;
 pub use listen::run as listen;
 use load::{LoadSpec, Shape, fetch, run_on_own_thread};
 use nginx::NginxPeer;

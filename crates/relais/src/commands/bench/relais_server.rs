@@ -59,6 +59,13 @@ impl Serving {
 
     /// Stops serving (connections still open are closed after 5 s) and closes the database.
     pub async fn stop(self) {
+        let store = self.store.clone();
+        self.stop_serving().await;
+        store.close().await;
+    }
+
+    /// Stops serving, leaving the database open for its owner.
+    pub async fn stop_serving(self) {
         let _ = self.stop.send(());
         let mut task = self.task;
         if tokio::time::timeout(Duration::from_secs(5), &mut task)
@@ -67,7 +74,6 @@ impl Serving {
         {
             task.abort();
         }
-        self.store.close().await;
     }
 }
 
