@@ -568,7 +568,9 @@ mod tests {
         let fr = crate::i18n::FR.moder;
         let errors = check(fr, "fr", &f, 1).expect_err("refused");
         assert!(
-            errors.iter().any(|e| e.contains("majuscules")),
+            errors
+                .iter()
+                .any(|e| e.to_lowercase().contains("majuscules")),
             "{errors:?}"
         );
     }
