@@ -288,14 +288,15 @@ fn restarts_keep_one_chain_of_each_periodic_job() {
                 .jobs_waiting("housekeeping.purge_sessions")
                 .await
                 .unwrap(),
+            store.jobs_waiting("inbox.tick").await.unwrap(),
         );
         store.close().await;
         counts
     });
     assert_eq!(
         waiting,
-        (1, 1),
-        "one listening tick and one housekeeping job wait"
+        (1, 1, 1),
+        "one listening tick, one housekeeping job and one inbox tick wait"
     );
 }
 
