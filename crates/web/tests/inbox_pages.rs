@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{App, Browser, add_member, add_user, add_workspace, app_with_config};
+use common::{App, Browser, add_workspace, app_with_config, signed_in_member};
 use http_body_util::BodyExt;
 use relais_core::audit::{Actor, AuditEvent};
 use relais_core::{
@@ -90,11 +90,7 @@ async fn fixture() -> Fx {
 }
 
 async fn member(fx: &Fx, email: &str, ws: &Workspace, role: Role) -> (Browser, UserId) {
-    let id = add_user(&fx.app, email, false).await;
-    add_member(&fx.app, ws, id, role).await;
-    let mut b = Browser::new(&fx.app);
-    b.login(email).await;
-    (b, id)
+    signed_in_member(&fx.app, email, ws, role).await
 }
 
 fn capitalised(s: &str) -> String {

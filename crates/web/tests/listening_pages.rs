@@ -10,7 +10,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::listening::mention;
-use common::{App, Browser, Upload, add_member, add_user, add_workspace, app_with_config};
+use common::{App, Browser, Upload, add_workspace, app_with_config, signed_in_member};
 use relais_core::audit::{Actor, AuditEvent};
 use relais_core::{ChannelId, ListenQueryId, ListenSourceId, MentionId, Role, Timestamp};
 use relais_store::listening::{
@@ -47,11 +47,7 @@ async fn fixture() -> Fx {
 }
 
 async fn member(fx: &Fx, email: &str, ws: &Workspace, role: Role) -> Browser {
-    let id = add_user(&fx.app, email, false).await;
-    add_member(&fx.app, ws, id, role).await;
-    let mut b = Browser::new(&fx.app);
-    b.login(email).await;
-    b
+    signed_in_member(&fx.app, email, ws, role).await.0
 }
 
 fn audit(ws: &Workspace) -> AuditEvent {

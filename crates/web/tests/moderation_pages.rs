@@ -10,7 +10,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{App, Browser, add_member, add_user, add_workspace, app};
+use common::{App, Browser, add_workspace, app, signed_in_member};
 use relais_core::audit::{Actor, AuditEvent};
 use relais_core::{ChannelId, ConversationId, InboxMessageId, ReviewId, Role, Timestamp, UserId};
 use relais_store::inbox::{
@@ -36,11 +36,7 @@ async fn fixture() -> Fx {
 }
 
 async fn member(fx: &Fx, email: &str, ws: &Workspace, role: Role) -> (Browser, UserId) {
-    let id = add_user(&fx.app, email, false).await;
-    add_member(&fx.app, ws, id, role).await;
-    let mut b = Browser::new(&fx.app);
-    b.login(email).await;
-    (b, id)
+    signed_in_member(&fx.app, email, ws, role).await
 }
 
 fn audit(ws: &Workspace) -> AuditEvent {

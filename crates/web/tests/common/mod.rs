@@ -112,6 +112,20 @@ pub async fn add_member(app: &App, ws: &Workspace, user: UserId, role: Role) {
         .unwrap();
 }
 
+/// A new user, member of `ws` with `role`, signed in: their browser and id.
+pub async fn signed_in_member(
+    app: &App,
+    email: &str,
+    ws: &Workspace,
+    role: Role,
+) -> (Browser, UserId) {
+    let id = add_user(app, email, false).await;
+    add_member(app, ws, id, role).await;
+    let mut b = Browser::new(app);
+    b.login(email).await;
+    (b, id)
+}
+
 pub struct Answer {
     pub status: StatusCode,
     pub location: Option<String>,
