@@ -19,7 +19,9 @@ use crate::act::{ActRequest, ActionName, act_job};
 use crate::ingest::Arrived;
 use crate::reply::reply_job;
 
-/// How long a workspace's compiled rules are reused before they are read again.
+/// How long a workspace's compiled rules are reused before they are read again: the rules
+/// editor may run in another process (`serve --no-workers`), so a change reaches the worker
+/// within this time rather than by a signal.
 const RULES_TTL_MS: i64 = 30_000;
 /// How far back the author's messages are read for the repeated-message rule (a day).
 const RECENT_WINDOW_MS: i64 = 24 * 3_600_000;
@@ -51,11 +53,6 @@ impl Moderator {
             public_url,
             rules: Mutex::new(HashMap::new()),
         })
-    }
-
-    /// Forgets a workspace's compiled rules (after a person changed them).
-    pub async fn forget_rules(&self, workspace: WorkspaceId) {
-        self.rules.lock().await.remove(&workspace);
     }
 
     /// The workspace's enabled rules compiled, read again every half minute; `None` when they

@@ -52,18 +52,6 @@ impl MessageKind {
             MessageKind::Direct => "direct",
         }
     }
-
-    pub fn parse(text: &str) -> Option<MessageKind> {
-        Some(match text {
-            "mention" => MessageKind::Mention,
-            "reply" => MessageKind::Reply,
-            "comment" => MessageKind::Comment,
-            "quote" => MessageKind::Quote,
-            "repost" => MessageKind::Repost,
-            "direct" => MessageKind::Direct,
-            _ => return None,
-        })
-    }
 }
 
 /// Who wrote a message, as much as the network tells.
