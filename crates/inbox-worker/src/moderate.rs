@@ -290,6 +290,7 @@ impl Moderator {
             text,
             delivery: DeliveryState::Queued,
             written_at: now,
+            send: Some(reply_job(workspace, id, now)),
         };
         let event = rule_audit(
             workspace,
@@ -298,9 +299,7 @@ impl Moderator {
             &a.message.network_id,
             why,
         );
-        if store.add_reply(workspace, reply, event).await?.is_some() {
-            store.enqueue_job(reply_job(workspace, id, now)).await?;
-        }
+        store.add_reply(workspace, reply, event).await?;
         Ok(())
     }
 }

@@ -231,16 +231,13 @@ async fn inbox_end_to_end(backend: Backend) {
                 text: "Il est excellent, goûtez-le !".into(),
                 delivery: DeliveryState::Queued,
                 written_at: Timestamp::now(),
+                send: Some(reply_job(ws, reply_id, Timestamp::now())),
             },
             audit(Some(ws), "inbox.reply"),
         )
         .await
         .unwrap()
         .expect("the conversation is there");
-    store
-        .enqueue_job(reply_job(ws, reply_id, Timestamp::now()))
-        .await
-        .unwrap();
     let mut worker = relais_jobs::Worker::new(store.clone(), "test");
     worker.register(
         INBOX_REPLY,

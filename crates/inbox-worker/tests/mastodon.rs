@@ -78,16 +78,13 @@ async fn reply(
                 text: text.into(),
                 delivery: DeliveryState::Queued,
                 written_at: Timestamp::now(),
+                send: Some(reply_job(ws, id, Timestamp::now())),
             },
             audit(Some(ws), "inbox.reply"),
         )
         .await
         .unwrap()
         .expect("the conversation is there");
-    store
-        .enqueue_job(reply_job(ws, id, Timestamp::now()))
-        .await
-        .unwrap();
     id
 }
 

@@ -265,7 +265,7 @@ pub struct InboxMessage {
 }
 
 /// A reply written in a conversation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct NewReply {
     pub id: InboxMessageId,
     pub conversation_id: ConversationId,
@@ -277,6 +277,9 @@ pub struct NewReply {
     /// [`DeliveryState::AwaitingApproval`] or [`DeliveryState::Queued`].
     pub delivery: DeliveryState,
     pub written_at: Timestamp,
+    /// The job that sends a queued reply, queued in the same transaction: a reply is never
+    /// left queued with nothing to send it.
+    pub send: Option<crate::NewJob>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

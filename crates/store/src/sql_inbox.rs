@@ -1102,6 +1102,9 @@ impl InboxStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         sync_conversation_tags(&mut tx, message.conversation_id).await?;
+        if let Some(job) = &reply.send {
+            insert_job(&mut tx, JobId::new(), job).await?;
+        }
         insert_audit(&mut tx, &audit).await?;
         tx.commit().await?;
         Ok(Some(message))

@@ -1063,6 +1063,7 @@ async fn answered(
                 text: "Bonjour !".into(),
                 delivery: DeliveryState::Queued,
                 written_at: Timestamp::from_millis(start + minutes * MIN - 1000),
+                send: None,
             },
             audit(&fx.ws),
         )

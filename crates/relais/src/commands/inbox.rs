@@ -130,6 +130,9 @@ pub async fn reply(args: InboxReplyArgs) -> Result<()> {
         text: args.text.clone(),
         delivery: DeliveryState::Queued,
         written_at: now,
+        send: Some(relais_inbox_worker::reply::reply_job(
+            ws.id, message_id, now,
+        )),
     };
     let audit = AuditEvent {
         workspace_id: Some(ws.id),
@@ -141,11 +144,6 @@ pub async fn reply(args: InboxReplyArgs) -> Result<()> {
     if store.add_reply(ws.id, reply, audit).await?.is_none() {
         bail!("the conversation {id} is gone");
     }
-    store
-        .enqueue_job(relais_inbox_worker::reply::reply_job(
-            ws.id, message_id, now,
-        ))
-        .await?;
     println!("reply {message_id} queued in conversation {id}");
     if !args.wait {
         store.close().await;

@@ -128,6 +128,7 @@ fn reply(
         text: text.into(),
         delivery,
         written_at: at(written),
+        send: None,
     }
 }
 

@@ -100,6 +100,7 @@ pub async fn reply(
         text,
         delivery,
         written_at: now,
+        send: (!needs_approval).then(|| reply_job(ws, reply_id, now)),
     };
     let added = match state.store.add_reply(ws, reply, event).await {
         Ok(added) => added,
@@ -115,10 +116,6 @@ pub async fn reply(
     if needs_approval {
         return Ok(back(&slug, &conv, "reply_waiting"));
     }
-    state
-        .store
-        .enqueue_job(reply_job(ws, reply_id, now))
-        .await?;
     Ok(back(&slug, &conv, "replied"))
 }
 
