@@ -188,6 +188,10 @@ pub async fn read(
     match network {
         "bluesky" => crate::bluesky::inbox::read(http, creds, cursor).await,
         "mastodon" => crate::mastodon::inbox::read(http, creds, cursor).await,
+        "x" => crate::x::inbox::read(http, creds, cursor).await,
+        "youtube" => crate::youtube::inbox::read(http, creds, cursor).await,
+        "facebook" => crate::meta::inbox::read_facebook(http, creds, cursor).await,
+        "instagram" => crate::meta::inbox::read_instagram(http, creds, cursor).await,
         other => Err(NetworkError::Unsupported(format!(
             "Relais does not read the {other} inbox yet"
         ))),
@@ -223,6 +227,10 @@ pub async fn act(
     match network {
         "bluesky" => crate::bluesky::inbox::act(http, creds, interaction).await,
         "mastodon" => crate::mastodon::inbox::act(http, creds, interaction).await,
+        "x" => crate::x::inbox::act(http, creds, interaction).await,
+        "youtube" => crate::youtube::inbox::act(http, creds, interaction).await,
+        "facebook" => crate::meta::inbox::act_facebook(http, creds, interaction).await,
+        "instagram" => crate::meta::inbox::act_instagram(http, creds, interaction).await,
         other => Err(NetworkError::Unsupported(format!(
             "Relais cannot {} on {other} yet",
             interaction.name()

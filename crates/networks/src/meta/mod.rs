@@ -43,6 +43,7 @@
 mod connect;
 mod facebook;
 pub mod graph;
+pub mod inbox;
 mod instagram;
 pub mod oauth;
 

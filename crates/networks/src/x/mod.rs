@@ -32,6 +32,7 @@
 
 mod api;
 mod connect;
+pub mod inbox;
 pub mod oauth;
 pub(crate) mod search;
 mod text;

@@ -53,6 +53,7 @@ mod api;
 mod connect;
 mod find;
 mod ids;
+pub mod inbox;
 pub mod oauth;
 pub(crate) mod search;
 mod text;
