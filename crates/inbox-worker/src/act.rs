@@ -111,7 +111,10 @@ fn interaction(action: ActionName, message: &InboxMessage, reason: &str) -> Opti
         ActionName::Hide => Interaction::Hide { message: post },
         ActionName::Delete => Interaction::Delete { message: post },
         ActionName::Mute => Interaction::Mute { author },
-        ActionName::Block => Interaction::Block { author },
+        ActionName::Block => Interaction::Block {
+            author,
+            message: Some(post),
+        },
         ActionName::Report => Interaction::Report {
             message: post,
             author,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use relais_core::Timestamp;
 use relais_jobs::{JobError, JobHandler};
-use relais_networks::inbox::INBOX_NETWORKS;
+use relais_networks::inbox::{INBOX_NETWORKS, least_read_interval};
 use relais_outbound::HttpClient;
 use relais_store::{Channel, ChannelStatus, Job, NewJob, Store, StoreResult};
 use relais_vault::Vault;
@@ -118,7 +118,10 @@ impl InboxTick {
                 }
             }
             let (store, http, vault) = (store.clone(), self.http.clone(), self.vault.clone());
-            let interval = self.settings.read_interval;
+            let interval = self
+                .settings
+                .read_interval
+                .max(least_read_interval(&channel.network));
             tasks.spawn(async move {
                 read_channel(&store, &http, vault.as_ref(), &channel, interval, now).await
             });

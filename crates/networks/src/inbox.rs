@@ -9,6 +9,12 @@
 //! |---|---|---|---|
 //! | `bluesky` | `app.bsky.notification.listNotifications` (needs an AppView) | the PDS's `com.atproto.sync.subscribeRepos`, filtered to the brand | the stream's `seq`, or the newest notification's `indexedAt` |
 //! | `mastodon` | `GET /api/v1/notifications` (mentions, quotes, reblogs) and `GET /api/v1/conversations` | `GET /api/v1/streaming/user` (server-sent events) | the newest notification id |
+//! | `youtube` | `GET /youtube/v3/commentThreads?allThreadsRelatedToChannelId=` (comments and their replies; `comments.list` for the rest of a long thread) | none | the newest `publishedAt`, with the ids just before it |
+//! | `facebook` | `GET /{page-id}/feed` with the newest posts' comments at every level (then `/{post-id}/comments`), `/{page-id}/tagged`, Messenger `/{page-id}/conversations` | none | the newest `created_time`, with the ids just before it |
+//! | `instagram` | `GET /{ig-user-id}/media` with the newest media's comments and replies (then `/{media}/comments`, `/{comment}/replies`) | none | the newest `timestamp`, with the ids just before it |
+//! | `threads` | the newest posts' `GET /{media-id}/conversation` (replies at every depth) and `GET /{user-id}/mentions` | none | the newest `timestamp`, with the ids just before it |
+//! | `linkedin` | the organization's newest posts' `GET /rest/socialActions/{urn}/comments` and their nested comments | none | the newest `created.time`, with the ids just before it |
+//! | `x` | `GET /2/users/:id/mentions` (mentions, replies, quotes) and `GET /2/dm_events` | none | the newest mention id and direct message event id |
 //!
 //! Cursors are opaque, as search cursors are: store [`InboxPage::cursor`] and hand it back. A
 //! message may come twice (by the stream and by polling, or after a cursor was lost): the
@@ -20,7 +26,29 @@ use serde::{Deserialize, Serialize};
 use crate::{Credentials, NetworkError};
 
 /// The networks whose inbox [`read`] knows, by their names as stored on channels.
-pub const INBOX_NETWORKS: [&str; 2] = ["bluesky", "mastodon"];
+pub const INBOX_NETWORKS: [&str; 8] = [
+    "bluesky",
+    "mastodon",
+    "x",
+    "youtube",
+    "facebook",
+    "instagram",
+    "threads",
+    "linkedin",
+];
+
+/// The least time between two reads of one channel's inbox on `network`, for networks whose
+/// quotas ask for more than the inbox's usual minute: a YouTube read costs about 5 of the
+/// 10 000 units a project has a day (and uploads share them), and X limits how often one user's
+/// mentions may be read on its smaller plans. Zero for the others.
+pub fn least_read_interval(network: &str) -> std::time::Duration {
+    let minutes = match network {
+        "youtube" => 5,
+        "x" => 2,
+        _ => 0,
+    };
+    std::time::Duration::from_secs(minutes * 60)
+}
 
 /// Why a message is in the brand's inbox.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -138,9 +166,12 @@ pub enum Interaction {
     Mute {
         author: Author,
     },
-    /// The author can no longer answer or follow the brand.
+    /// The author can no longer answer or follow the brand. `message`, one of theirs, is how
+    /// networks that ban through a comment (YouTube) reach them.
     Block {
         author: Author,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<PostRef>,
     },
     /// Reports the message to the network's moderators.
     Report {
@@ -192,6 +223,8 @@ pub async fn read(
         "youtube" => crate::youtube::inbox::read(http, creds, cursor).await,
         "facebook" => crate::meta::inbox::read_facebook(http, creds, cursor).await,
         "instagram" => crate::meta::inbox::read_instagram(http, creds, cursor).await,
+        "threads" => crate::threads::inbox::read(http, creds, cursor).await,
+        "linkedin" => crate::linkedin::inbox::read(http, creds, cursor).await,
         other => Err(NetworkError::Unsupported(format!(
             "Relais does not read the {other} inbox yet"
         ))),
@@ -231,6 +264,8 @@ pub async fn act(
         "youtube" => crate::youtube::inbox::act(http, creds, interaction).await,
         "facebook" => crate::meta::inbox::act_facebook(http, creds, interaction).await,
         "instagram" => crate::meta::inbox::act_instagram(http, creds, interaction).await,
+        "threads" => crate::threads::inbox::act(http, creds, interaction).await,
+        "linkedin" => crate::linkedin::inbox::act(http, creds, interaction).await,
         other => Err(NetworkError::Unsupported(format!(
             "Relais cannot {} on {other} yet",
             interaction.name()

@@ -550,6 +550,7 @@ async fn the_actions_land(
             pds,
             Interaction::Block {
                 author: fan.clone(),
+                message: None,
             },
         )
         .await
@@ -1264,7 +1265,10 @@ async fn reports_and_mutes_send_what_the_lexicons_ask() {
         "bluesky",
         &http(),
         &mut creds,
-        &Interaction::Block { author: nameless },
+        &Interaction::Block {
+            author: nameless,
+            message: None,
+        },
     )
     .await
     .unwrap_err();

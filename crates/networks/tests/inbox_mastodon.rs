@@ -412,6 +412,7 @@ async fn actions_change_the_instance() {
         &mut creds,
         Interaction::Block {
             author: author.clone(),
+            message: None,
         },
     )
     .await

@@ -1631,7 +1631,8 @@ async fn limits_failures_and_garbled_answers() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, NetworkError::Rejected(ref m) if m.contains("gone")),
+        matches!(err, NetworkError::Rejected(ref m)
+            if m.contains("(urn:li:share:42) was deleted")),
         "{err}"
     );
 

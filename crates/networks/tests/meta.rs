@@ -176,6 +176,22 @@ impl Fake {
     fn live_media(&self, id: &str) -> Option<&IgMedia> {
         self.media.iter().find(|m| m.id == id)
     }
+
+    fn live_comment(&self, id: &str) -> Option<&Comment> {
+        self.comments.iter().find(|c| c.id == id && !c.deleted)
+    }
+
+    /// Whether comment `id` sits, at any depth, under `ancestor`.
+    fn is_under(&self, id: &str, ancestor: &str) -> bool {
+        let mut at = id.to_owned();
+        while let Some(c) = self.comments.iter().find(|c| c.id == at) {
+            if c.parent == ancestor {
+                return true;
+            }
+            at = c.parent.clone();
+        }
+        false
+    }
 }
 
 type Shared = Arc<Mutex<Fake>>;
@@ -471,10 +487,15 @@ async fn graph(
         }
         ("POST", [id, "comments"]) => comment(&mut fake, id, &form, &parts),
         ("GET", [id, "comments"]) => {
+            // `filter=stream` lists the comments of every level, as Graph does; otherwise the
+            // direct ones only.
+            let stream = q.get("filter").map(String::as_str) == Some("stream");
             let mut items: Vec<Value> = fake
                 .comments
                 .iter()
-                .filter(|c| c.parent == *id && !c.deleted)
+                .filter(|c| {
+                    !c.deleted && (c.parent == *id || (stream && fake.is_under(&c.parent, id)))
+                })
                 .map(|c| {
                     let ig = c.from == IG_ID || c.from.starts_with("1784");
                     let mut v = json!({ "id": c.id, "from": { "id": c.from } });
@@ -602,7 +623,12 @@ fn read(fake: &mut Fake, id: &str, q: &HashMap<String, String>) -> Response {
                 "(#100) Tried accessing nonexisting field (shares) on node type (Comment)",
             );
         }
-        return ok(json!({ "id": c.id, "like_count": c.likes, "comment_count": 0 }));
+        let replies = fake
+            .comments
+            .iter()
+            .filter(|r| r.parent == id && !r.deleted)
+            .count();
+        return ok(json!({ "id": c.id, "like_count": c.likes, "comment_count": replies }));
     }
     if let Some(c) = fake.containers.get_mut(id) {
         if fields != "status_code,status" {
@@ -818,7 +844,9 @@ fn comment(
     parts: &HashMap<String, (String, Vec<u8>)>,
 ) -> Response {
     let on_ig = fake.live_media(parent).is_some();
-    if !on_ig && fake.live_post(parent).is_none() {
+    // A Facebook comment takes replies (`POST /{comment-id}/comments`).
+    let under_comment = !on_ig && fake.live_comment(parent).is_some();
+    if !on_ig && !under_comment && fake.live_post(parent).is_none() {
         return missing(parent);
     }
     let attachment = parts.get("source").is_some_and(|(m, _)| !m.is_empty())
@@ -828,8 +856,11 @@ fn comment(
         return error(400, 100, None, "(#100) Missing message or attachment");
     }
     let n = fake.id();
+    // Graph's comment ids are `<post>_<comment>`, a reply's too (the post it sits under).
     let id = if on_ig {
         n
+    } else if under_comment {
+        format!("{}_{n}", parent.split('_').next().unwrap())
     } else {
         format!("{}_{n}", parent.rsplit('_').next().unwrap())
     };
@@ -1084,7 +1115,8 @@ async fn facebook_publishes_text_links_comments_and_reads_them_back() {
             .contains(&format!("GET /{PAGE_ID}/posts"))
     );
 
-    // A thread: every reply is a comment on the root.
+    // A thread: each part goes under the one it answers (the second on the post, the third
+    // under the second).
     let second_post = reply(post("2/3 la suite"), &p, &p);
     let second = fb.publish(&mut creds, &second_post).await.unwrap();
     let third_post = reply(post("3/3 la fin"), &p, &second);
@@ -1100,11 +1132,11 @@ async fn facebook_publishes_text_links_comments_and_reads_them_back() {
     );
     {
         let f = fake.lock().unwrap();
-        for c in [&second, &third] {
+        for (c, parent) in [(&second, &p.id), (&third, &second.id)] {
             let stored = f.comments.iter().find(|x| x.id == c.id).unwrap();
             assert_eq!(
                 (stored.parent.as_str(), stored.from.as_str()),
-                (p.id.as_str(), PAGE_ID)
+                (parent.as_str(), PAGE_ID)
             );
         }
     }
@@ -1146,13 +1178,14 @@ async fn facebook_publishes_text_links_comments_and_reads_them_back() {
         Metrics {
             likes: Some(12),
             reposts: Some(3),
-            replies: Some(3),
+            // The top-level comments: the second part and the pictured one.
+            replies: Some(2),
             quotes: None,
             views: None,
         }
     );
     let m = fb.metrics(&mut creds, &second).await.unwrap();
-    assert_eq!((m.likes, m.replies, m.reposts), (Some(2), Some(0), None));
+    assert_eq!((m.likes, m.replies, m.reposts), (Some(2), Some(1), None));
 
     // Delete a comment, then the post; deleting again is fine; metrics of a gone post refuse.
     fb.delete(&mut creds, &third).await.unwrap();
@@ -1744,7 +1777,8 @@ async fn facebook_login_lists_pages_and_instagram_accounts() {
         assert_eq!(
             q["scope"],
             "pages_show_list,pages_read_engagement,pages_manage_posts,instagram_basic,\
-             instagram_content_publish,instagram_manage_comments"
+             instagram_content_publish,instagram_manage_comments,pages_read_user_content,\
+             pages_manage_engagement,pages_messaging"
         );
         assert_eq!(q.len(), 5);
     }

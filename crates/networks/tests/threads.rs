@@ -1412,7 +1412,7 @@ async fn containers_that_fail_or_take_too_long() {
                 .into()
         )
     );
-    // A reply to a post that is gone.
+    // A reply to a post that is gone: said so, with Meta's words.
     let gone = PublishedPost {
         id: "42".into(),
         version: None,
@@ -1423,7 +1423,8 @@ async fn containers_that_fail_or_take_too_long() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, NetworkError::Rejected(ref m) if m.contains("does not exist")),
+        matches!(err, NetworkError::Rejected(ref m)
+            if m.contains("(42) was deleted") && m.contains("does not exist")),
         "{err}"
     );
 }
@@ -1703,7 +1704,7 @@ async fn oauth_authorize_and_connect() {
     assert_eq!(
         q["scope"],
         "threads_basic,threads_content_publish,threads_manage_insights,threads_manage_replies,\
-         threads_read_replies,threads_delete"
+         threads_read_replies,threads_delete,threads_manage_mentions"
     );
     assert_eq!(q["response_type"], "code");
     assert_eq!(q["state"], "st+ate");

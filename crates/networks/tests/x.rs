@@ -1272,7 +1272,8 @@ async fn oauth_pkce_authorize_exchange_and_refresh() {
     assert_eq!(q["redirect_uri"], redirect);
     assert_eq!(
         q["scope"],
-        "tweet.read tweet.write users.read offline.access media.write"
+        "tweet.read tweet.write users.read offline.access media.write dm.read dm.write \
+         like.write mute.write block.write tweet.moderate.write"
     );
     assert_eq!(q["state"], state);
     assert_eq!(q["code_challenge"], challenge);

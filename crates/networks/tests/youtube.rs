@@ -12,7 +12,9 @@
 //!   bytes, neither with `<` or `>`, privacy status, category);
 //! - `channels` (`mine=true`), `playlistItems` of the uploads playlist (newest first, 50 a
 //!   page), `videos` (list with `snippet`/`statistics` as strings, delete), `commentThreads`
-//!   (insert, list by video newest first or by id) and `comments` (delete);
+//!   (insert, list by video newest first or by id) and `comments` (insert a reply under a
+//!   top-level comment, `404 commentNotFound` when it is gone; list by `parentId` or by id;
+//!   delete);
 //! - Google's error bodies (`{"error": {"code", "message", "errors": [{"reason"}]}}`), bearer
 //!   tokens, and a token endpoint that checks `client_id`/`client_secret` in the form and PKCE,
 //!   does not rotate refresh tokens and answers `invalid_grant` for a refused one.
@@ -77,6 +79,8 @@ struct Comment {
     likes: u64,
     replies: u64,
     deleted: bool,
+    /// The top-level comment a reply is under; `None` for a top-level comment.
+    parent: Option<String>,
 }
 
 struct Session {
@@ -225,6 +229,24 @@ impl Fake {
                         "publishedAt": at, "updatedAt": at
                     }
                 }
+            }
+        })
+    }
+
+    /// A reply as `comments.insert` and `comments.list` give it.
+    fn comment_json(c: &Comment) -> Value {
+        let at = c
+            .published_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        json!({
+            "kind": "youtube#comment", "etag": "e", "id": c.id,
+            "snippet": {
+                "channelId": CHANNEL_ID, "parentId": c.parent,
+                "textDisplay": c.text, "textOriginal": c.text,
+                "authorDisplayName": "someone",
+                "authorChannelId": { "value": c.author },
+                "canRate": true, "viewerRating": "none", "likeCount": c.likes,
+                "publishedAt": at, "updatedAt": at
             }
         })
     }
@@ -854,6 +876,7 @@ async fn insert_thread(
         likes: 0,
         replies: 0,
         deleted: false,
+        parent: None,
     };
     let answer = Fake::thread_json(&comment);
     fake.comments.push(comment);
@@ -877,7 +900,7 @@ async fn list_threads(
             let ids: Vec<&str> = ids.split(',').collect();
             fake.comments
                 .iter()
-                .filter(|c| !c.deleted && ids.contains(&c.id.as_str()))
+                .filter(|c| !c.deleted && c.parent.is_none() && ids.contains(&c.id.as_str()))
                 .collect()
         }
         (None, Some(video)) => {
@@ -889,7 +912,7 @@ async fn list_threads(
             }
             fake.comments
                 .iter()
-                .filter(|c| !c.deleted && &c.video == video)
+                .filter(|c| !c.deleted && c.parent.is_none() && &c.video == video)
                 .collect()
         }
         _ => return google_error(400, "incompatibleParameters", "id and videoId"),
@@ -916,6 +939,106 @@ async fn list_threads(
         page["nextPageToken"] = json!(format!("p-{}", offset + max));
     }
     axum::Json(page).into_response()
+}
+
+/// `comments.insert`: a reply under a top-level comment (YouTube nests one level).
+async fn insert_reply(
+    State(s): State<Shared>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut fake = s.lock().unwrap();
+    if let Some(r) = gate(&mut fake, "POST", "/youtube/v3/comments", &headers) {
+        return r;
+    }
+    if !parts_of(&q).is_ok_and(|p| p.iter().any(|p| p == "snippet")) {
+        return google_error(400, "missingRequiredParameter", "part");
+    }
+    let Ok(b) = serde_json::from_slice::<Value>(&body) else {
+        return google_error(400, "parseError", "Parse Error");
+    };
+    let parent = b["snippet"]["parentId"].as_str().unwrap_or("").to_owned();
+    let text = b["snippet"]["textOriginal"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    if parent.is_empty() {
+        return google_error(400, "parentIdMissing", "No parent comment was given.");
+    }
+    let Some(video) = fake
+        .comments
+        .iter()
+        .find(|c| c.id == parent && !c.deleted && c.parent.is_none())
+        .map(|c| c.video.clone())
+    else {
+        return google_error(
+            404,
+            "commentNotFound",
+            "The comment identified by the parentId parameter could not be found.",
+        );
+    };
+    if fake.comments_disabled {
+        return google_error(403, "commentsDisabled", "The video has disabled comments.");
+    }
+    if text.trim().is_empty() {
+        return google_error(400, "commentTextRequired", "The comment needs a text.");
+    }
+    let n = fake.next();
+    let comment = Comment {
+        id: format!("{parent}.{n:022}"),
+        video,
+        author: CHANNEL_ID.into(),
+        text,
+        published_at: Utc::now(),
+        likes: 0,
+        replies: 0,
+        deleted: false,
+        parent: Some(parent.clone()),
+    };
+    let answer = Fake::comment_json(&comment);
+    if let Some(top) = fake.comments.iter_mut().find(|c| c.id == parent) {
+        top.replies += 1;
+    }
+    fake.comments.push(comment);
+    axum::Json(answer).into_response()
+}
+
+/// `comments.list` by `parentId` (the replies of a top-level comment) or by `id`.
+async fn list_comments(
+    State(s): State<Shared>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let mut fake = s.lock().unwrap();
+    if let Some(r) = gate(&mut fake, "GET", "/youtube/v3/comments", &headers) {
+        return r;
+    }
+    if !parts_of(&q).is_ok_and(|p| p.iter().any(|p| p == "snippet")) {
+        return google_error(400, "missingRequiredParameter", "part");
+    }
+    let found: Vec<Value> = match (q.get("id"), q.get("parentId")) {
+        (Some(ids), None) => {
+            let ids: Vec<&str> = ids.split(',').collect();
+            fake.comments
+                .iter()
+                .filter(|c| !c.deleted && ids.contains(&c.id.as_str()))
+                .map(Fake::comment_json)
+                .collect()
+        }
+        (None, Some(parent)) => {
+            if !fake.comments.iter().any(|c| &c.id == parent && !c.deleted) {
+                return google_error(404, "commentNotFound", "The comment could not be found.");
+            }
+            fake.comments
+                .iter()
+                .filter(|c| !c.deleted && c.parent.as_ref() == Some(parent))
+                .map(Fake::comment_json)
+                .collect()
+        }
+        _ => return google_error(400, "incompatibleParameters", "id and parentId"),
+    };
+    axum::Json(json!({ "kind": "youtube#commentListResponse", "items": found })).into_response()
 }
 
 async fn delete_comment(
@@ -952,7 +1075,12 @@ async fn start() -> (MockHttp, Shared) {
             "/youtube/v3/commentThreads",
             routing::post(insert_thread).get(list_threads),
         )
-        .route("/youtube/v3/comments", routing::delete(delete_comment))
+        .route(
+            "/youtube/v3/comments",
+            routing::post(insert_reply)
+                .get(list_comments)
+                .delete(delete_comment),
+        )
         .with_state(shared.clone());
     (MockHttp::start(router).await, shared)
 }
@@ -1414,7 +1542,7 @@ async fn an_expired_session_is_started_again() {
 }
 
 #[tokio::test]
-async fn replies_are_comments_on_the_root_video() {
+async fn replies_go_under_what_they_answer() {
     let (server, fake) = start().await;
     let yt = youtube();
     let mut creds = credentials(&server, &fake);
@@ -1422,6 +1550,7 @@ async fn replies_are_comments_on_the_root_video() {
         .publish(&mut creds, &video_post("La vidéo", 1000))
         .await
         .unwrap();
+    // Answering the video: a top-level comment on it.
     let first = yt
         .publish(
             &mut creds,
@@ -1436,26 +1565,72 @@ async fn replies_are_comments_on_the_root_video() {
             root.id, first.id
         )
     );
-    // The third part answers the second: still a comment on the video.
+    // Answering that comment: a reply under it, not another comment on the video.
     let second = yt
         .publish(&mut creds, &reply(post("Et la suite."), &root, &first))
         .await
         .unwrap();
+    assert!(
+        second.id.starts_with(&format!("{}.", first.id)),
+        "{second:?}"
+    );
+    assert_eq!(
+        second.url,
+        format!(
+            "https://www.youtube.com/watch?v={}&lc={}",
+            root.id, second.id
+        )
+    );
+    // Answering a reply: YouTube nests one level, so under the same top-level comment.
+    let third = yt
+        .publish(&mut creds, &reply(post("Et la fin."), &root, &second))
+        .await
+        .unwrap();
     {
         let f = fake.lock().unwrap();
-        let on_root: Vec<&str> = f
+        let placed: Vec<(&str, Option<&str>)> = f
             .comments
             .iter()
             .filter(|c| c.video == root.id)
-            .map(|c| c.text.as_str())
+            .map(|c| (c.text.as_str(), c.parent.as_deref()))
             .collect();
         assert_eq!(
-            on_root,
-            vec!["Le lien promis : https://example.org", "Et la suite."]
+            placed,
+            vec![
+                ("Le lien promis : https://example.org", None),
+                ("Et la suite.", Some(first.id.as_str())),
+                ("Et la fin.", Some(first.id.as_str())),
+            ]
         );
         assert!(f.comments.iter().all(|c| c.author == CHANNEL_ID));
+        let log: Vec<&str> = f
+            .log
+            .iter()
+            .filter(|l| l.contains("comment"))
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            log,
+            [
+                "POST /youtube/v3/commentThreads",
+                "POST /youtube/v3/comments",
+                "POST /youtube/v3/comments"
+            ]
+        );
     }
-    assert_ne!(first.id, second.id);
+    assert_ne!(second.id, third.id);
+
+    // The comment answered was deleted: refused for good, saying so.
+    fake.lock().unwrap().comments[0].deleted = true;
+    let err = yt
+        .publish(&mut creds, &reply(post("Trop tard"), &root, &first))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, NetworkError::Rejected(ref m) if m.contains("deleted")),
+        "{err}"
+    );
+    fake.lock().unwrap().comments[0].deleted = false;
 
     // Media on a comment, or an empty one, is refused before anything is sent.
     let err = yt
@@ -1625,14 +1800,49 @@ async fn find_published_finds_a_comment() {
             likes: 0,
             replies: 0,
             deleted: false,
+            parent: None,
         });
     }
     assert_eq!(yt.find_published(&mut creds, &comment).await.unwrap(), None);
     let made = yt.publish(&mut creds, &comment).await.unwrap();
     assert_eq!(
         yt.find_published(&mut creds, &comment).await.unwrap(),
-        Some(made)
+        Some(made.clone())
     );
+
+    // A reply under that comment is looked for among its replies, not the video's comments.
+    let answer = reply(post("Une réponse"), &root, &made);
+    assert_eq!(yt.find_published(&mut creds, &answer).await.unwrap(), None);
+    let sent = yt.publish(&mut creds, &answer).await.unwrap();
+    fake.lock().unwrap().log.clear();
+    assert_eq!(
+        yt.find_published(&mut creds, &answer).await.unwrap(),
+        Some(sent.clone())
+    );
+    assert_eq!(
+        fake.lock().unwrap().log,
+        ["GET /youtube/v3/comments".to_owned()]
+    );
+    // The same text under another comment is another reply: not this one.
+    let other = yt
+        .publish(&mut creds, &reply(post("Autre"), &root, &root))
+        .await
+        .unwrap();
+    let elsewhere = reply(post("Une réponse"), &root, &other);
+    assert_eq!(
+        yt.find_published(&mut creds, &elsewhere).await.unwrap(),
+        None
+    );
+    // Its own metrics: a reply is read through `comments.list`.
+    fake.lock()
+        .unwrap()
+        .comments
+        .iter_mut()
+        .find(|c| c.id == sent.id)
+        .unwrap()
+        .likes = 4;
+    let m = yt.metrics(&mut creds, &sent).await.unwrap();
+    assert_eq!((m.likes, m.replies), (Some(4), None));
 }
 
 #[tokio::test]

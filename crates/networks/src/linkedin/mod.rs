@@ -25,9 +25,14 @@
 //! image or `content.multiImage.images` for 2 to 20. LinkedIn answers 201 with the post's URN
 //! in `x-restli-id`. LinkedIn takes no language with a post.
 //!
-//! Replies: LinkedIn has no thread of posts; a reply is a comment on the thread's root
-//! (`POST /rest/socialActions/{root}/comments`, with the organisation as `actor`), which is
-//! how Relais makes a "first comment". Comments take text only here (no image).
+//! Replies: LinkedIn has no thread of posts; a reply to a post is a comment on the thread's
+//! root (`POST /rest/socialActions/{root}/comments`, with the organisation as `actor`), which
+//! is how Relais makes a "first comment". A reply to a comment (the inbox's messages) is a
+//! nested comment under it: `POST /rest/socialActions/{comment URN}/comments` with that URN
+//! as `parentComment` and the comment's post as `object`. LinkedIn nests one level only, so
+//! an answer to a nested comment goes under its top-level comment, which the inbox keeps as
+//! the nested comment's `version` (and the connector as the `version` of the nested comments
+//! it makes). Comments take text only here (no image).
 //!
 //! Exactly once: LinkedIn has no idempotency key. [`Connector::find_published`] reads the
 //! page's posts (`GET /rest/posts?q=author`), or the root's comments for a reply, back to a
@@ -44,13 +49,13 @@
 //! not an error, when LinkedIn refuses them: it keeps them for twelve months).
 //!
 //! Left out: videos and documents (the Videos API's multi-part upload), articles with a link
-//! preview, mentions (`@` is escaped: Relais does not resolve names to URNs), polls, nested
-//! comments (a reply to a comment is one more comment on the root), member (personal)
-//! profiles, and the 429 reset LinkedIn does not send (daily limits reset at midnight UTC;
-//! without `Retry-After`, the scheduler's own back-off applies).
+//! preview, mentions (`@` is escaped: Relais does not resolve names to URNs), polls, member
+//! (personal) profiles, and the 429 reset LinkedIn does not send (daily limits reset at
+//! midnight UTC; without `Retry-After`, the scheduler's own back-off applies).
 
 mod api;
 mod connect;
+pub mod inbox;
 pub mod oauth;
 mod shapes;
 mod text;
@@ -198,6 +203,64 @@ fn token_may_go_to(url: &str, api_base: &str) -> bool {
     let https = url.starts_with("https://");
     (https && (target == "linkedin.com" || target.ends_with(".linkedin.com")))
         || host(api_base).is_some_and(|api| api == target)
+}
+
+/// Where a reply goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place<'a> {
+    /// A comment on this post (the thread's root).
+    OnPost(&'a str),
+    /// A nested comment under this top-level comment, which is on `object` (the post, as
+    /// LinkedIn names it in the comment's URN).
+    Under { comment: &'a str, object: &'a str },
+}
+
+impl<'a> Place<'a> {
+    /// Under the parent when it is a comment (under its top-level comment, named by its
+    /// `version`, when it is itself nested); else on the root.
+    fn of(reply_to: &'a ReplyTarget) -> Result<Self, NetworkError> {
+        let parent = &reply_to.parent;
+        if urn::comment_parts(&parent.id).is_none() {
+            return Ok(Place::OnPost(comment_target(&reply_to.root)?));
+        }
+        let comment = parent
+            .version
+            .as_deref()
+            .filter(|v| urn::comment_parts(v).is_some())
+            .unwrap_or(&parent.id);
+        match urn::comment_parts(comment) {
+            Some((object, _)) => Ok(Place::Under { comment, object }),
+            None => Err(NetworkError::Rejected(format!(
+                "`{comment}` is not a LinkedIn comment to reply to"
+            ))),
+        }
+    }
+
+    /// What the comment is `object` of.
+    fn object(self) -> &'a str {
+        match self {
+            Place::OnPost(post) => post,
+            Place::Under { object, .. } => object,
+        }
+    }
+
+    /// The URN whose comments list the reply (`/rest/socialActions/{it}/comments`).
+    fn listed_under(self) -> &'a str {
+        match self {
+            Place::OnPost(post) => post,
+            Place::Under { comment, .. } => comment,
+        }
+    }
+
+    /// The reply as published; a nested one keeps its top-level comment as its version, where
+    /// an answer to it must go.
+    fn published(self, id: String) -> PublishedPost {
+        let mut p = published(id);
+        if let Place::Under { comment, .. } = self {
+            p.version = Some(comment.to_owned());
+        }
+        p
+    }
 }
 
 impl LinkedIn {
@@ -413,7 +476,7 @@ impl LinkedIn {
         }
     }
 
-    /// A reply: a comment on the thread's root.
+    /// A reply: a comment on the thread's root, or nested under the comment it answers.
     async fn comment(
         &self,
         creds: &mut Credentials,
@@ -433,13 +496,19 @@ impl LinkedIn {
                 "a LinkedIn comment needs text".into(),
             ));
         }
-        let target = comment_target(&reply_to.root)?;
-        let path = format!("/rest/socialActions/{}/comments", encode(target));
-        let body = json!({
+        let place = Place::of(reply_to)?;
+        let path = format!(
+            "/rest/socialActions/{}/comments",
+            encode(place.listed_under())
+        );
+        let mut body = json!({
             "actor": s.author(),
-            "object": target,
+            "object": place.object(),
             "message": { "text": post.text },
         });
+        if let Place::Under { comment, .. } = place {
+            body["parentComment"] = json!(comment);
+        }
         match self
             .call(
                 creds,
@@ -452,19 +521,25 @@ impl LinkedIn {
             .await?
         {
             Ok(reply) => {
-                let id = comment_urn(&reply.body, reply.restli_id.as_deref(), target).ok_or_else(
-                    || {
+                let id = comment_urn(&reply.body, reply.restli_id.as_deref(), place.object())
+                    .ok_or_else(|| {
                         NetworkError::Transient(
                             "LinkedIn answered the comment without its URN".into(),
                         )
-                    },
-                )?;
-                Ok(published(id))
+                    })?;
+                Ok(place.published(id))
             }
-            Err(f) if f.status == 404 => Err(NetworkError::Rejected(format!(
-                "the post to comment on ({target}) is gone from LinkedIn: {}",
-                f.detail()
-            ))),
+            Err(f) if matches!(f.status, 404 | 410) => Err(NetworkError::Rejected(match place {
+                Place::OnPost(target) => format!(
+                    "the post to comment on ({target}) was deleted from LinkedIn: {}",
+                    f.detail()
+                ),
+                Place::Under { comment, .. } => format!(
+                    "the comment this replies to ({comment}) was deleted from LinkedIn, or its \
+                     post was: {}",
+                    f.detail()
+                ),
+            })),
             Err(f) => Err(f.into_network_error()),
         }
     }
@@ -504,8 +579,8 @@ impl LinkedIn {
         Ok(None)
     }
 
-    /// Looks among the comments on the reply's root for the organisation's comment that is
-    /// `post`.
+    /// Looks where the reply went (the comments on the root, or under the comment answered)
+    /// for the organisation's comment that is `post`.
     async fn scan_comments(
         &self,
         creds: &mut Credentials,
@@ -514,12 +589,12 @@ impl LinkedIn {
         reply_to: &ReplyTarget,
     ) -> Result<Option<PublishedPost>, NetworkError> {
         let since = since(post);
-        let target = comment_target(&reply_to.root)?;
+        let place = Place::of(reply_to)?;
         let author = s.author();
         for page in 0..MAX_COMMENT_PAGES {
             let path = format!(
                 "/rest/socialActions/{}/comments?start={}&count={COMMENTS_PAGE}",
-                encode(target),
+                encode(place.listed_under()),
                 page * COMMENTS_PAGE
             );
             let body = match self
@@ -550,7 +625,7 @@ impl LinkedIn {
                         .is_some_and(|t| text::same_words(&post.text, t))
             });
             if let Some(c) = found {
-                return Ok(comment_urn(c, None, target).map(published));
+                return Ok(comment_urn(c, None, place.object()).map(|id| place.published(id)));
             }
             if elements.len() < COMMENTS_PAGE {
                 break;
@@ -854,6 +929,49 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn replies_go_on_the_post_or_under_the_top_level_comment() {
+        let at = |id: &str, version: Option<&str>| PublishedPost {
+            id: id.into(),
+            version: version.map(str::to_owned),
+            url: String::new(),
+        };
+        let target = |parent: PublishedPost| ReplyTarget {
+            parent,
+            root: at("urn:li:share:1", None),
+        };
+        let top = "urn:li:comment:(urn:li:activity:9,10)";
+        let nested = "urn:li:comment:(urn:li:activity:9,11)";
+        let on_post = target(at("urn:li:share:1", None));
+        assert_eq!(Place::of(&on_post), Ok(Place::OnPost("urn:li:share:1")));
+        let under_top = target(at(top, None));
+        let place = Place::of(&under_top).expect("a place");
+        assert_eq!(
+            place,
+            Place::Under {
+                comment: top,
+                object: "urn:li:activity:9"
+            }
+        );
+        assert_eq!(place.listed_under(), top);
+        assert_eq!(place.object(), "urn:li:activity:9");
+        assert_eq!(place.published(nested.into()).version.as_deref(), Some(top));
+        // A nested comment: under its top-level comment, one level only.
+        let under_nested = target(at(nested, Some(top)));
+        assert_eq!(Place::of(&under_nested).map(Place::listed_under), Ok(top));
+        // A version that is no comment URN is not followed.
+        let odd = target(at(nested, Some("bafy…")));
+        assert_eq!(Place::of(&odd).map(Place::listed_under), Ok(nested));
+        let bad_root = ReplyTarget {
+            parent: at("urn:li:share:1", None),
+            root: at("urn:li:person:1", None),
+        };
+        assert!(matches!(
+            Place::of(&bad_root),
+            Err(NetworkError::Rejected(_))
+        ));
     }
 
     #[test]

@@ -9,8 +9,14 @@
 //!   `POST /{page-id}/feed` with `message` and `attached_media[i]={"media_fbid": "<photo-id>"}`.
 //! - A video: `POST /{page-id}/videos` with `description` and the file as `source`, or
 //!   `file_url` when Relais has a public address (one request: no resumable upload).
-//! - A reply: `POST /{root-id}/comments` with `message` and, for one image,
-//!   `attachment_url` or `source`.
+//! - A reply: under what it answers, with `message` and, for one image, `attachment_url` or
+//!   `source`: `POST /{comment-id}/comments` when it answers a comment (its
+//!   [`PublishedPost::version`] is `comment`: one the inbox read, or one Relais published),
+//!   else `POST /{root-id}/comments`, a comment on the thread's post.
+//! - An answer to a Messenger message (version `direct:<page-scoped id>`, as the inbox reads
+//!   them): `POST /{page-id}/messages` with `recipient={"id": …}`, `messaging_type=RESPONSE`
+//!   and `message={"text": …}`; text only, and within the 24 hours Messenger allows after the
+//!   person's last message.
 
 use async_trait::async_trait;
 use relais_outbound::HttpClient;
@@ -18,6 +24,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::graph::{self, Body, Failure, Graph, count, items, same_text, str_field, time_ms};
+use super::inbox::DIRECT_PREFIX;
 use super::{
     COMMENT, Kind, MAX_PAGES, VIDEO, file_name, graph_for, id_setting, kind_of, object_id, since_ms,
 };
@@ -229,14 +236,14 @@ impl Facebook {
             .await
     }
 
-    /// A reply: a comment on the thread's root post.
+    /// A reply: under the comment it answers, else a comment on the thread's root post.
     async fn comment(
         &self,
         graph: &Graph<'_>,
         reply: &ReplyTarget,
         post: &OutgoingPost,
     ) -> Result<PublishedPost, NetworkError> {
-        let root = object_id(&reply.root.id, NETWORK)?;
+        let (target, what) = answered(reply)?;
         let media = match post.media.as_slice() {
             [] => None,
             [one] if kind_of(&one.mime) == Some(Kind::Image) => Some(one),
@@ -270,12 +277,114 @@ impl Facebook {
                 },
             },
         };
-        let path = format!("/{root}/comments");
-        let answer = graph.expect(Method::POST, &path, &[], &body).await?;
+        let path = format!("/{target}/comments");
+        let answer = match graph.send(Method::POST, &path, &[], &body).await? {
+            Ok(answer) => answer,
+            Err(f) if f.is_missing_object() => {
+                return Err(NetworkError::Rejected(format!(
+                    "the {what} this answers was deleted on Facebook, or the Page can no longer \
+                     see it ({})",
+                    f.detail()
+                )));
+            }
+            Err(f) => return Err(f.into_network_error(NETWORK)),
+        };
         let id = str_field(&answer, "id")
             .filter(|id| graph::is_object_id(id))
             .ok_or_else(|| missing_id(&path))?;
         Ok(comment_published(&reply.root, id))
+    }
+
+    /// An answer to a Messenger message from `recipient` (a page-scoped id).
+    async fn message(
+        &self,
+        graph: &Graph<'_>,
+        page: &str,
+        recipient: &str,
+        post: &OutgoingPost,
+    ) -> Result<PublishedPost, NetworkError> {
+        if !post.media.is_empty() {
+            return Err(NetworkError::Rejected(
+                "Relais answers Messenger with text only: send the picture from Meta Business \
+                 Suite"
+                    .into(),
+            ));
+        }
+        if post.text.trim().is_empty() {
+            return Err(NetworkError::Rejected("the message is empty".into()));
+        }
+        let fields = vec![
+            (
+                "recipient".to_owned(),
+                json!({ "id": recipient }).to_string(),
+            ),
+            ("messaging_type".to_owned(), "RESPONSE".to_owned()),
+            (
+                "message".to_owned(),
+                json!({ "text": post.text }).to_string(),
+            ),
+        ];
+        let path = format!("/{page}/messages");
+        let answer = match graph
+            .send(Method::POST, &path, &[], &Body::Form(fields))
+            .await?
+        {
+            Ok(answer) => answer,
+            // Messenger's 24-hour window: a Page answers within a day of the person's message.
+            Err(f) if f.code == Some(10) && f.subcode == Some(2_018_278) => {
+                return Err(NetworkError::Rejected(format!(
+                    "Messenger lets a Page answer only within 24 hours of the person's last \
+                     message ({}): answer from Meta Business Suite",
+                    f.detail()
+                )));
+            }
+            Err(f) => return Err(f.into_network_error(NETWORK)),
+        };
+        let id = str_field(&answer, "message_id")
+            .filter(|id| !id.trim().is_empty())
+            .ok_or_else(|| {
+                NetworkError::Transient(format!("Facebook answered {path} without a message_id"))
+            })?;
+        Ok(direct_published(page, recipient, id))
+    }
+
+    /// The Page's message to `recipient` with `post`'s text, among the newest of their
+    /// conversation (`GET /{page-id}/conversations?user_id=…`), written since `since` (ms).
+    async fn scan_messages(
+        &self,
+        graph: &Graph<'_>,
+        page: &str,
+        recipient: &str,
+        post: &OutgoingPost,
+        since: i64,
+    ) -> Result<Option<PublishedPost>, NetworkError> {
+        let list = graph
+            .get(
+                &format!("/{page}/conversations"),
+                &[
+                    ("platform", "messenger"),
+                    ("user_id", recipient),
+                    ("fields", "messages.limit(25){id,message,from,created_time}"),
+                ],
+            )
+            .await?;
+        for conversation in items(&list) {
+            let messages = conversation.get("messages").map(items).unwrap_or_default();
+            for m in messages {
+                let by_page = m.get("from").and_then(|f| str_field(f, "id")) == Some(page);
+                let recent = str_field(m, "created_time")
+                    .and_then(time_ms)
+                    .is_some_and(|at| at >= since);
+                let same = same_text(&post.text, str_field(m, "message").unwrap_or_default());
+                if !(by_page && recent && same) {
+                    continue;
+                }
+                if let Some(id) = str_field(m, "id") {
+                    return Ok(Some(direct_published(page, recipient, id)));
+                }
+            }
+        }
+        Ok(None)
     }
 
     /// Looks for `post` among what the Page published since a minute before it was written.
@@ -287,6 +396,15 @@ impl Facebook {
         let page = id_setting(creds, "page_id", NETWORK)?;
         let graph = self.graph(creds)?;
         let since = since_ms(post);
+        if let Some(recipient) = post
+            .reply_to
+            .as_ref()
+            .and_then(|r| direct_recipient(&r.parent))
+        {
+            return self
+                .scan_messages(&graph, &page, recipient, post, since)
+                .await;
+        }
         let since_secs = (since / 1000).to_string();
         let (path, query, text_key): (String, Vec<(&str, &str)>, &str) = match &post.reply_to {
             Some(reply) => (
@@ -414,6 +532,39 @@ fn video_published(page: &str, id: &str) -> PublishedPost {
     }
 }
 
+/// Where a reply goes: under the comment it answers, else on the thread's root post; and what
+/// that is, for the message when it is gone.
+fn answered(reply: &ReplyTarget) -> Result<(&str, &'static str), NetworkError> {
+    match reply.parent.version.as_deref() {
+        Some(COMMENT) => Ok((object_id(&reply.parent.id, NETWORK)?, "comment")),
+        _ => Ok((object_id(&reply.root.id, NETWORK)?, "post")),
+    }
+}
+
+/// The page-scoped id a Messenger message came from, when `parent` is one.
+fn direct_recipient(parent: &PublishedPost) -> Option<&str> {
+    parent
+        .version
+        .as_deref()?
+        .strip_prefix(DIRECT_PREFIX)
+        .filter(|id| graph::is_object_id(id))
+}
+
+fn is_direct(post: &PublishedPost) -> bool {
+    post.version
+        .as_deref()
+        .is_some_and(|v| v.starts_with(DIRECT_PREFIX))
+}
+
+/// A Messenger message the Page sent to `recipient`: read in Meta Business Suite's inbox.
+fn direct_published(page: &str, recipient: &str, id: &str) -> PublishedPost {
+    PublishedPost {
+        id: id.to_owned(),
+        version: Some(format!("{DIRECT_PREFIX}{recipient}")),
+        url: format!("https://business.facebook.com/latest/inbox/messenger?asset_id={page}"),
+    }
+}
+
 /// A comment `id` (`<post>_<comment>`) under `root`: its address is the root's, pointing at it.
 fn comment_published(root: &PublishedPost, id: &str) -> PublishedPost {
     let base = if root.url.is_empty() {
@@ -463,6 +614,9 @@ impl Connector for Facebook {
         let page = id_setting(creds, "page_id", NETWORK)?;
         let graph = self.graph(creds)?;
         if let Some(reply) = &post.reply_to {
+            if let Some(recipient) = direct_recipient(&reply.parent) {
+                return self.message(&graph, &page, recipient, post).await;
+            }
             return self.comment(&graph, reply, post).await;
         }
         let shape = Shape::of(post)?;
@@ -507,6 +661,11 @@ impl Connector for Facebook {
         creds: &mut Credentials,
         post: &PublishedPost,
     ) -> Result<(), NetworkError> {
+        if is_direct(post) {
+            return Err(NetworkError::Unsupported(
+                "Messenger offers no API to delete a message a Page sent".into(),
+            ));
+        }
         let id = object_id(&post.id, NETWORK)?;
         let graph = self.graph(creds)?;
         match graph
@@ -526,6 +685,9 @@ impl Connector for Facebook {
         creds: &mut Credentials,
         post: &PublishedPost,
     ) -> Result<Metrics, NetworkError> {
+        if is_direct(post) {
+            return Ok(Metrics::default());
+        }
         let id = object_id(&post.id, NETWORK)?;
         let graph = self.graph(creds)?;
         let fields = match post.version.as_deref() {
@@ -620,6 +782,36 @@ mod tests {
         ] {
             assert!(matches!(Shape::of(&bad), Err(NetworkError::Rejected(_))));
         }
+    }
+
+    #[test]
+    fn replies_go_under_the_comment_they_answer() {
+        let published = |id: &str, version: Option<&str>| PublishedPost {
+            id: id.into(),
+            version: version.map(str::to_owned),
+            url: String::new(),
+        };
+        let root = published("105_1", None);
+        let target = |parent: PublishedPost| ReplyTarget {
+            parent,
+            root: root.clone(),
+        };
+        assert_eq!(
+            answered(&target(root.clone())).expect("target"),
+            ("105_1", "post")
+        );
+        assert_eq!(
+            answered(&target(published("1_7", Some("comment")))).expect("target"),
+            ("1_7", "comment")
+        );
+        assert!(answered(&target(published("../x", Some("comment")))).is_err());
+        let direct = published("m_1", Some("direct:4242"));
+        assert_eq!(direct_recipient(&direct), Some("4242"));
+        assert_eq!(
+            direct_recipient(&published("m_1", Some("direct:a b"))),
+            None
+        );
+        assert_eq!(direct_recipient(&root), None);
     }
 
     #[test]

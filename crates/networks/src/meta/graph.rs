@@ -152,9 +152,13 @@ impl Failure {
         self.code == Some(506)
     }
 
-    /// The object named in the path does not exist (any more), or cannot be seen.
+    /// The object named in the path does not exist (any more), or cannot be seen: HTTP 404, or
+    /// code 100 with subcode 33, or (the subcode left out, as some answers do) with Graph's
+    /// "Object with ID '…' does not exist" message.
     pub fn is_missing_object(&self) -> bool {
-        self.status == 404 || (self.code == Some(100) && self.subcode == Some(33))
+        self.status == 404
+            || (self.code == Some(100)
+                && (self.subcode == Some(33) || self.message.contains("does not exist")))
     }
 
     /// The error as the scheduler acts on it; `network` names the network in the messages.
@@ -555,6 +559,14 @@ mod tests {
             )
         );
         assert!(f.is_missing_object());
+        let no_subcode = Failure {
+            message: "Unsupported post request. Object with ID '1_2' does not exist, cannot be \
+                      loaded due to missing permissions, or does not support this operation."
+                .into(),
+            ..failure(400, Some(100))
+        };
+        assert!(no_subcode.is_missing_object());
+        assert!(!failure(400, Some(100)).is_missing_object());
         let Ok(Err(f)) = answer(
             502,
             &HeaderMap::new(),

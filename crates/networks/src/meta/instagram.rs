@@ -14,6 +14,12 @@
 //! 3. `POST /{ig-user-id}/media_publish` with `creation_id`, which gives the post's id; its
 //!    address is its `permalink`.
 //!
+//! A reply goes under what it answers: a comment on the post (`POST /{ig-media-id}/comments`)
+//! when it answers the post, a reply under the comment (`POST /{ig-comment-id}/replies`) when
+//! it answers a comment. Instagram nests one level, so a reply to a reply goes under its
+//! top-level comment, which the reply's [`PublishedPost::version`] names: `comment` for a
+//! top-level comment, `reply:<top-level comment id>` for a reply (the inbox reads them so too).
+//!
 //! A text alone is refused: Instagram needs an image or a video. Containers left unpublished
 //! (a refused or timed-out attempt) expire after 24 hours; they count toward the account's 400
 //! containers a day, published posts toward its 50 posts a day (a refusal beyond those is a
@@ -36,6 +42,8 @@ use crate::{
 };
 
 const NETWORK: &str = "Instagram";
+/// What starts the version of a reply: its top-level comment's id follows.
+const REPLY_PREFIX: &str = "reply:";
 /// How long a publication waits, by default, for Instagram to process its media (a video may
 /// take minutes).
 pub const DEFAULT_MEDIA_WAIT: Duration = Duration::from_secs(300);
@@ -142,14 +150,16 @@ impl Instagram {
         }
     }
 
-    /// A reply: a comment on the thread's root post (`POST /{ig-media-id}/comments`).
+    /// A reply: a comment on the post (`POST /{ig-media-id}/comments`), or a reply under the
+    /// comment it answers (`POST /{ig-comment-id}/replies`).
     async fn comment(
         &self,
         graph: &Graph<'_>,
         reply: &ReplyTarget,
         post: &OutgoingPost,
     ) -> Result<PublishedPost, NetworkError> {
-        let root = object_id(&reply.root.id, NETWORK)?;
+        let level = Level::of(&reply.parent);
+        let path = level.path(reply)?;
         if !post.media.is_empty() {
             return Err(NetworkError::Rejected(
                 "an Instagram comment cannot carry media".into(),
@@ -158,21 +168,31 @@ impl Instagram {
         if post.text.trim().is_empty() {
             return Err(NetworkError::Rejected("the comment is empty".into()));
         }
-        let path = format!("/{root}/comments");
-        let answer = graph
-            .expect(
+        let answer = match graph
+            .send(
                 Method::POST,
                 &path,
                 &[],
                 &Body::Form(vec![("message".into(), post.text.clone())]),
             )
-            .await?;
+            .await?
+        {
+            Ok(answer) => answer,
+            Err(f) if f.is_missing_object() => {
+                return Err(NetworkError::Rejected(format!(
+                    "the {} this answers was deleted on Instagram ({})",
+                    level.what(),
+                    f.detail()
+                )));
+            }
+            Err(f) => return Err(f.into_network_error(NETWORK)),
+        };
         let id = str_field(&answer, "id")
             .filter(|id| graph::is_object_id(id))
             .ok_or_else(|| {
                 NetworkError::Transient(format!("Instagram answered {path} without an id"))
             })?;
-        Ok(comment_published(&reply.root, id))
+        Ok(comment_published(&reply.root, id, &level))
     }
 
     /// The post's address: its `permalink`. It is asked for after the post is published, so a
@@ -203,7 +223,7 @@ impl Instagram {
         let since = since_ms(post);
         let (path, fields, text_key) = match &post.reply_to {
             Some(reply) => (
-                format!("/{}/comments", object_id(&reply.root.id, NETWORK)?),
+                Level::of(&reply.parent).path(reply)?,
                 "id,text,timestamp,from",
                 "text",
             ),
@@ -244,7 +264,8 @@ impl Instagram {
                         // A comment by someone else with the same words is not this one.
                         let by = item.get("from").and_then(|f| str_field(f, "id"));
                         if by.is_none_or(|by| by == user) {
-                            return Ok(Some(comment_published(&reply.root, id)));
+                            let level = Level::of(&reply.parent);
+                            return Ok(Some(comment_published(&reply.root, id, &level)));
                         }
                     }
                     None => {
@@ -335,11 +356,68 @@ fn profile_url(creds: &Credentials) -> String {
     }
 }
 
-/// A comment under `root`: Instagram gives comments no address of their own.
-fn comment_published(root: &PublishedPost, id: &str) -> PublishedPost {
+/// What a reply answers on Instagram, from the parent's [`PublishedPost::version`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Level<'a> {
+    /// The post itself (no version, or one Relais does not know).
+    Post,
+    /// A top-level comment (`comment`): the answer goes under it.
+    Comment(&'a str),
+    /// A reply under top-level comment `.0` (`reply:<id>`): the answer goes under that one.
+    Reply(&'a str),
+}
+
+impl<'a> Level<'a> {
+    pub fn of(parent: &'a PublishedPost) -> Self {
+        match parent.version.as_deref() {
+            Some(COMMENT) => Level::Comment(&parent.id),
+            Some(v) => match v.strip_prefix(REPLY_PREFIX) {
+                Some(top) => Level::Reply(top),
+                None => Level::Post,
+            },
+            None => Level::Post,
+        }
+    }
+
+    /// Where the answer is posted: the root post's comments, or the top-level comment's
+    /// replies.
+    fn path(&self, reply: &ReplyTarget) -> Result<String, NetworkError> {
+        Ok(match self {
+            Level::Post => format!("/{}/comments", object_id(&reply.root.id, NETWORK)?),
+            Level::Comment(top) | Level::Reply(top) => {
+                format!("/{}/replies", object_id(top, NETWORK)?)
+            }
+        })
+    }
+
+    fn what(&self) -> &'static str {
+        match self {
+            Level::Post => "post",
+            Level::Comment(_) | Level::Reply(_) => "comment",
+        }
+    }
+}
+
+/// The version of a reply under top-level comment `top`.
+pub(crate) fn reply_version(top: &str) -> String {
+    format!("{REPLY_PREFIX}{top}")
+}
+
+/// Whether a published id is a comment or a reply (not a post), by its version.
+fn is_comment(version: Option<&str>) -> bool {
+    version.is_some_and(|v| v == COMMENT || v.starts_with(REPLY_PREFIX))
+}
+
+/// A comment under `root`, or a reply under a comment: Instagram gives comments no address
+/// of their own.
+fn comment_published(root: &PublishedPost, id: &str, level: &Level<'_>) -> PublishedPost {
+    let version = match level {
+        Level::Post => COMMENT.to_owned(),
+        Level::Comment(top) | Level::Reply(top) => reply_version(top),
+    };
     PublishedPost {
         id: id.to_owned(),
-        version: Some(COMMENT.to_owned()),
+        version: Some(version),
         url: root.url.clone(),
     }
 }
@@ -444,8 +522,9 @@ impl Connector for Instagram {
     }
 
     /// Reads the account's media (`GET /{ig-user-id}/media`, newest first, 50 at a time and up
-    /// to 250) back to a minute before the post was written, or the comments under the
-    /// thread's root for a reply (those the account wrote), and takes the first whose caption
+    /// to 250) back to a minute before the post was written, or for a reply the comments under
+    /// the thread's root or the replies under the comment it answers (those the account
+    /// wrote), and takes the first whose caption
     /// or text is the post's (white space aside).
     ///
     /// Limits: two posts with the same caption in that window cannot be told apart; a caption
@@ -465,7 +544,7 @@ impl Connector for Instagram {
         creds: &mut Credentials,
         post: &PublishedPost,
     ) -> Result<(), NetworkError> {
-        if post.version.as_deref() != Some(COMMENT) {
+        if !is_comment(post.version.as_deref()) {
             return Err(NetworkError::Unsupported(
                 "Instagram's API cannot delete a published post: delete it in the Instagram app"
                     .into(),
@@ -492,7 +571,7 @@ impl Connector for Instagram {
     ) -> Result<Metrics, NetworkError> {
         let id = object_id(&post.id, NETWORK)?;
         let graph = self.graph(creds)?;
-        let comment = post.version.as_deref() == Some(COMMENT);
+        let comment = is_comment(post.version.as_deref());
         let fields = if comment {
             "like_count"
         } else {
@@ -564,6 +643,44 @@ mod tests {
         ));
         assert!(matches!(
             item_fields(1, &media("application/pdf", u, None), false),
+            Err(NetworkError::Rejected(_))
+        ));
+    }
+
+    #[test]
+    fn answers_go_under_the_top_level_comment() {
+        let published = |id: &str, version: Option<&str>| PublishedPost {
+            id: id.into(),
+            version: version.map(str::to_owned),
+            url: "https://www.instagram.com/p/X/".into(),
+        };
+        let media = published("180", None);
+        let target = |parent: &PublishedPost| ReplyTarget {
+            parent: parent.clone(),
+            root: media.clone(),
+        };
+        let top = published("181", Some("comment"));
+        let reply = published("182", Some("reply:181"));
+        assert_eq!(Level::of(&media), Level::Post);
+        assert_eq!(
+            Level::of(&media).path(&target(&media)).expect("path"),
+            "/180/comments"
+        );
+        assert_eq!(
+            Level::of(&top).path(&target(&top)).expect("path"),
+            "/181/replies"
+        );
+        assert_eq!(
+            Level::of(&reply).path(&target(&reply)).expect("path"),
+            "/181/replies"
+        );
+        let answer = comment_published(&media, "183", &Level::of(&reply));
+        assert_eq!(answer.version.as_deref(), Some("reply:181"));
+        assert!(is_comment(answer.version.as_deref()));
+        assert!(!is_comment(None));
+        let odd = published("184", Some("reply:../x"));
+        assert!(matches!(
+            Level::of(&odd).path(&target(&odd)),
             Err(NetworkError::Rejected(_))
         ));
     }

@@ -22,10 +22,15 @@
 //! takes that as "maybe published by an attempt whose answer was lost" and returns the post
 //! `find_published` finds, or refuses the post when there is none.
 //!
-//! **Replies.** Neither a Page nor an Instagram account has threads: a reply (Relais's "first
-//! comment", or the next part of a thread) is published as a comment on the thread's root post.
-//! [`PublishedPost::version`] tells what a published id is, since Graph reads, counts and
-//! deletes each kind differently: `None` for a post, `Some("comment")`, `Some("video")`.
+//! **Replies.** Neither a Page nor an Instagram account has threads: a reply goes under what it
+//! answers. Answering a post (Relais's "first comment") comments on it; answering a comment
+//! replies under it (`POST /{comment-id}/comments` on Facebook, `POST /{comment-id}/replies` on
+//! Instagram, which nests one level, so an answer to a reply goes under its top-level comment);
+//! answering a Messenger message sends one (`POST /{page-id}/messages`, within Messenger's
+//! 24-hour window). [`PublishedPost::version`] tells what a published id is, since Graph reads,
+//! counts and deletes each kind differently: `None` for a post, `Some("comment")`,
+//! `Some("reply:<top-level comment id>")` (Instagram), `Some("direct:<sender id>")`,
+//! `Some("video")`. The team inbox's reading and moderation are in `inbox/`.
 //!
 //! **Addresses.** A Page post is `https://www.facebook.com/<post-id>` (Graph's ids are
 //! `<page-id>_<post-id>`, which facebook.com resolves), a video

@@ -28,14 +28,18 @@ use crate::webhook::answer::transport;
 /// Where Facebook asks the person for their consent.
 pub const AUTHORIZE_URL: &str = "https://www.facebook.com/v21.0/dialog/oauth";
 /// What Relais needs: list the person's Pages, read and publish on them (comments included),
-/// and the same on their Instagram accounts.
-pub const SCOPES: [&str; 6] = [
+/// and the same on their Instagram accounts; for the team inbox, read what visitors write on a
+/// Page, hide, delete and like their comments, and answer Messenger conversations.
+pub const SCOPES: [&str; 9] = [
     "pages_show_list",
     "pages_read_engagement",
     "pages_manage_posts",
     "instagram_basic",
     "instagram_content_publish",
     "instagram_manage_comments",
+    "pages_read_user_content",
+    "pages_manage_engagement",
+    "pages_messaging",
 ];
 /// At most this many pages of 100 Pages are read.
 const MAX_ACCOUNT_PAGES: usize = 20;
@@ -243,7 +247,8 @@ mod tests {
              &redirect_uri=https%3A%2F%2Frelais.example%2Fcb%3Fw%3Da%20b&state=st%2Bate\
              &response_type=code&scope=pages_show_list%2Cpages_read_engagement%2C\
              pages_manage_posts%2Cinstagram_basic%2Cinstagram_content_publish%2C\
-             instagram_manage_comments"
+             instagram_manage_comments%2Cpages_read_user_content%2Cpages_manage_engagement%2C\
+             pages_messaging"
         );
     }
 

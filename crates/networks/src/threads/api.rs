@@ -80,7 +80,8 @@ impl Failure {
         self.status == 401 || matches!(self.code, Some(190 | 102))
     }
 
-    fn is_permission(&self) -> bool {
+    /// A permission the token was not granted (code 10, or 200–299).
+    pub fn is_permission(&self) -> bool {
         self.code
             .is_some_and(|c| c == 10 || (200..=299).contains(&c))
     }
@@ -88,12 +89,18 @@ impl Failure {
     /// The object named in the path does not exist (any more): HTTP 404, Graph's "object does
     /// not exist" (100/33), or Threads' "media not found" (24/4279009).
     pub fn is_gone(&self) -> bool {
-        self.status == 404
-            || (self.code == Some(100) && self.subcode == Some(33))
-            || self.is_media_not_found()
+        self.is_missing_object() || self.is_media_not_found()
     }
 
-    fn is_media_not_found(&self) -> bool {
+    /// HTTP 404, or Graph's "object does not exist" (100/33): what names a deleted post,
+    /// never a container still being processed.
+    pub fn is_missing_object(&self) -> bool {
+        self.status == 404 || (self.code == Some(100) && self.subcode == Some(33))
+    }
+
+    /// Threads' "media not found" (24/4279009): a deleted post, or a container published a
+    /// moment too early.
+    pub fn is_media_not_found(&self) -> bool {
         self.code == Some(24) && self.subcode == Some(4_279_009)
     }
 

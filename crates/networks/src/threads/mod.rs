@@ -54,6 +54,7 @@
 
 mod api;
 mod connect;
+pub mod inbox;
 mod lookup;
 pub mod oauth;
 mod publish;

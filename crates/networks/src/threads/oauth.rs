@@ -31,13 +31,15 @@ pub const AUTHORIZE_URL: &str = "https://threads.com/oauth/authorize";
 /// What Relais asks for: the profile (`threads_basic`, needed by every call), publishing,
 /// metrics, publishing replies, reading replies (to find a reply again after a crash), and
 /// deleting.
-pub const SCOPES: [&str; 6] = [
+pub const SCOPES: [&str; 7] = [
     "threads_basic",
     "threads_content_publish",
     "threads_manage_insights",
     "threads_manage_replies",
     "threads_read_replies",
     "threads_delete",
+    // The team inbox: posts that mention the brand.
+    "threads_manage_mentions",
 ];
 /// How long Meta says a long-lived token lasts, for an answer that does not say.
 pub const LONG_LIVED: Duration = Duration::from_secs(60 * 24 * 3600);

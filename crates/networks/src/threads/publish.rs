@@ -150,18 +150,19 @@ impl Threads {
         let user = self.user_id(creds, settings).await?;
         self.check_quota(creds, settings, &user, plan.reply_to.is_some())
             .await?;
+        let reply_to = plan.reply_to.as_deref();
 
         let container = match plan.items.as_slice() {
             [] => {
                 let mut params = vec![("media_type", "TEXT".to_owned())];
                 push_common(&mut params, plan);
-                self.container(creds, settings, &user, params, "the post")
+                self.container(creds, settings, &user, params, "the post", reply_to)
                     .await?
             }
             [one] => {
                 let mut params = item_params(one);
                 push_common(&mut params, plan);
-                self.container(creds, settings, &user, params, "the post")
+                self.container(creds, settings, &user, params, "the post", reply_to)
                     .await?
             }
             many => {
@@ -171,7 +172,7 @@ impl Threads {
                     params.push(("is_carousel_item", "true".to_owned()));
                     let what = format!("media {}", i + 1);
                     let child = self
-                        .container(creds, settings, &user, params, &what)
+                        .container(creds, settings, &user, params, &what, None)
                         .await?;
                     self.wait_until_processed(creds, settings, &child, &what)
                         .await?;
@@ -182,7 +183,7 @@ impl Threads {
                     ("children", children.join(",")),
                 ];
                 push_common(&mut params, plan);
-                self.container(creds, settings, &user, params, "the carousel")
+                self.container(creds, settings, &user, params, "the carousel", reply_to)
                     .await?
             }
         };
@@ -213,7 +214,9 @@ impl Threads {
         }
     }
 
-    /// `POST /{user-id}/threads` with `params`; the container's id.
+    /// `POST /{user-id}/threads` with `params`; the container's id. `reply_to` is the post
+    /// the container answers (its `reply_to_id`), whose deletion is then told apart from any
+    /// other refusal.
     async fn container(
         &self,
         creds: &Credentials,
@@ -221,7 +224,10 @@ impl Threads {
         user: &str,
         params: Vec<(&'static str, String)>,
         what: &str,
+        reply_to: Option<&str>,
     ) -> Result<String, NetworkError> {
+        // A carousel's "media not found" may name one of its items rather than the parent.
+        let carousel = params.iter().any(|(k, _)| *k == "children");
         let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let path = format!("/{user}/threads");
         match self
@@ -235,6 +241,14 @@ impl Threads {
             }),
             Err(f) => {
                 let detail = f.detail();
+                if let Some(parent) = reply_to
+                    && (f.is_missing_object() || (f.is_media_not_found() && !carousel))
+                {
+                    return Err(NetworkError::Rejected(format!(
+                        "the post this replies to ({parent}) was deleted from Threads, so the \
+                         reply cannot go under it ({detail})"
+                    )));
+                }
                 Err(match f.into_network_error() {
                     NetworkError::Rejected(_) => {
                         NetworkError::Rejected(format!("Threads refused {what}: {detail}"))

@@ -71,6 +71,15 @@ impl Failure {
                 .contains("duplicate content")
     }
 
+    /// X's refusal of a reply whose parent is deleted, or hidden from the account (protected,
+    /// or its author blocked it): a 403 (or a 400 naming `in_reply_to_tweet_id`) whose words say
+    /// so.
+    pub fn is_gone_parent(&self) -> bool {
+        let detail = self.detail.to_ascii_lowercase();
+        matches!(self.status, 400 | 403 | 404)
+            && (detail.contains("deleted") || detail.contains("not visible"))
+    }
+
     pub fn into_network_error(self) -> NetworkError {
         let detail = self.detail();
         match self.status {

@@ -19,7 +19,12 @@
 //! alt text goes with `POST /2/media/metadata` (`{"id", "metadata": {"alt_text": {"text"}}}`).
 //! Then `POST /2/tweets` with `text`, `reply.in_reply_to_tweet_id` (the parent, for a thread)
 //! and `media.media_ids`. X takes no language with a post. Videos need X's chunked upload,
-//! which this connector does not do: they are refused before anything is sent.
+//! which this connector does not do: they are refused before anything is sent. A reply to a
+//! deleted post (X: "deleted or not visible") is refused for good, saying so.
+//!
+//! Answers to direct messages: a reply whose parent is a direct message of the inbox
+//! (`dm:<conversation id>:<event id>`) is sent to that conversation, text only, and found again
+//! by reading it back (see [`inbox`]).
 //!
 //! Exactly once: X has no idempotency key. [`Connector::find_published`] reads the account's
 //! posts since a minute before the post was written (see there for its limits). X also
@@ -550,6 +555,10 @@ impl Connector for X {
         post: &OutgoingPost,
     ) -> Result<PublishedPost, NetworkError> {
         Settings::of(creds)?;
+        // An answer to a direct message is a direct message in its conversation.
+        if let Some(conversation) = inbox::direct_conversation(post)? {
+            return inbox::send_direct(self, creds, post, &conversation).await;
+        }
         let parent = match &post.reply_to {
             Some(r) => Some(tweet_id(&r.parent)?.to_owned()),
             None => None,
@@ -574,7 +583,7 @@ impl Connector for X {
         if !post.text.is_empty() {
             body.insert("text".into(), Value::String(post.text.clone()));
         }
-        if let Some(parent) = parent {
+        if let Some(parent) = &parent {
             body.insert("reply".into(), json!({ "in_reply_to_tweet_id": parent }));
         }
         if !media_ids.is_empty() {
@@ -604,6 +613,14 @@ impl Connector for X {
                     f.detail()
                 ))),
             },
+            Err(f) if parent.is_some() && f.is_gone_parent() => {
+                Err(NetworkError::Rejected(format!(
+                    "the original post ({}) was deleted, or the account can no longer see it: \
+                     there is nothing to answer on X ({})",
+                    parent.as_deref().unwrap_or_default(),
+                    f.detail()
+                )))
+            }
             Err(f) => Err(f.into_network_error()),
         }
     }
@@ -624,6 +641,9 @@ impl Connector for X {
         creds: &mut Credentials,
         post: &OutgoingPost,
     ) -> Result<Option<PublishedPost>, NetworkError> {
+        if let Some(conversation) = inbox::direct_conversation(post)? {
+            return inbox::find_direct(self, creds, post, &conversation).await;
+        }
         self.scan(creds, post).await
     }
 

@@ -27,12 +27,19 @@ pub const AUTHORIZE_URL: &str = "https://x.com/i/oauth2/authorize";
 pub const TOKEN_URL: &str = "https://api.x.com/2/oauth2/token";
 /// What Relais needs: read and write posts, know the account, stay connected (refresh tokens),
 /// and upload images.
-pub const SCOPES: [&str; 5] = [
+pub const SCOPES: [&str; 11] = [
     "tweet.read",
     "tweet.write",
     "users.read",
     "offline.access",
     "media.write",
+    // The team inbox: direct messages, and what the team does about a post or its author.
+    "dm.read",
+    "dm.write",
+    "like.write",
+    "mute.write",
+    "block.write",
+    "tweet.moderate.write",
 ];
 
 /// The address to send a person to: `auth_base` (normally [`AUTHORIZE_URL`]) with
@@ -190,6 +197,7 @@ mod tests {
             "https://x.com/i/oauth2/authorize?response_type=code&client_id=cl%20id\
              &redirect_uri=https%3A%2F%2Frelais.example%2Foauth%2Fx%2Fcallback%3Fw%3Da%20b\
              &scope=tweet.read%20tweet.write%20users.read%20offline.access%20media.write\
+             %20dm.read%20dm.write%20like.write%20mute.write%20block.write%20tweet.moderate.write\
              &state=st%2Bate%2F%3D\
              &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM\
              &code_challenge_method=S256"

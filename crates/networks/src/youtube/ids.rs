@@ -1,5 +1,6 @@
 //! YouTube's ids, and the published posts they make: a video's id has 11 characters of
-//! base64url; a comment's (a comment thread's, which is its top-level comment's) is longer.
+//! base64url; a comment's (a comment thread's, which is its top-level comment's) is longer; a
+//! reply's is its top-level comment's, a `.`, and its own (`Ugz….AaBb…`).
 
 use crate::{NetworkError, PublishedPost};
 
@@ -24,6 +25,18 @@ pub(super) fn is_comment_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
+/// A reply's id: a comment id with a `.` between its top-level comment's id and its own.
+pub(super) fn is_reply_id(id: &str) -> bool {
+    is_comment_id(id) && id.contains('.')
+}
+
+/// The top-level comment (the thread) a comment id belongs to: the part of a reply's id before
+/// the `.`, or the id itself. YouTube nests replies one level only, so this is what a reply
+/// to a reply answers on YouTube.
+pub(super) fn thread_of(id: &str) -> &str {
+    id.split_once('.').map_or(id, |(thread, _)| thread)
+}
+
 /// A language tag YouTube may take: letters, digits and `-`, short.
 pub(super) fn is_language(tag: &str) -> bool {
     (2..=35).contains(&tag.len())
@@ -43,8 +56,18 @@ pub(super) fn comment_post(video: &str, id: &str) -> PublishedPost {
     PublishedPost {
         id: id.to_owned(),
         version: None,
-        url: format!("https://www.youtube.com/watch?v={video}&lc={id}"),
+        url: comment_url(video, id),
     }
+}
+
+/// Where a person watches a video.
+pub(super) fn watch_url(video: &str) -> String {
+    format!("https://www.youtube.com/watch?v={video}")
+}
+
+/// Where a person reads a comment: its video, opened at the comment.
+pub(super) fn comment_url(video: &str, comment: &str) -> String {
+    format!("https://www.youtube.com/watch?v={video}&lc={comment}")
 }
 
 /// The video a published post is, or a comment is on (from its address).
@@ -66,12 +89,17 @@ pub(super) fn video_of(post: &PublishedPost) -> Result<String, NetworkError> {
 /// What a published post is on YouTube.
 pub(super) enum Kind {
     Video,
+    /// A top-level comment (the first of a comment thread).
     Comment,
+    /// A reply under a top-level comment.
+    Reply,
 }
 
 pub(super) fn kind_of(post: &PublishedPost) -> Result<Kind, NetworkError> {
     if is_video_id(&post.id) {
         Ok(Kind::Video)
+    } else if is_reply_id(&post.id) {
+        Ok(Kind::Reply)
     } else if is_comment_id(&post.id) {
         Ok(Kind::Comment)
     } else {
@@ -102,7 +130,13 @@ mod tests {
             version: None,
             url: String::new(),
         };
-        assert!(matches!(kind_of(&reply), Ok(Kind::Comment)));
+        assert!(matches!(kind_of(&reply), Ok(Kind::Reply)));
+        assert_eq!(thread_of(&reply.id), "UgzDE2tasfmrYLyNkGt4AaABAg");
+        assert_eq!(
+            thread_of("UgzDE2tasfmrYLyNkGt4AaABAg"),
+            "UgzDE2tasfmrYLyNkGt4AaABAg"
+        );
+        assert!(!is_reply_id("UgzDE2tasfmrYLyNkGt4AaABAg"));
         assert!(matches!(video_of(&reply), Err(NetworkError::Rejected(_))));
         let odd = PublishedPost {
             id: "a b".into(),

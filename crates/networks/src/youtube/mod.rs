@@ -19,12 +19,16 @@
 //! Publishing: a post is a video: exactly one media, of a `video/*` type. Its title is the
 //! text's first line and its description the whole text (see the `text` module); it is
 //! uploaded with the resumable protocol, in chunks of [`DEFAULT_CHUNK_SIZE`], and survives a
-//! failed chunk, a time-out and an expired session (see the `upload` module). A post that
-//! replies to another (a thread, or Relais's "first comment") becomes a top-level comment on
-//! the thread's root video (`POST /youtube/v3/commentThreads`), whichever part it answers:
-//! YouTube's replies nest one level only, folded away under a comment, so a thread reads best
-//! as the video's comments in order. Comments take no media. Languages: the first of the
-//! post's becomes the video's `defaultLanguage`.
+//! failed chunk, a time-out and an expired session (see the `upload` module). Languages: the
+//! first of the post's becomes the video's `defaultLanguage`.
+//!
+//! Replies go where they answer. A post whose parent is a video (Relais's "first comment", a
+//! thread's second part) becomes a top-level comment on it (`POST /youtube/v3/commentThreads`).
+//! A post whose parent is a comment (a fan's, answered from the inbox, or a thread's earlier
+//! comment) becomes a reply under it (`POST /youtube/v3/comments` with `snippet.parentId`, see
+//! the `inbox::answer` module): YouTube nests replies one level only, so a reply to a reply
+//! goes under the same top-level comment (the part of the reply's id before the `.`), which is
+//! how YouTube's own pages answer a reply. Comments take no media.
 //!
 //! Exactly once: YouTube takes no idempotency key. Each video carries a tag derived from the
 //! post's idempotency key (`relais-` and 16 hexadecimal digits; tags are not shown on the
@@ -32,12 +36,14 @@
 //! since a minute before the post was written. The tag, rather than the title and time alone,
 //! tells apart two posts with the same first line; a video whose tags were since removed is
 //! still recognised by its title. A comment is recognised by its author (the channel) and its
-//! text. An upload interrupted by a crash leaves no video (YouTube makes it only once the last
+//! text, among the video's comments or, for a reply, among the replies of its top-level
+//! comment. An upload interrupted by a crash leaves no video (YouTube makes it only once the last
 //! byte arrived), so the next attempt starts again from byte 0: keeping the session address
 //! across a crash, to resume it, is left out (the publisher has nowhere to keep it).
 //!
 //! Addresses: `https://www.youtube.com/watch?v=<video id>`; a comment's adds `&lc=<comment
-//! id>`. Posts are told apart by their ids: a video's has 11 characters, a comment's more.
+//! id>`. Posts are told apart by their ids: a video's has 11 characters, a comment's more, and
+//! a reply's has a `.` (`<top-level comment id>.<its own>`).
 //!
 //! Quota: every call costs the Google project quota; a project that ran out is told to wait
 //! until midnight, Pacific time, when YouTube resets it (see the `api` module). Videos
@@ -396,24 +402,15 @@ impl YouTube {
         Ok(video_post(id))
     }
 
+    /// A top-level comment on `video` (a published video).
     async fn publish_comment(
         &self,
         creds: &mut Credentials,
         post: &OutgoingPost,
-        root: &PublishedPost,
+        video: &PublishedPost,
     ) -> Result<PublishedPost, NetworkError> {
-        let video = video_of(root)?;
-        if !post.media.is_empty() {
-            return Err(NetworkError::Rejected(
-                "a YouTube comment takes text only: remove the media from this reply".into(),
-            ));
-        }
-        let text = post.text.trim();
-        if text.is_empty() {
-            return Err(NetworkError::Rejected(
-                "a YouTube comment needs a text".into(),
-            ));
-        }
+        let video = video_of(video)?;
+        let text = comment_text(post)?;
         let body = json!({ "snippet": {
             "videoId": video,
             "topLevelComment": { "snippet": { "textOriginal": text } }
@@ -510,6 +507,22 @@ fn count(v: &Value, key: &str) -> Option<u64> {
     }
 }
 
+/// The text of a comment or reply: YouTube takes no media on them, nor an empty one.
+fn comment_text(post: &OutgoingPost) -> Result<&str, NetworkError> {
+    if !post.media.is_empty() {
+        return Err(NetworkError::Rejected(
+            "a YouTube comment takes text only: remove the media from this reply".into(),
+        ));
+    }
+    let text = post.text.trim();
+    if text.is_empty() {
+        return Err(NetworkError::Rejected(
+            "a YouTube comment needs a text".into(),
+        ));
+    }
+    Ok(text)
+}
+
 fn describe_media(post: &OutgoingPost) -> String {
     match post.media.as_slice() {
         [] => "no media".into(),
@@ -541,7 +554,10 @@ impl Connector for YouTube {
         match &post.reply_to {
             Some(reply) => {
                 Settings::of(creds)?;
-                self.publish_comment(creds, post, &reply.root).await
+                match kind_of(&reply.parent)? {
+                    Kind::Video => self.publish_comment(creds, post, &reply.parent).await,
+                    Kind::Comment | Kind::Reply => self.publish_answer(creds, post, reply).await,
+                }
             }
             None => self.publish_video(creds, post).await,
         }
@@ -551,8 +567,10 @@ impl Connector for YouTube {
     /// uploads playlist (`GET /playlistItems`, 50 a page, up to 200, newest first) back to a
     /// minute before the post was written, then those videos' tags (`GET /videos?part=snippet`)
     /// and takes the one with the post's marker tag; failing that, the newest without any
-    /// Relais tag whose title is the post's. For a reply, it reads the root video's comment
-    /// threads (newest first, up to 300) and takes the channel's own with the post's text.
+    /// Relais tag whose title is the post's. For a comment on a video, it reads the video's
+    /// comment threads (newest first, up to 300) and takes the channel's own with the post's
+    /// text; for a reply under a comment, the replies of that comment (`GET /comments?parentId=`,
+    /// up to 500).
     ///
     /// Limits: a video deleted since, or beyond those 200, is not found; the uploads playlist
     /// may take a little while to list a new video, so a look-up right after a crash can miss
@@ -565,7 +583,10 @@ impl Connector for YouTube {
     ) -> Result<Option<PublishedPost>, NetworkError> {
         Settings::of(creds)?;
         match &post.reply_to {
-            Some(reply) => self.find_comment(creds, post, &reply.root).await,
+            Some(reply) => match kind_of(&reply.parent)? {
+                Kind::Video => self.find_comment(creds, post, &reply.parent).await,
+                Kind::Comment | Kind::Reply => self.find_answer(creds, post, reply).await,
+            },
             None => self.find_video(creds, post).await,
         }
     }
@@ -577,7 +598,7 @@ impl Connector for YouTube {
     ) -> Result<(), NetworkError> {
         let path = match kind_of(post)? {
             Kind::Video => "/videos",
-            Kind::Comment => "/comments",
+            Kind::Comment | Kind::Reply => "/comments",
         };
         match self
             .call_api(creds, Method::DELETE, path, &[("id", post.id.as_str())])
@@ -600,6 +621,8 @@ impl Connector for YouTube {
         let (path, part) = match kind {
             Kind::Video => ("/videos", "statistics"),
             Kind::Comment => ("/commentThreads", "snippet"),
+            // A reply is no thread: `comments.list` by id.
+            Kind::Reply => ("/comments", "snippet"),
         };
         let body = match self
             .call_api(
@@ -642,6 +665,17 @@ impl Connector for YouTube {
                     likes: count(comment, "likeCount"),
                     reposts: None,
                     replies: count(snippet, "totalReplyCount"),
+                    quotes: None,
+                    views: None,
+                }
+            }
+            Kind::Reply => {
+                let snippet = item.get("snippet").unwrap_or(&Value::Null);
+                Metrics {
+                    likes: count(snippet, "likeCount"),
+                    reposts: None,
+                    // YouTube nests one level: nothing answers a reply as such.
+                    replies: None,
                     quotes: None,
                     views: None,
                 }

@@ -376,7 +376,7 @@ pub(crate) async fn act(
         Interaction::Like { message } => point_at(&bluesky, creds, &brand, LIKE, message).await,
         Interaction::Repost { message } => point_at(&bluesky, creds, &brand, REPOST, message).await,
         Interaction::Hide { message } => hide(&bluesky, creds, &brand, message).await,
-        Interaction::Block { author } => {
+        Interaction::Block { author, .. } => {
             let did = did_of(author)?;
             if blocks(&bluesky, creds, &brand, did).await? {
                 return Ok(());

@@ -36,7 +36,7 @@ pub(crate) async fn act(
             None,
             "the account no longer exists",
         ),
-        Interaction::Block { author } => (
+        Interaction::Block { author, .. } => (
             format!("/api/v1/accounts/{}/block", account_id(author)?),
             None,
             "the account no longer exists",
@@ -209,6 +209,7 @@ mod tests {
             (
                 Interaction::Block {
                     author: author("a/b", "x"),
+                    message: None,
                 },
                 false,
             ),
