@@ -568,12 +568,21 @@ pub trait InboxStore: Send + Sync {
         limit: u32,
     ) -> StoreResult<Vec<Conversation>>;
 
+    /// How many conversations `filter` holds, counted up to `cap` (the answer is `cap` when
+    /// there are more): a column says "1 000+" rather than walking a whole busy inbox.
     async fn count_conversations(
         &self,
         workspace: WorkspaceId,
         filter: &ConversationFilter,
         now: Timestamp,
+        cap: u64,
     ) -> StoreResult<u64>;
+
+    /// The time of the workspace's latest change to a conversation (`None` without any). Every
+    /// change a list shows moves it (see [`InboxStore::conversations_changed_since`]), so a list
+    /// drawn at one version stays right while the version holds, except for what time alone
+    /// changes (a snooze ending, a conversation becoming overdue) and erased conversations.
+    async fn inbox_version(&self, workspace: WorkspaceId) -> StoreResult<Option<Timestamp>>;
 
     async fn conversation(
         &self,

@@ -1014,7 +1014,7 @@ pub async fn inbox_filters_keep_what_they_say(store: Arc<dyn Store>) {
                 .unwrap();
             assert_eq!(ids(&listed), expected, "{filter:?}");
             let counted = store
-                .count_conversations(a, &filter, at(now))
+                .count_conversations(a, &filter, at(now), 1_000)
                 .await
                 .unwrap();
             assert_eq!(counted, expected.len() as u64, "{filter:?}");
@@ -1377,7 +1377,10 @@ pub async fn inbox_long_tags_filter_like_short_ones(store: Arc<dyn Store>) {
     let expected: Vec<ConversationId> = expected.into_iter().map(|(_, id)| id).collect();
     assert_eq!(ids(&listed), expected);
     assert_eq!(
-        store.count_conversations(a, &filter, at(T0)).await.unwrap(),
+        store
+            .count_conversations(a, &filter, at(T0), 1_000)
+            .await
+            .unwrap(),
         mine.len() as u64
     );
     let mut paged = Vec::new();
@@ -1398,8 +1401,19 @@ pub async fn inbox_long_tags_filter_like_short_ones(store: Arc<dyn Store>) {
         ..ConversationFilter::default()
     };
     assert_eq!(
-        store.count_conversations(a, &closed, at(T0)).await.unwrap(),
+        store
+            .count_conversations(a, &closed, at(T0), 1_000)
+            .await
+            .unwrap(),
         40
+    );
+    assert_eq!(
+        store
+            .count_conversations(a, &closed, at(T0), 25)
+            .await
+            .unwrap(),
+        25,
+        "a count stops at its cap"
     );
 }
 
@@ -1550,7 +1564,10 @@ pub async fn inbox_stays_in_its_workspace(store: Arc<dyn Store>) {
             .is_empty()
     );
     assert_eq!(
-        store.count_conversations(b, &every, at(T0)).await.unwrap(),
+        store
+            .count_conversations(b, &every, at(T0), 1_000)
+            .await
+            .unwrap(),
         0
     );
     let tagged = ConversationFilter {
@@ -1565,7 +1582,10 @@ pub async fn inbox_stays_in_its_workspace(store: Arc<dyn Store>) {
             .is_empty()
     );
     assert_eq!(
-        store.count_conversations(b, &tagged, at(T0)).await.unwrap(),
+        store
+            .count_conversations(b, &tagged, at(T0), 1_000)
+            .await
+            .unwrap(),
         0
     );
     assert!(
@@ -2539,6 +2559,11 @@ pub async fn sla_samples_and_changes_follow_conversations(store: Arc<dyn Store>)
         [old.conversation_id, id]
     );
     let (_, seen) = changes[1];
+    assert_eq!(
+        store.inbox_version(a).await.unwrap(),
+        Some(seen),
+        "the inbox's version is its latest change"
+    );
     assert!(
         store
             .conversations_changed_since(a, seen, 10)
@@ -2561,6 +2586,14 @@ pub async fn sla_samples_and_changes_follow_conversations(store: Arc<dyn Store>)
         changes.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
         [old.conversation_id]
     );
+    let tagged_at = changes[0].1;
+    assert!(tagged_at > seen);
+    assert_eq!(
+        store.inbox_version(a).await.unwrap(),
+        Some(tagged_at),
+        "a tag moves the version"
+    );
+    assert_eq!(store.inbox_version(WorkspaceId::new()).await.unwrap(), None);
     assert_eq!(
         store
             .conversations_changed_since(a, at(0), 1)
