@@ -515,13 +515,15 @@ pub trait InboxStore: Send + Sync {
         audit: AuditEvent,
     ) -> StoreResult<Option<InboxMessage>>;
 
-    /// Lets a reply waiting for approval go: `false` when it was not waiting (already
-    /// approved, or not a reply of this workspace).
+    /// Lets a reply waiting for approval go, queueing `send` (the job that sends it) in the
+    /// same transaction, so that an approved reply always has its job: `false`, and nothing
+    /// queued, when it was not waiting (already approved, or not a reply of this workspace).
     async fn approve_reply(
         &self,
         workspace: WorkspaceId,
         message: InboxMessageId,
         approver: UserId,
+        send: crate::NewJob,
         audit: AuditEvent,
     ) -> StoreResult<bool>;
 

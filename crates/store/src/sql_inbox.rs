@@ -1115,17 +1115,32 @@ impl InboxStore for SqlStore {
         workspace: WorkspaceId,
         message: InboxMessageId,
         approver: UserId,
+        send: NewJob,
         audit: AuditEvent,
     ) -> StoreResult<bool> {
-        let change = sqlx::query(
+        let mut tx = self.write().await?;
+        let changed = sqlx::query(
             "UPDATE inbox_messages SET delivery = 'queued', approved_by = $3
              WHERE workspace_id = $1 AND id = $2 AND direction = 'out' AND delivery = 'awaiting_approval'",
         )
         .bind(workspace.to_string())
         .bind(message.to_string())
-        .bind(approver.to_string());
-        let then = [(TOUCH_CONVERSATION_OF_MESSAGE, message.to_string())];
-        audited_change(self.write().await?, change, &then, &audit).await
+        .bind(approver.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        sqlx::query(TOUCH_CONVERSATION_OF_MESSAGE)
+            .bind(message.to_string())
+            .bind(Timestamp::now().millis())
+            .execute(&mut *tx)
+            .await?;
+        insert_job(&mut tx, JobId::new(), &send).await?;
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn reply_sent(

@@ -35,6 +35,20 @@ fn ws_audit(ws: WorkspaceId, action: &str) -> AuditEvent {
     }
 }
 
+/// The kind of the job that sends a reply, as the inbox worker names it.
+const SEND_KIND: &str = "inbox.reply";
+
+/// A job that sends a reply of `ws` (its payload does not matter here).
+fn send_job(ws: WorkspaceId) -> crate::NewJob {
+    crate::NewJob {
+        workspace_id: Some(ws),
+        kind: SEND_KIND.into(),
+        payload: serde_json::Value::Null,
+        run_at: at(T0),
+        max_attempts: 5,
+    }
+}
+
 /// A Bluesky account `name`, known by its DID.
 fn author(name: &str) -> NewContactAccount {
     NewContactAccount {
@@ -717,14 +731,32 @@ pub async fn inbox_replies_go_through_their_states_once(store: Arc<dyn Store>) {
         let store = store.clone();
         async move {
             store
-                .approve_reply(ws, message, editor, ws_audit(ws, "inbox.approve"))
+                .approve_reply(
+                    ws,
+                    message,
+                    editor,
+                    send_job(ws),
+                    ws_audit(ws, "inbox.approve"),
+                )
                 .await
                 .unwrap()
         }
     };
+    let sends = || {
+        let store = store.clone();
+        async move { store.jobs_waiting(SEND_KIND).await.unwrap() }
+    };
+    let before = sends().await;
     assert!(!approve(b, waiting.id).await);
+    assert_eq!(
+        sends().await,
+        before,
+        "nothing queued for a refused approval"
+    );
     assert!(approve(a, waiting.id).await);
+    assert_eq!(sends().await, before + 1, "the approval queued its send");
     assert!(!approve(a, waiting.id).await, "approved once");
+    assert_eq!(sends().await, before + 1, "and sent once");
     assert!(
         !approve(a, first.message_id).await,
         "a received message is no reply"
@@ -1540,7 +1572,7 @@ pub async fn inbox_stays_in_its_workspace(store: Arc<dyn Store>) {
     assert_eq!(replied.unwrap(), None);
     assert!(
         !store
-            .approve_reply(b, waiting, u, bad("inbox.approve"))
+            .approve_reply(b, waiting, u, send_job(b), bad("inbox.approve"))
             .await
             .unwrap()
     );
@@ -1822,7 +1854,7 @@ pub async fn inbox_changes_by_people_are_audited(store: Arc<dyn Store>) {
     check(true, "add_reply").await;
     check(
         store
-            .approve_reply(a, queued, u, ws_audit(a, "inbox.approve"))
+            .approve_reply(a, queued, u, send_job(a), ws_audit(a, "inbox.approve"))
             .await
             .unwrap(),
         "approve_reply",
@@ -2016,7 +2048,7 @@ pub async fn inbox_changes_by_people_are_audited(store: Arc<dyn Store>) {
     // What changes nothing writes nothing.
     assert!(
         !store
-            .approve_reply(a, queued, u, ws_audit(a, "x"))
+            .approve_reply(a, queued, u, send_job(a), ws_audit(a, "x"))
             .await
             .unwrap()
     );
