@@ -235,6 +235,22 @@ pub async fn workspaces_and_memberships(store: Arc<dyn Store>) {
         Some(Role::Admin),
         "other workspace untouched"
     );
+    // A workspace page's first question: the workspace and the role, or nothing.
+    let (found, role) = store
+        .membership_by_slug(&slug("beta"), bob)
+        .await
+        .unwrap()
+        .expect("bob is in beta");
+    assert_eq!((found.id, role), (beta.id, Role::Admin));
+    assert_eq!(
+        store.membership_by_slug(&slug("acme"), bob).await.unwrap(),
+        None,
+        "no longer a member"
+    );
+    assert_eq!(
+        store.membership_by_slug(&slug("gamma"), ada).await.unwrap(),
+        None
+    );
     let by_slug = store
         .workspace_by_slug(&slug("beta"))
         .await

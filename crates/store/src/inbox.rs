@@ -515,13 +515,15 @@ pub trait InboxStore: Send + Sync {
         audit: AuditEvent,
     ) -> StoreResult<Option<InboxMessage>>;
 
-    /// Lets a reply waiting for approval go: `false` when it was not waiting (already
-    /// approved, or not a reply of this workspace).
+    /// Lets a reply waiting for approval go, queueing `send` (the job that sends it) in the
+    /// same transaction, so that an approved reply always has its job: `false`, and nothing
+    /// queued, when it was not waiting (already approved, or not a reply of this workspace).
     async fn approve_reply(
         &self,
         workspace: WorkspaceId,
         message: InboxMessageId,
         approver: UserId,
+        send: crate::NewJob,
         audit: AuditEvent,
     ) -> StoreResult<bool>;
 
@@ -568,12 +570,21 @@ pub trait InboxStore: Send + Sync {
         limit: u32,
     ) -> StoreResult<Vec<Conversation>>;
 
+    /// How many conversations `filter` holds, counted up to `cap` (the answer is `cap` when
+    /// there are more): a column says "1 000+" rather than walking a whole busy inbox.
     async fn count_conversations(
         &self,
         workspace: WorkspaceId,
         filter: &ConversationFilter,
         now: Timestamp,
+        cap: u64,
     ) -> StoreResult<u64>;
+
+    /// The time of the workspace's latest change to a conversation (`None` without any). Every
+    /// change a list shows moves it (see [`InboxStore::conversations_changed_since`]), so a list
+    /// drawn at one version stays right while the version holds, except for what time alone
+    /// changes (a snooze ending, a conversation becoming overdue) and erased conversations.
+    async fn inbox_version(&self, workspace: WorkspaceId) -> StoreResult<Option<Timestamp>>;
 
     async fn conversation(
         &self,

@@ -104,6 +104,13 @@ pub trait Store:
     // ----- members -----
     async fn members(&self, workspace: WorkspaceId) -> StoreResult<Vec<Member>>;
     async fn role_of(&self, workspace: WorkspaceId, user: UserId) -> StoreResult<Option<Role>>;
+    /// The workspace named `slug` with `user`'s role in it, in one query (what every workspace
+    /// page asks first); `None` when there is no such workspace or the user is not a member.
+    async fn membership_by_slug(
+        &self,
+        slug: &Slug,
+        user: UserId,
+    ) -> StoreResult<Option<(Workspace, Role)>>;
     async fn add_member(
         &self,
         workspace: WorkspaceId,

@@ -724,6 +724,25 @@ impl Store for SqlStore {
         parse_opt("role", role)
     }
 
+    async fn membership_by_slug(
+        &self,
+        slug: &Slug,
+        user: UserId,
+    ) -> StoreResult<Option<(Workspace, Role)>> {
+        let row = sqlx::query(&format!(
+            "SELECT {WORKSPACE_COLS}, m.role AS member_role FROM workspaces w
+             JOIN memberships m ON m.workspace_id = w.id AND m.user_id = $2
+             WHERE w.slug = $1"
+        ))
+        .bind(slug.as_str())
+        .bind(user.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let role: String = row.try_get("member_role")?;
+        Ok(Some((workspace_from(&row)?, parse("role", role)?)))
+    }
+
     async fn add_member(
         &self,
         workspace: WorkspaceId,

@@ -1115,17 +1115,32 @@ impl InboxStore for SqlStore {
         workspace: WorkspaceId,
         message: InboxMessageId,
         approver: UserId,
+        send: NewJob,
         audit: AuditEvent,
     ) -> StoreResult<bool> {
-        let change = sqlx::query(
+        let mut tx = self.write().await?;
+        let changed = sqlx::query(
             "UPDATE inbox_messages SET delivery = 'queued', approved_by = $3
              WHERE workspace_id = $1 AND id = $2 AND direction = 'out' AND delivery = 'awaiting_approval'",
         )
         .bind(workspace.to_string())
         .bind(message.to_string())
-        .bind(approver.to_string());
-        let then = [(TOUCH_CONVERSATION_OF_MESSAGE, message.to_string())];
-        audited_change(self.write().await?, change, &then, &audit).await
+        .bind(approver.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        sqlx::query(TOUCH_CONVERSATION_OF_MESSAGE)
+            .bind(message.to_string())
+            .bind(Timestamp::now().millis())
+            .execute(&mut *tx)
+            .await?;
+        insert_job(&mut tx, JobId::new(), &send).await?;
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn reply_sent(
@@ -1278,12 +1293,28 @@ impl InboxStore for SqlStore {
         workspace: WorkspaceId,
         filter: &ConversationFilter,
         now: Timestamp,
+        cap: u64,
     ) -> StoreResult<u64> {
         let tag_first = self.walk_tag_first(workspace, filter, now).await?;
-        let mut q = DynSql::new("SELECT COUNT(*) AS n");
+        let mut q = DynSql::new("SELECT 1 AS one");
         conversations_sql(&mut q, workspace, filter, now, None, false, tag_first);
+        // Both databases stop walking the index at the limit.
+        let cap = q.arg(DynArg::Int(i64::try_from(cap).unwrap_or(i64::MAX)));
+        q.sql = format!("SELECT COUNT(*) AS n FROM ({} LIMIT {cap}) capped", q.sql);
         let row = q.query().fetch_one(&self.pool).await?;
         count_of(&row, "n")
+    }
+
+    async fn inbox_version(&self, workspace: WorkspaceId) -> StoreResult<Option<Timestamp>> {
+        // The newest end of `conversations_by_change`: one index probe.
+        let newest: Option<i64> = sqlx::query_scalar(
+            "SELECT updated_at FROM conversations WHERE workspace_id = $1
+             ORDER BY updated_at DESC LIMIT 1",
+        )
+        .bind(workspace.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(newest.map(Timestamp::from_millis))
     }
 
     async fn conversations_changed_since(

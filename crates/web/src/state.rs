@@ -77,6 +77,8 @@ pub struct Inner {
     pub audience: std::sync::OnceLock<std::sync::Arc<relais_analytics::ingest::Ingest>>,
     /// Tracked links by slug, as recently read (for `/l/{slug}`).
     pub links: crate::api::links::LinkCache,
+    /// The inbox's lists as recently read.
+    pub inbox: crate::pages::inbox::cache::InboxCache,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +121,7 @@ impl AppState {
             media_key: Default::default(),
             audience: std::sync::OnceLock::new(),
             links: Default::default(),
+            inbox: Default::default(),
         })))
     }
 }

@@ -35,6 +35,20 @@ fn ws_audit(ws: WorkspaceId, action: &str) -> AuditEvent {
     }
 }
 
+/// The kind of the job that sends a reply, as the inbox worker names it.
+const SEND_KIND: &str = "inbox.reply";
+
+/// A job that sends a reply of `ws` (its payload does not matter here).
+fn send_job(ws: WorkspaceId) -> crate::NewJob {
+    crate::NewJob {
+        workspace_id: Some(ws),
+        kind: SEND_KIND.into(),
+        payload: serde_json::Value::Null,
+        run_at: at(T0),
+        max_attempts: 5,
+    }
+}
+
 /// A Bluesky account `name`, known by its DID.
 fn author(name: &str) -> NewContactAccount {
     NewContactAccount {
@@ -717,14 +731,32 @@ pub async fn inbox_replies_go_through_their_states_once(store: Arc<dyn Store>) {
         let store = store.clone();
         async move {
             store
-                .approve_reply(ws, message, editor, ws_audit(ws, "inbox.approve"))
+                .approve_reply(
+                    ws,
+                    message,
+                    editor,
+                    send_job(ws),
+                    ws_audit(ws, "inbox.approve"),
+                )
                 .await
                 .unwrap()
         }
     };
+    let sends = || {
+        let store = store.clone();
+        async move { store.jobs_waiting(SEND_KIND).await.unwrap() }
+    };
+    let before = sends().await;
     assert!(!approve(b, waiting.id).await);
+    assert_eq!(
+        sends().await,
+        before,
+        "nothing queued for a refused approval"
+    );
     assert!(approve(a, waiting.id).await);
+    assert_eq!(sends().await, before + 1, "the approval queued its send");
     assert!(!approve(a, waiting.id).await, "approved once");
+    assert_eq!(sends().await, before + 1, "and sent once");
     assert!(
         !approve(a, first.message_id).await,
         "a received message is no reply"
@@ -1014,7 +1046,7 @@ pub async fn inbox_filters_keep_what_they_say(store: Arc<dyn Store>) {
                 .unwrap();
             assert_eq!(ids(&listed), expected, "{filter:?}");
             let counted = store
-                .count_conversations(a, &filter, at(now))
+                .count_conversations(a, &filter, at(now), 1_000)
                 .await
                 .unwrap();
             assert_eq!(counted, expected.len() as u64, "{filter:?}");
@@ -1377,7 +1409,10 @@ pub async fn inbox_long_tags_filter_like_short_ones(store: Arc<dyn Store>) {
     let expected: Vec<ConversationId> = expected.into_iter().map(|(_, id)| id).collect();
     assert_eq!(ids(&listed), expected);
     assert_eq!(
-        store.count_conversations(a, &filter, at(T0)).await.unwrap(),
+        store
+            .count_conversations(a, &filter, at(T0), 1_000)
+            .await
+            .unwrap(),
         mine.len() as u64
     );
     let mut paged = Vec::new();
@@ -1398,8 +1433,19 @@ pub async fn inbox_long_tags_filter_like_short_ones(store: Arc<dyn Store>) {
         ..ConversationFilter::default()
     };
     assert_eq!(
-        store.count_conversations(a, &closed, at(T0)).await.unwrap(),
+        store
+            .count_conversations(a, &closed, at(T0), 1_000)
+            .await
+            .unwrap(),
         40
+    );
+    assert_eq!(
+        store
+            .count_conversations(a, &closed, at(T0), 25)
+            .await
+            .unwrap(),
+        25,
+        "a count stops at its cap"
     );
 }
 
@@ -1526,7 +1572,7 @@ pub async fn inbox_stays_in_its_workspace(store: Arc<dyn Store>) {
     assert_eq!(replied.unwrap(), None);
     assert!(
         !store
-            .approve_reply(b, waiting, u, bad("inbox.approve"))
+            .approve_reply(b, waiting, u, send_job(b), bad("inbox.approve"))
             .await
             .unwrap()
     );
@@ -1550,7 +1596,10 @@ pub async fn inbox_stays_in_its_workspace(store: Arc<dyn Store>) {
             .is_empty()
     );
     assert_eq!(
-        store.count_conversations(b, &every, at(T0)).await.unwrap(),
+        store
+            .count_conversations(b, &every, at(T0), 1_000)
+            .await
+            .unwrap(),
         0
     );
     let tagged = ConversationFilter {
@@ -1565,7 +1614,10 @@ pub async fn inbox_stays_in_its_workspace(store: Arc<dyn Store>) {
             .is_empty()
     );
     assert_eq!(
-        store.count_conversations(b, &tagged, at(T0)).await.unwrap(),
+        store
+            .count_conversations(b, &tagged, at(T0), 1_000)
+            .await
+            .unwrap(),
         0
     );
     assert!(
@@ -1802,7 +1854,7 @@ pub async fn inbox_changes_by_people_are_audited(store: Arc<dyn Store>) {
     check(true, "add_reply").await;
     check(
         store
-            .approve_reply(a, queued, u, ws_audit(a, "inbox.approve"))
+            .approve_reply(a, queued, u, send_job(a), ws_audit(a, "inbox.approve"))
             .await
             .unwrap(),
         "approve_reply",
@@ -1996,7 +2048,7 @@ pub async fn inbox_changes_by_people_are_audited(store: Arc<dyn Store>) {
     // What changes nothing writes nothing.
     assert!(
         !store
-            .approve_reply(a, queued, u, ws_audit(a, "x"))
+            .approve_reply(a, queued, u, send_job(a), ws_audit(a, "x"))
             .await
             .unwrap()
     );
@@ -2539,6 +2591,11 @@ pub async fn sla_samples_and_changes_follow_conversations(store: Arc<dyn Store>)
         [old.conversation_id, id]
     );
     let (_, seen) = changes[1];
+    assert_eq!(
+        store.inbox_version(a).await.unwrap(),
+        Some(seen),
+        "the inbox's version is its latest change"
+    );
     assert!(
         store
             .conversations_changed_since(a, seen, 10)
@@ -2561,6 +2618,14 @@ pub async fn sla_samples_and_changes_follow_conversations(store: Arc<dyn Store>)
         changes.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
         [old.conversation_id]
     );
+    let tagged_at = changes[0].1;
+    assert!(tagged_at > seen);
+    assert_eq!(
+        store.inbox_version(a).await.unwrap(),
+        Some(tagged_at),
+        "a tag moves the version"
+    );
+    assert_eq!(store.inbox_version(WorkspaceId::new()).await.unwrap(), None);
     assert_eq!(
         store
             .conversations_changed_since(a, at(0), 1)

@@ -204,14 +204,10 @@ impl Access {
 pub async fn enter_workspace(state: &AppState, ctx: &Ctx, slug: &str) -> Result<Access, WebError> {
     let user = require_user(ctx)?.clone();
     let slug = Slug::parse(slug).map_err(|_| WebError::not_found())?;
-    let workspace = state
+    // No such workspace and not a member look the same: a stranger learns nothing.
+    let (workspace, role) = state
         .store
-        .workspace_by_slug(&slug)
-        .await?
-        .ok_or_else(WebError::not_found)?;
-    let role = state
-        .store
-        .role_of(workspace.id, user.id)
+        .membership_by_slug(&slug, user.id)
         .await?
         .ok_or_else(WebError::not_found)?;
     Ok(Access {

@@ -7,6 +7,7 @@ use relais_core::{InboxColumnId, Timestamp};
 use relais_inbox::sla::Targets;
 use relais_store::inbox::InboxColumn;
 
+use super::cache::{ListKey, ListRead};
 use super::filter::{ListParams, cursor};
 use super::rows::{ConversationRow, row};
 use super::{Access, path_id};
@@ -173,7 +174,24 @@ pub struct ColumnView {
     pub unread: Vec<&'static str>,
 }
 
-/// Draws `def` for the member at `now`, `page` conversations from `def.params.after`.
+/// A column counts its conversations up to this many, and says "1000+" past it: an exact
+/// count would walk every open conversation of a busy inbox on each drawing.
+pub const COUNT_CAP: u64 = 1_000;
+
+impl ColumnView {
+    /// The column's count as shown: exact below [`COUNT_CAP`], "1000+" from it.
+    pub fn total_shown(&self) -> String {
+        if self.total >= COUNT_CAP {
+            format!("{COUNT_CAP}+")
+        } else {
+            self.total.to_string()
+        }
+    }
+}
+
+/// Draws `def` for the member at `now`, `page` conversations from `def.params.after`, from the
+/// lists read at the inbox's `version` or after (see [`super::cache`]).
+#[allow(clippy::too_many_arguments)]
 pub async fn draw(
     state: &AppState,
     access: &Access,
@@ -182,6 +200,7 @@ pub async fn draw(
     def: ColumnDef,
     page: u32,
     now: Timestamp,
+    version: Option<Timestamp>,
 ) -> Result<ColumnView, WebError> {
     let ws = access.workspace.id;
     let slug = access.workspace.slug.to_string();
@@ -189,14 +208,29 @@ pub async fn draw(
     let (rows, total, older) = if resolved.overdue_without_target {
         (Vec::new(), 0, None)
     } else {
-        let mut found = state
-            .store
-            .list_conversations(ws, &resolved.filter, now, def.params.after(), page + 1)
+        let key = ListKey {
+            workspace: ws,
+            member: access.user.id,
+            filters: def.params.query_string(true),
+            rows: page,
+        };
+        let read = state
+            .inbox
+            .lists
+            .get_or_read(key, version, || async {
+                let found = state
+                    .store
+                    .list_conversations(ws, &resolved.filter, now, def.params.after(), page + 1)
+                    .await?;
+                let total = state
+                    .store
+                    .count_conversations(ws, &resolved.filter, now, COUNT_CAP)
+                    .await?;
+                Ok::<_, WebError>(ListRead { found, total })
+            })
             .await?;
-        let total = state
-            .store
-            .count_conversations(ws, &resolved.filter, now)
-            .await?;
+        let mut found = read.found.clone();
+        let total = read.total;
         let older = if found.len() > page as usize {
             found.truncate(page as usize);
             found.last().map(|last| {

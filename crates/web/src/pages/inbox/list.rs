@@ -69,11 +69,19 @@ async fn form_choices(
     access: &Access,
     m: &InboxMsgs,
     params: &ListParams,
+    version: Option<Timestamp>,
 ) -> Result<FormChoices, WebError> {
     let ws = access.workspace.id;
     let members = state.store.members(ws).await?;
     let channels = state.store.channels(ws).await?;
-    let tags = state.store.conversation_tags(ws).await?;
+    let tags = state
+        .inbox
+        .tags
+        .get_or_read(ws, version, || async {
+            let tags = state.store.conversation_tags(ws).await?;
+            Ok::<_, WebError>(tags.into_iter().map(|(t, _)| t).collect())
+        })
+        .await?;
     let statuses = Choice::list(
         std::iter::once(("", m.any)).chain(
             ConversationStatus::ALL
@@ -120,7 +128,7 @@ async fn form_choices(
         channels,
         kinds,
         snoozed,
-        tags: tags.into_iter().map(|(t, _)| t).collect(),
+        tags: tags.to_vec(),
     })
 }
 
@@ -154,15 +162,16 @@ async fn page(
         columns_of(&state, &access, m, &targets).await?
     };
     let per_page = if list_mode { LIST_PAGE } else { COLUMN_PAGE };
+    let version = state.store.inbox_version(ws.id).await?;
     let mut columns = Vec::with_capacity(defs.len());
     for def in defs {
-        columns.push(draw(&state, &access, m, &targets, def, per_page, now).await?);
+        columns.push(draw(&state, &access, m, &targets, def, per_page, now, version).await?);
     }
     let unread = match (list_mode, columns.first()) {
         (true, Some(list)) => list.unread.clone(),
         _ => Vec::new(),
     };
-    let choices = form_choices(&state, &access, m, &params).await?;
+    let choices = form_choices(&state, &access, m, &params, version).await?;
     let hidden = [
         ("status", &params.status),
         ("assignee", &params.assignee),
@@ -258,6 +267,7 @@ pub async fn column(
         def,
         per_page,
         Timestamp::now(),
+        state.store.inbox_version(ws.id).await?,
     )
     .await?;
     render(&ColumnFragment {

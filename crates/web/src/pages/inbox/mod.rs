@@ -9,6 +9,7 @@
 //! handler checks its right before it changes anything, and looks every row up within the
 //! workspace (another workspace's id is a 404, like one that does not exist).
 
+pub mod cache;
 pub mod columns;
 pub mod contacts;
 pub mod conversation;

@@ -171,12 +171,17 @@ pub async fn message_action(
         );
         let approved = state
             .store
-            .approve_reply(ws, msg.id, access.user.id, event)
+            .approve_reply(
+                ws,
+                msg.id,
+                access.user.id,
+                reply_job(ws, msg.id, now),
+                event,
+            )
             .await?;
         if !approved {
             return Ok(back(&slug, &conv, "approve_already"));
         }
-        state.store.enqueue_job(reply_job(ws, msg.id, now)).await?;
         return Ok(back(&slug, &conv, "approved"));
     };
     // Only what came from the network can be acted on there.

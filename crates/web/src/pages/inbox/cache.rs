@@ -1,0 +1,211 @@
+//! What the inbox's lists read from the database, kept a moment, so that a team (or a wall
+//! screen, or the live page redrawing a column) asking for lists that did not change does not
+//! walk the database again each time.
+//!
+//! An entry holds while two things are true: the workspace's inbox version
+//! ([`relais_store::inbox::InboxStore::inbox_version`], its latest change to any conversation)
+//! is no newer than the one the entry was read at, and the entry is younger than
+//! [`FRESH_FOR`]. The first makes a member's own change show at once, whichever process made
+//! it, since it moves the version before the page is drawn again; the second bounds what the
+//! version cannot see: what time alone changes (a snooze ending, a conversation falling
+//! overdue) and erased conversations.
+//!
+//! Versions are milliseconds: a change made in the millisecond an entry was read might not
+//! move the version past the entry's. So an entry read in the same millisecond as its
+//! version's change serves nobody: the next request reads again.
+//!
+//! One read per entry at a time: when an entry runs out, the requests that want it wait for
+//! the first one's answer instead of all asking the database at once.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use relais_core::{Timestamp, UserId, WorkspaceId};
+use relais_store::inbox::Conversation;
+
+/// How long an entry is served without reading again, however still the inbox is.
+pub const FRESH_FOR: Duration = Duration::from_secs(1);
+
+/// Entries kept at most; past this the cache starts again empty (entries are small and cheap
+/// to read again, and a bound matters more than which ones stay).
+const MOST_ENTRIES: usize = 4_096;
+
+/// One list as a member asked for it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ListKey {
+    pub workspace: WorkspaceId,
+    /// The member's own: "mine" and "assigned to me" differ from one member to the next.
+    pub member: UserId,
+    /// The filters and the page's place, as the list's address writes them.
+    pub filters: String,
+    pub rows: u32,
+}
+
+/// A page of conversations and how many the filter holds (up to the count's cap).
+#[derive(Debug)]
+pub struct ListRead {
+    pub found: Vec<Conversation>,
+    pub total: u64,
+}
+
+/// The inbox's caches, shared by every request.
+#[derive(Default)]
+pub struct InboxCache {
+    pub lists: VersionedCache<ListKey, ListRead>,
+    /// The tags in use in a workspace, for the filter form.
+    pub tags: VersionedCache<WorkspaceId, Vec<String>>,
+}
+
+struct Entry<V> {
+    version: Option<Timestamp>,
+    /// When the read began, by the clock the versions come from.
+    read_from: Timestamp,
+    read_at: Instant,
+    value: Arc<V>,
+}
+
+type Slot<V> = Arc<tokio::sync::Mutex<Option<Entry<V>>>>;
+
+/// Values read at a version of the inbox, by key.
+pub struct VersionedCache<K, V> {
+    slots: Mutex<HashMap<K, Slot<V>>>,
+}
+
+impl<K, V> Default for VersionedCache<K, V> {
+    fn default() -> Self {
+        Self {
+            slots: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Clone + Eq + Hash, V> VersionedCache<K, V> {
+    /// The value of `key` at `version` (or newer), reading it with `read` when none is kept.
+    /// A failed read keeps nothing.
+    pub async fn get_or_read<E, F, Fut>(
+        &self,
+        key: K,
+        version: Option<Timestamp>,
+        read: F,
+    ) -> Result<Arc<V>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, E>>,
+    {
+        let slot = self.slot(key);
+        let mut entry = slot.lock().await;
+        if let Some(kept) = entry.as_ref() {
+            // Read at this version or after it (by a request that waited less), and strictly
+            // after that version's change: still right.
+            let after_change = kept.version.is_none_or(|v| v < kept.read_from);
+            if kept.version >= version && after_change && kept.read_at.elapsed() < FRESH_FOR {
+                return Ok(kept.value.clone());
+            }
+        }
+        let read_from = Timestamp::now();
+        let value = Arc::new(read().await?);
+        *entry = Some(Entry {
+            version,
+            read_from,
+            read_at: Instant::now(),
+            value: value.clone(),
+        });
+        Ok(value)
+    }
+
+    fn slot(&self, key: K) -> Slot<V> {
+        // A poisoned lock only means another request panicked while holding it: the map is
+        // still whole.
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        if slots.len() >= MOST_ENTRIES && !slots.contains_key(&key) {
+            slots.clear();
+        }
+        slots.entry(key).or_default().clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+
+    async fn read_counting(
+        cache: &VersionedCache<u32, u32>,
+        reads: &AtomicU32,
+        version: Option<i64>,
+    ) -> u32 {
+        let got = cache
+            .get_or_read(1, version.map(Timestamp::from_millis), || async {
+                Ok::<_, ()>(reads.fetch_add(1, Ordering::SeqCst) + 1)
+            })
+            .await
+            .unwrap();
+        *got
+    }
+
+    #[tokio::test]
+    async fn a_value_is_read_again_when_the_inbox_changed_and_not_before() {
+        let cache = VersionedCache::default();
+        let reads = AtomicU32::new(0);
+        assert_eq!(read_counting(&cache, &reads, Some(10)).await, 1);
+        assert_eq!(read_counting(&cache, &reads, Some(10)).await, 1, "kept");
+        assert_eq!(
+            read_counting(&cache, &reads, Some(9)).await,
+            1,
+            "a request that saw an older version gets the newer read"
+        );
+        assert_eq!(read_counting(&cache, &reads, Some(11)).await, 2, "changed");
+        assert_eq!(read_counting(&cache, &reads, Some(11)).await, 2);
+    }
+
+    #[tokio::test]
+    async fn a_value_read_in_the_millisecond_of_its_change_is_read_again() {
+        let cache = VersionedCache::default();
+        let reads = AtomicU32::new(0);
+        // A change stamped now, or later by another process's clock.
+        let just_changed = Timestamp::now().millis() + 60_000;
+        assert_eq!(read_counting(&cache, &reads, Some(just_changed)).await, 1);
+        assert_eq!(read_counting(&cache, &reads, Some(just_changed)).await, 2);
+    }
+
+    #[tokio::test]
+    async fn a_value_runs_out_with_time_even_in_a_still_inbox() {
+        let cache = VersionedCache::default();
+        let reads = AtomicU32::new(0);
+        assert_eq!(read_counting(&cache, &reads, None).await, 1);
+        tokio::time::sleep(FRESH_FOR + Duration::from_millis(20)).await;
+        assert_eq!(read_counting(&cache, &reads, None).await, 2);
+    }
+
+    #[tokio::test]
+    async fn a_failed_read_keeps_nothing_and_waiting_requests_share_one_read() {
+        let cache: Arc<VersionedCache<u32, u32>> = Arc::default();
+        let failed = cache
+            .get_or_read(1, None, || async { Err::<u32, &str>("down") })
+            .await;
+        assert_eq!(failed.unwrap_err(), "down");
+        let reads = Arc::new(AtomicU32::new(0));
+        let mut waiting = Vec::new();
+        for _ in 0..8 {
+            let (cache, reads) = (cache.clone(), reads.clone());
+            waiting.push(tokio::spawn(async move {
+                let got = cache
+                    .get_or_read(1, None, || async {
+                        tokio::time::sleep(Duration::from_millis(30)).await;
+                        Ok::<_, ()>(reads.fetch_add(1, Ordering::SeqCst) + 1)
+                    })
+                    .await
+                    .unwrap();
+                *got
+            }));
+        }
+        for w in waiting {
+            assert_eq!(w.await.unwrap(), 1);
+        }
+        assert_eq!(reads.load(Ordering::SeqCst), 1);
+    }
+}
