@@ -53,7 +53,7 @@ macro_rules! conformance_suite {
             inbox_changes_by_people_are_audited, canned_replies_are_unique_by_name_and_language,
             inbox_columns_are_the_teams_and_ones_own, inbox_settings_and_channel_state_round_trip,
             moderation_rules_keep_their_order, reviews_open_once_and_are_decided_once, presence_ignores_expired_rows,
-            sla_samples_and_changes_follow_conversations);
+            sla_samples_and_changes_follow_conversations, inbox_version_moves_with_what_the_pages_show);
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn copy_round_trips() {

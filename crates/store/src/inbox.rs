@@ -367,6 +367,41 @@ pub struct NewInboxColumn {
     pub filter: ConversationFilter,
 }
 
+/// Marks of the last changes to what the inbox pages show of a workspace. Every change to a
+/// conversation that a list shows moves `conversations` (see
+/// [`InboxStore::conversations_changed_since`]); saving the settings moves `settings`; adding,
+/// changing or removing a channel moves `channels`; adding or removing a member or a saved
+/// column moves `members` or `columns`. What none of them sees: what time alone changes (a
+/// snooze ending, a conversation falling overdue), erased conversations, a member renaming
+/// themselves; a reader of these marks bounds those by time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InboxVersion {
+    /// The latest change to any conversation.
+    pub conversations: Option<Timestamp>,
+    pub settings: Option<Timestamp>,
+    /// How many channels, and their latest change.
+    pub channels: (u64, Option<Timestamp>),
+    /// How many members.
+    pub members: u64,
+    /// How many saved columns, and when the newest was made (columns are not edited).
+    pub columns: (u64, Option<Timestamp>),
+}
+
+impl InboxVersion {
+    /// The newest of its times.
+    pub fn newest(&self) -> Option<Timestamp> {
+        [
+            self.conversations,
+            self.settings,
+            self.channels.1,
+            self.columns.1,
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+    }
+}
+
 /// A workspace's inbox settings; [`InboxSettings::default`] until someone saves them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct InboxSettings {
@@ -580,11 +615,9 @@ pub trait InboxStore: Send + Sync {
         cap: u64,
     ) -> StoreResult<u64>;
 
-    /// The time of the workspace's latest change to a conversation (`None` without any). Every
-    /// change a list shows moves it (see [`InboxStore::conversations_changed_since`]), so a list
-    /// drawn at one version stays right while the version holds, except for what time alone
-    /// changes (a snooze ending, a conversation becoming overdue) and erased conversations.
-    async fn inbox_version(&self, workspace: WorkspaceId) -> StoreResult<Option<Timestamp>>;
+    /// Where the workspace's inbox stands (one query): what the inbox pages read stays right
+    /// while it holds. See [`InboxVersion`].
+    async fn inbox_version(&self, workspace: WorkspaceId) -> StoreResult<InboxVersion>;
 
     async fn conversation(
         &self,

@@ -12,7 +12,7 @@
 use crate::inbox::{
     AssigneeFilter, CannedReply, Contact, ContactAccount, Conversation, ConversationFilter,
     ConversationStatus, DeliveryState, InboxChannelState, InboxColumn, InboxMessage, InboxSettings,
-    InboxStore, Ingested, MessageKind, ModerationRuleRow, NetworkState, NewCannedReply,
+    InboxStore, InboxVersion, Ingested, MessageKind, ModerationRuleRow, NetworkState, NewCannedReply,
     NewContactAccount, NewInboxColumn, NewInboxMessage, NewModerationRule, NewReply, Note,
     Presence, Review, ReviewStatus, SlaSample,
 };
@@ -1305,16 +1305,35 @@ impl InboxStore for SqlStore {
         count_of(&row, "n")
     }
 
-    async fn inbox_version(&self, workspace: WorkspaceId) -> StoreResult<Option<Timestamp>> {
-        // The newest end of `conversations_by_change`: one index probe.
-        let newest: Option<i64> = sqlx::query_scalar(
-            "SELECT updated_at FROM conversations WHERE workspace_id = $1
-             ORDER BY updated_at DESC LIMIT 1",
+    async fn inbox_version(&self, workspace: WorkspaceId) -> StoreResult<InboxVersion> {
+        // Index probes and counts of a workspace's few rows, in one round trip; the
+        // conversations' mark is the newest end of `conversations_by_change`.
+        let row = sqlx::query(
+            "SELECT
+                (SELECT updated_at FROM conversations WHERE workspace_id = $1
+                 ORDER BY updated_at DESC LIMIT 1) AS conversations,
+                (SELECT updated_at FROM inbox_settings WHERE workspace_id = $1) AS settings,
+                (SELECT COUNT(*) FROM channels WHERE workspace_id = $1) AS channel_count,
+                (SELECT MAX(updated_at) FROM channels WHERE workspace_id = $1) AS channels,
+                (SELECT COUNT(*) FROM memberships WHERE workspace_id = $1) AS members,
+                (SELECT COUNT(*) FROM inbox_columns WHERE workspace_id = $1) AS column_count,
+                (SELECT MAX(created_at) FROM inbox_columns WHERE workspace_id = $1) AS columns",
         )
         .bind(workspace.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_one(&self.pool)
         .await?;
-        Ok(newest.map(Timestamp::from_millis))
+        let time = |name: &str| -> StoreResult<Option<Timestamp>> {
+            Ok(row
+                .try_get::<Option<i64>, _>(name)?
+                .map(Timestamp::from_millis))
+        };
+        Ok(InboxVersion {
+            conversations: time("conversations")?,
+            settings: time("settings")?,
+            channels: (count_of(&row, "channel_count")?, time("channels")?),
+            members: count_of(&row, "members")?,
+            columns: (count_of(&row, "column_count")?, time("columns")?),
+        })
     }
 
     async fn conversations_changed_since(

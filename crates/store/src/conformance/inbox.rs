@@ -13,9 +13,9 @@ use super::planning::two_workspaces;
 use super::{audit, channel_in, user};
 use crate::inbox::{
     AssigneeFilter, Contact, Conversation, ConversationFilter, ConversationStatus, DeliveryState,
-    InboxChannelState, InboxSettings, Ingested, MessageKind, NetworkState, NewCannedReply,
-    NewContactAccount, NewInboxColumn, NewInboxMessage, NewModerationRule, NewReply, Note,
-    ReviewStatus,
+    InboxChannelState, InboxSettings, InboxVersion, Ingested, MessageKind, NetworkState,
+    NewCannedReply, NewContactAccount, NewInboxColumn, NewInboxMessage, NewModerationRule,
+    NewReply, Note, ReviewStatus,
 };
 use crate::{Conflict, Store, StoreError, StoreResult};
 
@@ -2518,6 +2518,96 @@ pub async fn presence_ignores_expired_rows(store: Arc<dyn Store>) {
     assert_eq!(seen(T0 + 2 * MINUTE).await, [("ana".to_owned(), true)]);
 }
 
+/// Each change the inbox pages show moves a mark of [`InboxStore::inbox_version`], and only
+/// the workspace's own.
+pub async fn inbox_version_moves_with_what_the_pages_show(store: Arc<dyn Store>) {
+    let (a, b) = two_workspaces(&store).await;
+    let tick = || tokio::time::sleep(std::time::Duration::from_millis(3));
+    let version = |ws: WorkspaceId| {
+        let store = store.clone();
+        async move { store.inbox_version(ws).await.unwrap() }
+    };
+    let other = version(b).await;
+    let start = version(a).await;
+
+    let c = channel_in(&store, a, "Bluesky").await;
+    let with_channel = version(a).await;
+    assert_eq!(with_channel.channels.0, start.channels.0 + 1);
+    assert!(with_channel.channels.1.is_some());
+    tick().await;
+    store
+        .set_channel_status(a, c, crate::ChannelStatus::NeedsReconnect, Some("refused"))
+        .await
+        .unwrap();
+    let changed = version(a).await;
+    assert!(
+        changed.channels.1 > with_channel.channels.1,
+        "a channel's change"
+    );
+
+    member(&store, a, "new@example.org").await;
+    assert_eq!(version(a).await.members, changed.members + 1);
+
+    let settings = InboxSettings {
+        first_response_minutes: Some(30),
+        ..InboxSettings::default()
+    };
+    store
+        .save_inbox_settings(a, &settings, ws_audit(a, "settings"))
+        .await
+        .unwrap();
+    let saved = version(a).await;
+    assert!(saved.settings.is_some() && saved.settings >= changed.channels.1);
+
+    let column = store
+        .create_inbox_column(
+            a,
+            NewInboxColumn {
+                id: InboxColumnId::new(),
+                user_id: None,
+                name: "Tout".into(),
+                filter: ConversationFilter::default(),
+            },
+            ws_audit(a, "column.create"),
+        )
+        .await
+        .unwrap();
+    let with_column = version(a).await;
+    assert_eq!(with_column.columns.0, saved.columns.0 + 1);
+    let someone = user(&store, "admin@example.org").await;
+    assert!(
+        store
+            .delete_inbox_column(a, column.id, someone, ws_audit(a, "column.delete"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        version(a).await.columns.0,
+        saved.columns.0,
+        "a removed column"
+    );
+
+    let fan = author("fan");
+    let before_message = version(a).await;
+    assert_eq!(before_message.conversations, None);
+    ingest_one(&store, a, Some(c), message("hello", &fan, T0, &[])).await;
+    let with_message = version(a).await;
+    assert!(with_message.conversations.is_some());
+    assert_eq!(
+        with_message.newest(),
+        [
+            with_message.conversations,
+            with_message.settings,
+            with_message.channels.1,
+            with_message.columns.1
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+    );
+    assert_eq!(version(b).await, other, "another workspace's marks stay");
+}
+
 pub async fn sla_samples_and_changes_follow_conversations(store: Arc<dyn Store>) {
     let (a, _) = two_workspaces(&store).await;
     let c = channel_in(&store, a, "Bluesky").await;
@@ -2592,7 +2682,7 @@ pub async fn sla_samples_and_changes_follow_conversations(store: Arc<dyn Store>)
     );
     let (_, seen) = changes[1];
     assert_eq!(
-        store.inbox_version(a).await.unwrap(),
+        store.inbox_version(a).await.unwrap().conversations,
         Some(seen),
         "the inbox's version is its latest change"
     );
@@ -2621,11 +2711,14 @@ pub async fn sla_samples_and_changes_follow_conversations(store: Arc<dyn Store>)
     let tagged_at = changes[0].1;
     assert!(tagged_at > seen);
     assert_eq!(
-        store.inbox_version(a).await.unwrap(),
+        store.inbox_version(a).await.unwrap().conversations,
         Some(tagged_at),
         "a tag moves the version"
     );
-    assert_eq!(store.inbox_version(WorkspaceId::new()).await.unwrap(), None);
+    assert_eq!(
+        store.inbox_version(WorkspaceId::new()).await.unwrap(),
+        InboxVersion::default()
+    );
     assert_eq!(
         store
             .conversations_changed_since(a, at(0), 1)

@@ -1,18 +1,19 @@
-//! What the inbox's lists read from the database, kept a moment, so that a team (or a wall
-//! screen, or the live page redrawing a column) asking for lists that did not change does not
-//! walk the database again each time.
+//! What the inbox's pages read from the database, kept a moment, so that a team (or a wall
+//! screen, or the live page redrawing a column) asking again for what did not change does not
+//! walk the database again each time: the columns' lists and counts, and the page's frame (the
+//! workspace's settings, channels, members, tags, and the member's saved columns).
 //!
 //! An entry holds while two things are true: the workspace's inbox version
-//! ([`relais_store::inbox::InboxStore::inbox_version`], its latest change to any conversation)
-//! is no newer than the one the entry was read at, and the entry is younger than
-//! [`FRESH_FOR`]. The first makes a member's own change show at once, whichever process made
-//! it, since it moves the version before the page is drawn again; the second bounds what the
-//! version cannot see: what time alone changes (a snooze ending, a conversation falling
-//! overdue) and erased conversations.
+//! ([`relais_store::inbox::InboxStore::inbox_version`], marks of the last changes to
+//! conversations, settings, channels, members and columns, read in one query) is the one the
+//! entry was read at, and the entry is younger than [`FRESH_FOR`]. The first makes a member's
+//! own change show at once, whichever process made it, since it moves the version before the
+//! page is drawn again; the second bounds what the version cannot see: what time alone changes
+//! (a snooze ending, a conversation falling overdue), erased conversations, renamed members.
 //!
-//! Versions are milliseconds: a change made in the millisecond an entry was read might not
-//! move the version past the entry's. So an entry read in the same millisecond as its
-//! version's change serves nobody: the next request reads again.
+//! Versions are milliseconds: a change made in the millisecond an entry was read might leave
+//! the version as it was. So an entry read in the same millisecond as its version's newest
+//! change serves nobody: the next request reads again.
 //!
 //! One read per entry at a time: when an entry runs out, the requests that want it wait for
 //! the first one's answer instead of all asking the database at once.
@@ -24,7 +25,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use relais_core::{Timestamp, UserId, WorkspaceId};
-use relais_store::inbox::Conversation;
+use relais_store::inbox::{Conversation, InboxColumn, InboxSettings, InboxVersion};
+use relais_store::{Channel, Member, Store, StoreResult};
 
 /// How long an entry is served without reading again, however still the inbox is.
 pub const FRESH_FOR: Duration = Duration::from_secs(1);
@@ -55,12 +57,78 @@ pub struct ListRead {
 #[derive(Default)]
 pub struct InboxCache {
     pub lists: VersionedCache<ListKey, ListRead>,
-    /// The tags in use in a workspace, for the filter form.
-    pub tags: VersionedCache<WorkspaceId, Vec<String>>,
+    tags: VersionedCache<WorkspaceId, Vec<String>>,
+    settings: VersionedCache<WorkspaceId, InboxSettings>,
+    channels: VersionedCache<WorkspaceId, Vec<Channel>>,
+    members: VersionedCache<WorkspaceId, Vec<Member>>,
+    columns: VersionedCache<(WorkspaceId, UserId), Vec<InboxColumn>>,
+}
+
+impl InboxCache {
+    /// The tags in use in the workspace, by name.
+    pub async fn tags(
+        &self,
+        store: &Arc<dyn Store>,
+        ws: WorkspaceId,
+        version: InboxVersion,
+    ) -> StoreResult<Arc<Vec<String>>> {
+        self.tags
+            .get_or_read(ws, version, || async {
+                let tags = store.conversation_tags(ws).await?;
+                Ok(tags.into_iter().map(|(tag, _)| tag).collect())
+            })
+            .await
+    }
+
+    pub async fn settings(
+        &self,
+        store: &Arc<dyn Store>,
+        ws: WorkspaceId,
+        version: InboxVersion,
+    ) -> StoreResult<Arc<InboxSettings>> {
+        self.settings
+            .get_or_read(ws, version, || store.inbox_settings(ws))
+            .await
+    }
+
+    pub async fn channels(
+        &self,
+        store: &Arc<dyn Store>,
+        ws: WorkspaceId,
+        version: InboxVersion,
+    ) -> StoreResult<Arc<Vec<Channel>>> {
+        self.channels
+            .get_or_read(ws, version, || store.channels(ws))
+            .await
+    }
+
+    pub async fn members(
+        &self,
+        store: &Arc<dyn Store>,
+        ws: WorkspaceId,
+        version: InboxVersion,
+    ) -> StoreResult<Arc<Vec<Member>>> {
+        self.members
+            .get_or_read(ws, version, || store.members(ws))
+            .await
+    }
+
+    /// The columns `member` sees: the team's and their own.
+    pub async fn columns(
+        &self,
+        store: &Arc<dyn Store>,
+        ws: WorkspaceId,
+        member: UserId,
+        version: InboxVersion,
+    ) -> StoreResult<Arc<Vec<InboxColumn>>> {
+        self.columns
+            .get_or_read((ws, member), version, || store.inbox_columns(ws, member))
+            .await
+    }
 }
 
 struct Entry<V> {
-    version: Option<Timestamp>,
+    version: InboxVersion,
     /// When the read began, by the clock the versions come from.
     read_from: Timestamp,
     read_at: Instant,
@@ -83,12 +151,12 @@ impl<K, V> Default for VersionedCache<K, V> {
 }
 
 impl<K: Clone + Eq + Hash, V> VersionedCache<K, V> {
-    /// The value of `key` at `version` (or newer), reading it with `read` when none is kept.
-    /// A failed read keeps nothing.
+    /// The value of `key` at `version`, reading it with `read` when none is kept. A failed
+    /// read keeps nothing.
     pub async fn get_or_read<E, F, Fut>(
         &self,
         key: K,
-        version: Option<Timestamp>,
+        version: InboxVersion,
         read: F,
     ) -> Result<Arc<V>, E>
     where
@@ -98,10 +166,9 @@ impl<K: Clone + Eq + Hash, V> VersionedCache<K, V> {
         let slot = self.slot(key);
         let mut entry = slot.lock().await;
         if let Some(kept) = entry.as_ref() {
-            // Read at this version or after it (by a request that waited less), and strictly
-            // after that version's change: still right.
-            let after_change = kept.version.is_none_or(|v| v < kept.read_from);
-            if kept.version >= version && after_change && kept.read_at.elapsed() < FRESH_FOR {
+            // Read at this version, strictly after its newest change: still right.
+            let after_change = kept.version.newest().is_none_or(|v| v < kept.read_from);
+            if kept.version == version && after_change && kept.read_at.elapsed() < FRESH_FOR {
                 return Ok(kept.value.clone());
             }
         }
@@ -133,13 +200,20 @@ mod tests {
 
     use super::*;
 
+    fn at(conversations: Option<i64>) -> InboxVersion {
+        InboxVersion {
+            conversations: conversations.map(Timestamp::from_millis),
+            ..InboxVersion::default()
+        }
+    }
+
     async fn read_counting(
         cache: &VersionedCache<u32, u32>,
         reads: &AtomicU32,
-        version: Option<i64>,
+        version: InboxVersion,
     ) -> u32 {
         let got = cache
-            .get_or_read(1, version.map(Timestamp::from_millis), || async {
+            .get_or_read(1, version, || async {
                 Ok::<_, ()>(reads.fetch_add(1, Ordering::SeqCst) + 1)
             })
             .await
@@ -151,15 +225,23 @@ mod tests {
     async fn a_value_is_read_again_when_the_inbox_changed_and_not_before() {
         let cache = VersionedCache::default();
         let reads = AtomicU32::new(0);
-        assert_eq!(read_counting(&cache, &reads, Some(10)).await, 1);
-        assert_eq!(read_counting(&cache, &reads, Some(10)).await, 1, "kept");
+        assert_eq!(read_counting(&cache, &reads, at(Some(10))).await, 1);
+        assert_eq!(read_counting(&cache, &reads, at(Some(10))).await, 1, "kept");
         assert_eq!(
-            read_counting(&cache, &reads, Some(9)).await,
-            1,
-            "a request that saw an older version gets the newer read"
+            read_counting(&cache, &reads, at(Some(11))).await,
+            2,
+            "changed"
         );
-        assert_eq!(read_counting(&cache, &reads, Some(11)).await, 2, "changed");
-        assert_eq!(read_counting(&cache, &reads, Some(11)).await, 2);
+        assert_eq!(read_counting(&cache, &reads, at(Some(11))).await, 2);
+        let member_added = InboxVersion {
+            members: 1,
+            ..at(Some(11))
+        };
+        assert_eq!(
+            read_counting(&cache, &reads, member_added).await,
+            3,
+            "any mark that moves"
+        );
     }
 
     #[tokio::test]
@@ -167,25 +249,28 @@ mod tests {
         let cache = VersionedCache::default();
         let reads = AtomicU32::new(0);
         // A change stamped now, or later by another process's clock.
-        let just_changed = Timestamp::now().millis() + 60_000;
-        assert_eq!(read_counting(&cache, &reads, Some(just_changed)).await, 1);
-        assert_eq!(read_counting(&cache, &reads, Some(just_changed)).await, 2);
+        let just_changed = InboxVersion {
+            settings: Some(Timestamp::from_millis(Timestamp::now().millis() + 60_000)),
+            ..at(Some(10))
+        };
+        assert_eq!(read_counting(&cache, &reads, just_changed).await, 1);
+        assert_eq!(read_counting(&cache, &reads, just_changed).await, 2);
     }
 
     #[tokio::test]
     async fn a_value_runs_out_with_time_even_in_a_still_inbox() {
         let cache = VersionedCache::default();
         let reads = AtomicU32::new(0);
-        assert_eq!(read_counting(&cache, &reads, None).await, 1);
+        assert_eq!(read_counting(&cache, &reads, at(None)).await, 1);
         tokio::time::sleep(FRESH_FOR + Duration::from_millis(20)).await;
-        assert_eq!(read_counting(&cache, &reads, None).await, 2);
+        assert_eq!(read_counting(&cache, &reads, at(None)).await, 2);
     }
 
     #[tokio::test]
     async fn a_failed_read_keeps_nothing_and_waiting_requests_share_one_read() {
         let cache: Arc<VersionedCache<u32, u32>> = Arc::default();
         let failed = cache
-            .get_or_read(1, None, || async { Err::<u32, &str>("down") })
+            .get_or_read(1, at(None), || async { Err::<u32, &str>("down") })
             .await;
         assert_eq!(failed.unwrap_err(), "down");
         let reads = Arc::new(AtomicU32::new(0));
@@ -194,7 +279,7 @@ mod tests {
             let (cache, reads) = (cache.clone(), reads.clone());
             waiting.push(tokio::spawn(async move {
                 let got = cache
-                    .get_or_read(1, None, || async {
+                    .get_or_read(1, at(None), || async {
                         tokio::time::sleep(Duration::from_millis(30)).await;
                         Ok::<_, ()>(reads.fetch_add(1, Ordering::SeqCst) + 1)
                     })

@@ -5,7 +5,7 @@
 
 use relais_core::{InboxColumnId, Timestamp};
 use relais_inbox::sla::Targets;
-use relais_store::inbox::InboxColumn;
+use relais_store::inbox::{InboxColumn, InboxVersion};
 
 use super::cache::{ListKey, ListRead};
 use super::filter::{ListParams, cursor};
@@ -115,15 +115,16 @@ pub async fn columns_of(
     access: &Access,
     m: &InboxMsgs,
     targets: &Targets,
+    version: InboxVersion,
 ) -> Result<Vec<ColumnDef>, WebError> {
     let saved = state
-        .store
-        .inbox_columns(access.workspace.id, access.user.id)
+        .inbox
+        .columns(&state.store, access.workspace.id, access.user.id, version)
         .await?;
     if saved.is_empty() {
         return Ok(default_columns(m, targets));
     }
-    Ok(saved.into_iter().map(saved_column).collect())
+    Ok(saved.iter().cloned().map(saved_column).collect())
 }
 
 /// One column by its key: a default one, the list of `params`, or a saved column the member
@@ -134,6 +135,7 @@ pub async fn column_by_key(
     m: &InboxMsgs,
     key: &str,
     params: &ListParams,
+    version: InboxVersion,
 ) -> Result<ColumnDef, WebError> {
     if key == LIST_KEY {
         return Ok(ColumnDef::list(m, params.clone()));
@@ -143,12 +145,13 @@ pub async fn column_by_key(
     }
     let id: InboxColumnId = path_id(key)?;
     let saved = state
-        .store
-        .inbox_columns(access.workspace.id, access.user.id)
+        .inbox
+        .columns(&state.store, access.workspace.id, access.user.id, version)
         .await?;
     saved
-        .into_iter()
+        .iter()
         .find(|c| c.id == id)
+        .cloned()
         .map(saved_column)
         .ok_or_else(WebError::not_found)
 }
@@ -200,7 +203,7 @@ pub async fn draw(
     def: ColumnDef,
     page: u32,
     now: Timestamp,
-    version: Option<Timestamp>,
+    version: InboxVersion,
 ) -> Result<ColumnView, WebError> {
     let ws = access.workspace.id;
     let slug = access.workspace.slug.to_string();

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use relais_core::{InboxColumnId, Permission, Timestamp};
-use relais_store::inbox::{ConversationStatus, MessageKind, NewInboxColumn};
+use relais_store::inbox::{ConversationStatus, InboxVersion, MessageKind, NewInboxColumn};
 use serde::Deserialize;
 
 use super::columns::{
@@ -69,19 +69,12 @@ async fn form_choices(
     access: &Access,
     m: &InboxMsgs,
     params: &ListParams,
-    version: Option<Timestamp>,
+    version: InboxVersion,
 ) -> Result<FormChoices, WebError> {
     let ws = access.workspace.id;
-    let members = state.store.members(ws).await?;
-    let channels = state.store.channels(ws).await?;
-    let tags = state
-        .inbox
-        .tags
-        .get_or_read(ws, version, || async {
-            let tags = state.store.conversation_tags(ws).await?;
-            Ok::<_, WebError>(tags.into_iter().map(|(t, _)| t).collect())
-        })
-        .await?;
+    let members = state.inbox.members(&state.store, ws, version).await?;
+    let channels = state.inbox.channels(&state.store, ws, version).await?;
+    let tags = state.inbox.tags(&state.store, ws, version).await?;
     let statuses = Choice::list(
         std::iter::once(("", m.any)).chain(
             ConversationStatus::ALL
@@ -153,16 +146,17 @@ async fn page(
     let access = enter_workspace(&state, &ctx, &slug).await?;
     let m = ctx.m().inbox;
     let ws = &access.workspace;
-    let settings = state.store.inbox_settings(ws.id).await?;
+    // One query says whether what was read for an earlier page still holds.
+    let version = state.store.inbox_version(ws.id).await?;
+    let settings = state.inbox.settings(&state.store, ws.id, version).await?;
     let targets = targets(&settings);
     let now = Timestamp::now();
     let defs = if list_mode {
         vec![ColumnDef::list(m, params.clone())]
     } else {
-        columns_of(&state, &access, m, &targets).await?
+        columns_of(&state, &access, m, &targets, version).await?
     };
     let per_page = if list_mode { LIST_PAGE } else { COLUMN_PAGE };
-    let version = state.store.inbox_version(ws.id).await?;
     let mut columns = Vec::with_capacity(defs.len());
     for def in defs {
         columns.push(draw(&state, &access, m, &targets, def, per_page, now, version).await?);
@@ -251,9 +245,10 @@ pub async fn column(
     let access = enter_workspace(&state, &ctx, &slug).await?;
     let m = ctx.m().inbox;
     let ws = &access.workspace;
-    let settings = state.store.inbox_settings(ws.id).await?;
+    let version = state.store.inbox_version(ws.id).await?;
+    let settings = state.inbox.settings(&state.store, ws.id, version).await?;
     let targets = targets(&settings);
-    let def = column_by_key(&state, &access, m, &key, &params).await?;
+    let def = column_by_key(&state, &access, m, &key, &params, version).await?;
     let per_page = if key == LIST_KEY {
         LIST_PAGE
     } else {
@@ -267,7 +262,7 @@ pub async fn column(
         def,
         per_page,
         Timestamp::now(),
-        state.store.inbox_version(ws.id).await?,
+        version,
     )
     .await?;
     render(&ColumnFragment {
