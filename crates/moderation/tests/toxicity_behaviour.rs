@@ -94,6 +94,27 @@ fn rude_messages_score_above_polite_ones() {
 }
 
 #[test]
+fn french_insults_in_capitals_stay_toxic() {
+    // The French training tweets are all lowercase: capitals once read as "not toxic" there
+    // ("T'ES UN GROS CONNARD" scored 0.17). They now weigh nothing in French.
+    let scorer = scorer();
+    for (shouted, plain) in [
+        ("T'ES UN GROS CONNARD", "t'es un gros connard"),
+        (
+            "FERME TA GUEULE ESPÈCE DE CONNARD",
+            "ferme ta gueule espèce de connard",
+        ),
+    ] {
+        let (s, p) = (
+            scorer.score(shouted, Lang::French),
+            scorer.score(plain, Lang::French),
+        );
+        assert!(s.toxic, "{shouted:?} should be toxic: {s:?}");
+        assert!((s.score - p.score).abs() < 1e-6, "{s:?} vs {p:?}");
+    }
+}
+
+#[test]
 fn languages_without_a_model_get_no_score() {
     let scorer = scorer();
     assert!(scorer.supports(Lang::French) && scorer.supports(Lang::English));

@@ -17,7 +17,7 @@ use relais_listen::lang::Lang;
 use relais_moderation::toxicity::ToxicityScorer;
 
 /// Levels reached by the shipped weights (see NOTICE.md).
-const MIN_MACRO_F1_FR: f64 = 0.620;
+const MIN_MACRO_F1_FR: f64 = 0.628;
 const MIN_MACRO_F1_EN: f64 = 0.916;
 const MAX_ORDINARY_FLAGGED_FR: f64 = 0.0;
 const MAX_ORDINARY_FLAGGED_EN: f64 = 0.0124;
