@@ -10,16 +10,14 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{Backend, audit, channel, fresh_store, http, vault, workspace};
-use relais_core::{InboxMessageId, ModerationRuleId, Timestamp};
+use common::{Backend, audit, channel, fresh_store, http, queue_reply, vault, workspace};
+use relais_core::{ModerationRuleId, Timestamp};
 use relais_inbox_worker::act::{INBOX_ACT, NetworkAction};
 use relais_inbox_worker::moderate::Moderator;
-use relais_inbox_worker::reply::{INBOX_REPLY, SendReply, reply_job};
+use relais_inbox_worker::reply::{INBOX_REPLY, SendReply};
 use relais_inbox_worker::streams::LiveStreams;
 use relais_inbox_worker::tick::{InboxTick, TickSettings};
-use relais_store::inbox::{
-    ConversationFilter, DeliveryState, NewModerationRule, NewReply, ReviewStatus,
-};
+use relais_store::inbox::{ConversationFilter, DeliveryState, NewModerationRule, ReviewStatus};
 use relais_testkit::mastodon::MockMastodon;
 use serde_json::{Value, json};
 
@@ -57,35 +55,6 @@ impl Api<'_> {
             .await
             .unwrap()
     }
-}
-
-async fn reply(
-    store: &Arc<dyn relais_store::Store>,
-    ws: relais_core::WorkspaceId,
-    conversation: relais_core::ConversationId,
-    member: relais_core::UserId,
-    text: &str,
-) -> InboxMessageId {
-    let id = InboxMessageId::new();
-    store
-        .add_reply(
-            ws,
-            NewReply {
-                id,
-                conversation_id: conversation,
-                sender_id: Some(member),
-                sender_label: "Ana".into(),
-                text: text.into(),
-                delivery: DeliveryState::Queued,
-                written_at: Timestamp::now(),
-                send: Some(reply_job(ws, id, Timestamp::now())),
-            },
-            audit(Some(ws), "inbox.reply"),
-        )
-        .await
-        .unwrap()
-        .expect("the conversation is there");
-    id
 }
 
 async fn inbox_by_polling(backend: Backend) {
@@ -199,7 +168,7 @@ async fn inbox_by_polling(backend: Backend) {
         .iter()
         .find(|c| c.preview.contains("commande"))
         .unwrap();
-    let too_long = reply(&store, ws, question_conv.id, member, &"x".repeat(501)).await;
+    let too_long = queue_reply(&store, ws, question_conv.id, member, &"x".repeat(501)).await;
     assert!(worker.run_once().await.unwrap());
     let failed = store.inbox_message(ws, too_long).await.unwrap().unwrap();
     assert_eq!(failed.delivery, DeliveryState::Failed);
@@ -217,7 +186,7 @@ async fn inbox_by_polling(backend: Backend) {
     );
 
     // A reply that fits goes out as an answer to the fan's status.
-    let fits = reply(
+    let fits = queue_reply(
         &store,
         ws,
         question_conv.id,

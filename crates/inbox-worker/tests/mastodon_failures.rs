@@ -10,15 +10,15 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{Backend, audit, channel, fresh_store, http, vault, workspace};
-use relais_core::{ConversationId, InboxMessageId, Timestamp, UserId, WorkspaceId};
+use common::{Backend, channel, fresh_store, http, queue_reply, vault, workspace};
+use relais_core::Timestamp;
 use relais_inbox_worker::moderate::Moderator;
-use relais_inbox_worker::reply::{INBOX_REPLY, SendReply, reply_job};
+use relais_inbox_worker::reply::{INBOX_REPLY, SendReply};
 use relais_inbox_worker::streams::LiveStreams;
 use relais_inbox_worker::tick::{InboxTick, TickSettings};
 use relais_jobs::JobHandler;
-use relais_store::inbox::{ConversationFilter, DeliveryState, NewReply};
-use relais_store::{ChannelStatus, Store};
+use relais_store::ChannelStatus;
+use relais_store::inbox::{ConversationFilter, DeliveryState};
 use relais_testkit::mastodon::MockMastodon;
 use serde_json::{Value, json};
 
@@ -39,35 +39,6 @@ async fn call(
         .json()
         .await
         .unwrap()
-}
-
-async fn queue_reply(
-    store: &Arc<dyn Store>,
-    ws: WorkspaceId,
-    conversation: ConversationId,
-    member: UserId,
-    text: &str,
-) -> InboxMessageId {
-    let id = InboxMessageId::new();
-    store
-        .add_reply(
-            ws,
-            NewReply {
-                id,
-                conversation_id: conversation,
-                sender_id: Some(member),
-                sender_label: "Ana".into(),
-                text: text.into(),
-                delivery: DeliveryState::Queued,
-                written_at: Timestamp::now(),
-                send: Some(reply_job(ws, id, Timestamp::now())),
-            },
-            audit(Some(ws), "inbox.reply"),
-        )
-        .await
-        .unwrap()
-        .expect("the conversation is there");
-    id
 }
 
 /// The brand's statuses that answer `parent`, as the instance has them.

@@ -209,6 +209,66 @@ pub struct StreamClosed {
     pub cursor: Option<String>,
 }
 
+/// What one read of a network without its own cursor found (comments listed newest first,
+/// replies of posts): each message once, kept against the cursor's watermark (the newest time
+/// handed out and the ids just before it, see [`crate::search::Watermark`]), given back oldest
+/// first with the watermark moved past them.
+pub(crate) struct Found {
+    pub(crate) mark: Option<crate::search::Watermark>,
+    pub(crate) messages: Vec<IncomingMessage>,
+}
+
+impl Found {
+    /// Starts a read from `cursor` (a cursor that cannot be read is dropped with a warning,
+    /// naming `network`: the read starts from the newest page).
+    pub(crate) fn after(cursor: Option<&str>, network: &str) -> Self {
+        Self {
+            mark: crate::search::Watermark::parse(cursor, network),
+            messages: Vec::new(),
+        }
+    }
+
+    /// Whether an item of this time lies behind the mark (paging stops there).
+    pub(crate) fn is_behind(&self, at_ms: i64) -> bool {
+        self.mark.as_ref().is_some_and(|m| m.is_behind(at_ms))
+    }
+
+    /// Keeps `message` unless it was handed out before or met already in this read (the first
+    /// met wins: a reply under the brand's post that also names the brand is a reply).
+    pub(crate) fn offer(&mut self, message: impl Into<Option<IncomingMessage>>) {
+        let Some(message) = message.into() else {
+            return;
+        };
+        let seen_before = self
+            .mark
+            .as_ref()
+            .is_some_and(|m| !m.is_new(&message.network_id, message.created_at));
+        if !seen_before
+            && !self
+                .messages
+                .iter()
+                .any(|m| m.network_id == message.network_id)
+        {
+            self.messages.push(message);
+        }
+    }
+
+    /// The messages, oldest first, and the cursor moved past them.
+    pub(crate) fn into_page(mut self) -> InboxPage {
+        self.messages
+            .sort_by(|a, b| (a.created_at, &a.network_id).cmp(&(b.created_at, &b.network_id)));
+        let seen: Vec<(String, i64)> = self
+            .messages
+            .iter()
+            .map(|m| (m.network_id.clone(), m.created_at))
+            .collect();
+        InboxPage {
+            cursor: crate::search::Watermark::advance(self.mark, &seen).map(|w| w.encode()),
+            messages: self.messages,
+        }
+    }
+}
+
 /// Reads what concerns the channel's account since `cursor` (the newest page when `None`).
 pub async fn read(
     network: &str,

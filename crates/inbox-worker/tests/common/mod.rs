@@ -1,6 +1,6 @@
 //! What the inbox worker's tests share: a fresh store on either backend, a workspace with a
-//! member, a channel whose secrets are sealed as the pages seal them, and waiting for the store
-//! to show something.
+//! member, a channel whose secrets are sealed as the pages seal them, a member's reply queued
+//! with its job, and waiting for the store to show something.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -8,8 +8,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use relais_core::audit::{Actor, AuditEvent};
-use relais_core::{ChannelId, DisplayName, Email, Slug, UserId, WorkspaceId};
+use relais_core::{
+    ChannelId, ConversationId, DisplayName, Email, InboxMessageId, Slug, Timestamp, UserId,
+    WorkspaceId,
+};
+use relais_inbox_worker::reply::reply_job;
 use relais_outbound::{HttpClient, OutboundConfig};
+use relais_store::inbox::{DeliveryState, NewReply};
 use relais_store::{Channel, DatabaseLocation, NewChannel, NewUser, Store, open};
 use relais_vault::Vault;
 
@@ -134,4 +139,34 @@ where
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// A member's reply to `conversation`, queued with the job that sends it.
+pub async fn queue_reply(
+    store: &Arc<dyn Store>,
+    ws: WorkspaceId,
+    conversation: ConversationId,
+    member: UserId,
+    text: &str,
+) -> InboxMessageId {
+    let id = InboxMessageId::new();
+    store
+        .add_reply(
+            ws,
+            NewReply {
+                id,
+                conversation_id: conversation,
+                sender_id: Some(member),
+                sender_label: "Ana".into(),
+                text: text.into(),
+                delivery: DeliveryState::Queued,
+                written_at: Timestamp::now(),
+                send: Some(reply_job(ws, id, Timestamp::now())),
+            },
+            audit(Some(ws), "inbox.reply"),
+        )
+        .await
+        .unwrap()
+        .expect("the conversation is there");
+    id
 }

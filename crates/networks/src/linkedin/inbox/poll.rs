@@ -3,7 +3,7 @@
 //! comments nested under a comment (`GET /rest/socialActions/{comment}/comments`).
 //!
 //! LinkedIn takes no "since" and does not document the order of comments: every listed page
-//! is read (up to [`MAX_COMMENT_PAGES`] a post), and the cursor is a [`Watermark`] on
+//! is read (up to [`MAX_COMMENT_PAGES`] a post), and the cursor is a [`Watermark`](crate::search::Watermark) on
 //! `created.time` (the newest time seen, and the ids seen in the quarter of an hour before
 //! it, so that nothing at the boundary comes twice).
 
@@ -14,9 +14,8 @@ use super::super::api::Body;
 use super::super::shapes::{elements, str_field};
 use super::super::{Dest, LinkedIn, Settings, urn};
 use super::comment::{Under, created_ms, may_have_replies, message_of, urn_of};
-use crate::inbox::{InboxPage, IncomingMessage};
+use crate::inbox::{Found, InboxPage, IncomingMessage};
 use crate::oauth::encode;
-use crate::search::Watermark;
 use crate::{Credentials, NetworkError};
 
 /// The page's posts whose comments are read: the most recently modified.
@@ -35,7 +34,7 @@ pub(crate) async fn read(
 ) -> Result<InboxPage, NetworkError> {
     let s = Settings::of(creds)?;
     let org = s.author();
-    let mut found = Found::after(cursor);
+    let mut found = Found::after(cursor, "linkedin");
     let mut reading = Reading { li, s: &s, creds };
     // (created, comment URN, post URN) of the top-level comments that may have nested ones.
     let mut nested: Vec<(i64, String, String)> = Vec::new();
@@ -74,54 +73,6 @@ pub(crate) async fn read(
         }
     }
     Ok(found.into_page())
-}
-
-/// What one read found: each message once, against the cursor's mark.
-struct Found {
-    mark: Option<Watermark>,
-    messages: Vec<IncomingMessage>,
-}
-
-impl Found {
-    fn after(cursor: Option<&str>) -> Self {
-        Self {
-            mark: Watermark::parse(cursor, "linkedin"),
-            messages: Vec::new(),
-        }
-    }
-
-    fn offer(&mut self, message: Option<IncomingMessage>) {
-        let Some(message) = message else {
-            return;
-        };
-        let new = self
-            .mark
-            .as_ref()
-            .is_none_or(|m| m.is_new(&message.network_id, message.created_at));
-        if new
-            && !self
-                .messages
-                .iter()
-                .any(|m| m.network_id == message.network_id)
-        {
-            self.messages.push(message);
-        }
-    }
-
-    /// The messages, oldest first, and the mark moved past them.
-    fn into_page(mut self) -> InboxPage {
-        self.messages
-            .sort_by(|a, b| (a.created_at, &a.network_id).cmp(&(b.created_at, &b.network_id)));
-        let seen: Vec<(String, i64)> = self
-            .messages
-            .iter()
-            .map(|m| (m.network_id.clone(), m.created_at))
-            .collect();
-        InboxPage {
-            cursor: Watermark::advance(self.mark, &seen).map(|w| w.encode()),
-            messages: self.messages,
-        }
-    }
 }
 
 /// The calls of one read.
@@ -239,7 +190,7 @@ mod tests {
         ], "paging": { "start": 0, "count": 100, "total": 3 } });
         let messages = comments_page(&body);
         assert_eq!(messages.len(), 2, "the organisation's own is left out");
-        let mut found = Found::after(None);
+        let mut found = Found::after(None, "linkedin");
         for m in messages {
             found.offer(Some(m.clone()));
             found.offer(Some(m));
@@ -247,7 +198,7 @@ mod tests {
         let page = found.into_page();
         let texts: Vec<_> = page.messages.iter().map(|m| m.text.as_str()).collect();
         assert_eq!(texts, ["un", "deux"], "once each, oldest first");
-        let mut again = Found::after(page.cursor.as_deref());
+        let mut again = Found::after(page.cursor.as_deref(), "linkedin");
         for m in comments_page(&body) {
             again.offer(Some(m));
         }

@@ -2,7 +2,7 @@
 //! (`GET /{media-id}/conversation`, newest first), and the posts that mention the brand
 //! (`GET /{user-id}/mentions`).
 //!
-//! Threads takes no "since" on these lists: the cursor is a [`Watermark`] on `timestamp` (the
+//! Threads takes no "since" on these lists: the cursor is a [`Watermark`](crate::search::Watermark) on `timestamp` (the
 //! newest time seen, and the ids seen in the quarter of an hour before it, so that nothing
 //! at the boundary comes twice). A first read takes the newest page of each list; a later one
 //! pages back through each until a page reaches behind the mark, up to [`MAX_PAGES`] pages.
@@ -13,8 +13,8 @@ use serde_json::Value;
 use super::super::lookup::timestamp_ms;
 use super::super::{Settings, Threads, is_id, is_username, str_field};
 use super::message::{Brand, Links, mention_of, permalink, reply_of};
-use crate::inbox::{InboxPage, IncomingMessage};
-use crate::search::{MAX_PAGES, Watermark};
+use crate::inbox::{Found, InboxPage, IncomingMessage};
+use crate::search::MAX_PAGES;
 use crate::{Credentials, NetworkError};
 
 /// The brand's posts whose conversations are read: the newest ones (Meta's default page).
@@ -39,7 +39,7 @@ pub(crate) async fn read(
     let brand = Brand {
         username: username.as_deref(),
     };
-    let mut found = Found::after(cursor);
+    let mut found = Found::after(cursor, "threads");
     let reading = Reading {
         threads,
         settings: &settings,
@@ -56,58 +56,6 @@ pub(crate) async fn read(
 struct Listed {
     id: String,
     url: Option<String>,
-}
-
-/// What one read found: each message once, against the cursor's mark.
-struct Found {
-    mark: Option<Watermark>,
-    messages: Vec<IncomingMessage>,
-}
-
-impl Found {
-    fn after(cursor: Option<&str>) -> Self {
-        Self {
-            mark: Watermark::parse(cursor, "threads"),
-            messages: Vec::new(),
-        }
-    }
-
-    /// Whether an item of this time lies behind the mark (paging stops there).
-    fn is_behind(&self, at_ms: i64) -> bool {
-        self.mark.as_ref().is_some_and(|m| m.is_behind(at_ms))
-    }
-
-    /// Keeps `message` unless it was handed out before or met already in this read (the
-    /// first met wins: a reply under the brand's post that also names the brand is a reply).
-    fn offer(&mut self, message: IncomingMessage) {
-        let seen_before = self
-            .mark
-            .as_ref()
-            .is_some_and(|m| !m.is_new(&message.network_id, message.created_at));
-        if !seen_before
-            && !self
-                .messages
-                .iter()
-                .any(|m| m.network_id == message.network_id)
-        {
-            self.messages.push(message);
-        }
-    }
-
-    /// The messages, oldest first, and the mark moved past them.
-    fn into_page(mut self) -> InboxPage {
-        self.messages
-            .sort_by(|a, b| (a.created_at, &a.network_id).cmp(&(b.created_at, &b.network_id)));
-        let seen: Vec<(String, i64)> = self
-            .messages
-            .iter()
-            .map(|m| (m.network_id.clone(), m.created_at))
-            .collect();
-        InboxPage {
-            cursor: Watermark::advance(self.mark, &seen).map(|w| w.encode()),
-            messages: self.messages,
-        }
-    }
 }
 
 /// The calls of one read.
@@ -355,7 +303,7 @@ mod tests {
 
     #[test]
     fn each_message_once_oldest_first_and_the_mark_moves() {
-        let mut f = Found::after(None);
+        let mut f = Found::after(None, "threads");
         f.offer(message("2", 2_000));
         f.offer(message("1", 1_000));
         f.offer(message("2", 2_000));
@@ -366,7 +314,7 @@ mod tests {
             .map(|m| m.network_id.as_str())
             .collect();
         assert_eq!(ids, ["1", "2"]);
-        let mut again = Found::after(page.cursor.as_deref());
+        let mut again = Found::after(page.cursor.as_deref(), "threads");
         again.offer(message("2", 2_000));
         again.offer(message("3", 3_000));
         assert!(!again.is_behind(2_000));
@@ -378,6 +326,6 @@ mod tests {
             .collect();
         assert_eq!(ids, ["3"], "what was handed out stays out");
         // An unreadable cursor is a first read.
-        assert!(Found::after(Some("garbage")).mark.is_none());
+        assert!(Found::after(Some("garbage"), "threads").mark.is_none());
     }
 }
