@@ -556,6 +556,11 @@ pub struct BenchInboxArgs {
     /// Concurrent clients (keep-alive connections).
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub clients: u32,
+    /// Members of the team, each signed in with a session of their own; the clients' requests
+    /// take the members' sessions in turn, and the assigned conversations are shared out
+    /// among them.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub members: u32,
     /// Seconds measured per run.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub seconds: u64,

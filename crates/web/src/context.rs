@@ -149,6 +149,16 @@ fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// The session's user, if it holds, as the database says now.
+async fn read_session(state: &AppState, hash: String) -> relais_store::StoreResult<Option<User>> {
+    let store = &state.store;
+    state
+        .reads
+        .sessions
+        .read(hash.clone(), || store.session_user(&hash, Timestamp::now()))
+        .await
+}
+
 pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     let headers = &parts.headers;
@@ -160,11 +170,7 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
 
     let session_secret = cookie(headers, SESSION_COOKIE).map(str::to_owned);
     let user = match &session_secret {
-        Some(s) => match state
-            .store
-            .session_user(&secret::hash_secret(s), Timestamp::now())
-            .await
-        {
+        Some(s) => match read_session(&state, secret::hash_secret(s)).await {
             Ok(u) => u,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the session");

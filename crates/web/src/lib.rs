@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod coalesce;
 pub mod context;
 pub mod error;
 pub mod i18n;

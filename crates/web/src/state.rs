@@ -3,11 +3,14 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use relais_core::{Role, UserId, WorkspaceId};
 use relais_mail::Mailer;
 use relais_outbound::{HttpClient, OutboundConfig, OutboundError};
-use relais_store::{Store, StoreError};
+use relais_store::inbox::InboxVersion;
+use relais_store::{Store, StoreError, User, Workspace};
 
 use crate::auth::throttle::LoginThrottle;
+use crate::coalesce::Coalesced;
 use crate::metrics::Metrics;
 
 /// The web part's settings (the binary fills them from the config file, environment and flags).
@@ -79,6 +82,47 @@ pub struct Inner {
     pub links: crate::api::links::LinkCache,
     /// The inbox's lists as recently read.
     pub inbox: crate::pages::inbox::cache::InboxCache,
+    /// Reads every page makes, shared by the requests waiting on them at once.
+    pub reads: PageReads,
+}
+
+/// The reads most pages start with. Each is shared only by requests that arrived before it
+/// started (see [`crate::coalesce`]): what a request is answered is never older than itself.
+#[derive(Default)]
+pub struct PageReads {
+    /// The signed-in user, by the session secret's hash.
+    pub sessions: Coalesced<String, Option<User>>,
+    /// A workspace by slug, with the member's role.
+    pub memberships: Coalesced<(String, UserId), Option<(Workspace, Role)>>,
+    /// The inbox's version, by workspace.
+    pub inbox_versions: Coalesced<WorkspaceId, InboxVersion>,
+    /// Which workspace each slug named when last entered: a guess, to start reading what a page
+    /// needs of the workspace before the member's access is known (always checked after).
+    slugs: std::sync::Mutex<std::collections::HashMap<String, WorkspaceId>>,
+}
+
+/// Slugs remembered at most; past it they are forgotten all at once (a guess costs one read).
+const MOST_SLUGS: usize = 4_096;
+
+impl PageReads {
+    pub fn workspace_of_slug(&self, slug: &str) -> Option<WorkspaceId> {
+        self.slugs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(slug)
+            .copied()
+    }
+
+    pub fn note_workspace(&self, slug: &str, workspace: WorkspaceId) {
+        let mut slugs = self
+            .slugs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if slugs.len() >= MOST_SLUGS && !slugs.contains_key(slug) {
+            slugs.clear();
+        }
+        slugs.insert(slug.to_owned(), workspace);
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +166,7 @@ impl AppState {
             audience: std::sync::OnceLock::new(),
             links: Default::default(),
             inbox: Default::default(),
+            reads: Default::default(),
         })))
     }
 }

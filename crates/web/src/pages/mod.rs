@@ -205,9 +205,13 @@ pub async fn enter_workspace(state: &AppState, ctx: &Ctx, slug: &str) -> Result<
     let user = require_user(ctx)?.clone();
     let slug = Slug::parse(slug).map_err(|_| WebError::not_found())?;
     // No such workspace and not a member look the same: a stranger learns nothing.
+    let store = &state.store;
     let (workspace, role) = state
-        .store
-        .membership_by_slug(&slug, user.id)
+        .reads
+        .memberships
+        .read((slug.as_str().to_owned(), user.id), || {
+            store.membership_by_slug(&slug, user.id)
+        })
         .await?
         .ok_or_else(WebError::not_found)?;
     Ok(Access {

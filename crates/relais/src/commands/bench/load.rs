@@ -49,8 +49,9 @@ pub struct Shape {
     pub user_agent: String,
     /// Any other status is an error that stops the benchmark.
     pub expect_status: u16,
-    /// A `Cookie` header for every request (a signed-in member's session).
-    pub cookie: Option<String>,
+    /// `Cookie` headers, one per request in turn (signed-in members' sessions); none when
+    /// empty.
+    pub cookies: Vec<String>,
 }
 
 impl Shape {
@@ -66,7 +67,7 @@ impl Shape {
             content_type: "",
             user_agent: BENCH_AGENT.into(),
             expect_status: status,
-            cookie: None,
+            cookies: Vec::new(),
         }
     }
 
@@ -82,7 +83,7 @@ impl Shape {
             content_type,
             user_agent: user_agent.into(),
             expect_status,
-            cookie: None,
+            cookies: Vec::new(),
         }
     }
 
@@ -94,23 +95,33 @@ impl Shape {
             .chars()
             .filter(|c| !matches!(c, '\r' | '\n'))
             .collect();
-        let cookie: String = self
-            .cookie
-            .as_deref()
-            .map(|c| {
-                let clean: String = c.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
-                format!("Cookie: {clean}\r\n")
-            })
-            .unwrap_or_default();
+        let cookies: Vec<String> = if self.cookies.is_empty() {
+            vec![String::new()]
+        } else {
+            self.cookies
+                .iter()
+                .map(|c| {
+                    let clean: String = c.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+                    format!("Cookie: {clean}\r\n")
+                })
+                .collect()
+        };
         if self.bodies.is_empty() {
-            let head = format!(
-                "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: {agent}\r\nAccept: */*\r\n{cookie}\r\n"
-            );
-            return vec![head.into_bytes().into()];
+            return cookies
+                .iter()
+                .map(|cookie| {
+                    let head = format!(
+                        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: {agent}\r\nAccept: */*\r\n{cookie}\r\n"
+                    );
+                    head.into_bytes().into()
+                })
+                .collect();
         }
         self.bodies
             .iter()
-            .map(|body| {
+            .enumerate()
+            .map(|(i, body)| {
+                let cookie = &cookies[i % cookies.len()];
                 let mut request = format!(
                     "POST {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: {agent}\r\nAccept: */*\r\n{cookie}Content-Type: {}\r\nContent-Length: {}\r\n\r\n",
                     self.content_type,
@@ -540,6 +551,43 @@ mod tests {
         assert_eq!(get.len(), 1);
         assert!(get[0].starts_with(b"GET /l/x HTTP/1.1\r\n"));
         assert!(Shape::post(Vec::new(), "", "x", 202).requests("/", addr)[0].starts_with(b"GET"));
+    }
+
+    #[test]
+    fn each_session_gets_its_request_in_turn() {
+        let addr: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let shape = Shape {
+            cookies: vec!["s=a".into(), "s=b\r\nX-Evil: 1".into()],
+            ..Shape::get()
+        };
+        let raw: Vec<String> = shape
+            .requests("/w/x/inbox", addr)
+            .iter()
+            .map(|r| String::from_utf8(r.to_vec()).unwrap())
+            .collect();
+        assert_eq!(raw.len(), 2);
+        assert!(raw[0].contains("\r\nCookie: s=a\r\n\r\n"), "{}", raw[0]);
+        assert!(
+            raw[1].contains("\r\nCookie: s=bX-Evil: 1\r\n\r\n"),
+            "{}",
+            raw[1]
+        );
+        // Bodies take the sessions in turn too.
+        let posts = Shape {
+            cookies: vec!["s=a".into(), "s=b".into()],
+            ..Shape::post(
+                vec![b"1".to_vec(), b"2".to_vec(), b"3".to_vec()],
+                "text/plain",
+                "x",
+                200,
+            )
+        }
+        .requests("/p", addr);
+        let cookie_of = |r: &Arc<[u8]>| String::from_utf8(r.to_vec()).unwrap().contains("s=a");
+        assert_eq!(
+            posts.iter().map(cookie_of).collect::<Vec<_>>(),
+            [true, false, true]
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,16 +3,19 @@
 //! the workspace has a first-response target). A column is drawn the same way in the page and
 //! as the fragment the page's script fetches when something changed.
 
+use std::sync::Arc;
+
+use askama::Template;
 use relais_core::{InboxColumnId, Timestamp};
 use relais_inbox::sla::Targets;
 use relais_store::inbox::{InboxColumn, InboxVersion};
 
 use super::cache::{ListKey, ListRead};
 use super::filter::{ListParams, cursor};
-use super::rows::{ConversationRow, row};
+use super::rows::{ConversationRow, RowsFragment, row};
 use super::{Access, path_id};
 use crate::error::WebError;
-use crate::i18n::InboxMsgs;
+use crate::i18n::{InboxMsgs, Lang};
 use crate::state::AppState;
 
 /// Conversations a column shows before "older".
@@ -162,7 +165,8 @@ pub struct ColumnView {
     pub name: String,
     pub team: bool,
     pub saved: bool,
-    pub rows: Vec<ConversationRow>,
+    /// The rows as HTML (empty when there are none).
+    pub rows: Arc<str>,
     /// How many conversations the filter holds in all.
     pub total: u64,
     /// The next page, as the single list (so that paging works without the script).
@@ -198,18 +202,19 @@ impl ColumnView {
 pub async fn draw(
     state: &AppState,
     access: &Access,
-    m: &InboxMsgs,
+    lang: Lang,
     targets: &Targets,
     def: ColumnDef,
     page: u32,
     now: Timestamp,
     version: InboxVersion,
 ) -> Result<ColumnView, WebError> {
+    let m = lang.msgs().inbox;
     let ws = access.workspace.id;
     let slug = access.workspace.slug.to_string();
     let resolved = def.params.resolve(access.user.id, targets, now);
     let (rows, total, older) = if resolved.overdue_without_target {
-        (Vec::new(), 0, None)
+        (Arc::from(""), 0, None)
     } else {
         let key = ListKey {
             workspace: ws,
@@ -229,13 +234,14 @@ pub async fn draw(
                     .store
                     .count_conversations(ws, &resolved.filter, now, COUNT_CAP)
                     .await?;
-                Ok::<_, WebError>(ListRead { found, total })
+                Ok::<_, WebError>(ListRead::new(found, total))
             })
             .await?;
-        let mut found = read.found.clone();
+        // Rows are drawn from the kept list as it is: it is shared, so nothing is copied
+        // from it but what a row shows.
+        let found = &read.found[..read.found.len().min(page as usize)];
         let total = read.total;
-        let older = if found.len() > page as usize {
-            found.truncate(page as usize);
+        let older = if read.found.len() > page as usize {
             found.last().map(|last| {
                 let next = ListParams {
                     after: cursor(last.last_message_at, last.id),
@@ -246,10 +252,18 @@ pub async fn draw(
         } else {
             None
         };
-        let rows = found
-            .into_iter()
-            .map(|c| row(m, &slug, c, targets, now))
-            .collect();
+        let rows = read.drawn(lang, &slug, || {
+            if found.is_empty() {
+                return Ok(String::new());
+            }
+            let rows: Vec<ConversationRow> = found
+                .iter()
+                .map(|c| row(m, &slug, c, targets, now))
+                .collect();
+            RowsFragment { m, rows: &rows }
+                .render()
+                .map_err(WebError::internal)
+        })?;
         (rows, total, older)
     };
     let filters = def.params.query_string(false);

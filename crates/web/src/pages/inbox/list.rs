@@ -7,7 +7,8 @@
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
-use relais_core::{InboxColumnId, Permission, Timestamp};
+use relais_core::{InboxColumnId, Permission, Timestamp, WorkspaceId};
+use relais_store::StoreResult;
 use relais_store::inbox::{ConversationStatus, InboxVersion, MessageKind, NewInboxColumn};
 use serde::Deserialize;
 
@@ -135,6 +136,44 @@ fn notice(m: &InboxMsgs, done: &str) -> Option<&'static str> {
     })
 }
 
+/// The inbox's version as the database says now (one read shared by the requests waiting on it).
+async fn inbox_version(state: &AppState, ws: WorkspaceId) -> StoreResult<InboxVersion> {
+    let store = &state.store;
+    state
+        .reads
+        .inbox_versions
+        .read(ws, || store.inbox_version(ws))
+        .await
+}
+
+/// The member's access to the workspace named `slug` and its inbox's version. Once a slug's
+/// workspace is known, both are read side by side (the version's read is thrown away unless the
+/// member may enter); should the slug now name another workspace (renamed), the version is
+/// read again for the right one.
+async fn enter_inbox(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+) -> Result<(Access, InboxVersion), WebError> {
+    if let Some(known) = state.reads.workspace_of_slug(slug) {
+        let (access, version) = tokio::join!(
+            enter_workspace(state, ctx, slug),
+            inbox_version(state, known)
+        );
+        let access = access?;
+        if access.workspace.id == known {
+            return Ok((access, version?));
+        }
+        state.reads.note_workspace(slug, access.workspace.id);
+        let version = inbox_version(state, access.workspace.id).await?;
+        return Ok((access, version));
+    }
+    let access = enter_workspace(state, ctx, slug).await?;
+    state.reads.note_workspace(slug, access.workspace.id);
+    let version = inbox_version(state, access.workspace.id).await?;
+    Ok((access, version))
+}
+
 async fn page(
     state: AppState,
     ctx: Ctx,
@@ -143,11 +182,10 @@ async fn page(
     done: Done,
     list_mode: bool,
 ) -> PageResult {
-    let access = enter_workspace(&state, &ctx, &slug).await?;
+    // The version says whether what was read for an earlier page still holds.
+    let (access, version) = enter_inbox(&state, &ctx, &slug).await?;
     let m = ctx.m().inbox;
     let ws = &access.workspace;
-    // One query says whether what was read for an earlier page still holds.
-    let version = state.store.inbox_version(ws.id).await?;
     let settings = state.inbox.settings(&state.store, ws.id, version).await?;
     let targets = targets(&settings);
     let now = Timestamp::now();
@@ -159,7 +197,12 @@ async fn page(
     let per_page = if list_mode { LIST_PAGE } else { COLUMN_PAGE };
     let mut columns = Vec::with_capacity(defs.len());
     for def in defs {
-        columns.push(draw(&state, &access, m, &targets, def, per_page, now, version).await?);
+        columns.push(
+            draw(
+                &state, &access, ctx.lang, &targets, def, per_page, now, version,
+            )
+            .await?,
+        );
     }
     let unread = match (list_mode, columns.first()) {
         (true, Some(list)) => list.unread.clone(),
@@ -242,10 +285,9 @@ pub async fn column(
     Path((slug, key)): Path<(String, String)>,
     Query(params): Query<ListParams>,
 ) -> PageResult {
-    let access = enter_workspace(&state, &ctx, &slug).await?;
+    let (access, version) = enter_inbox(&state, &ctx, &slug).await?;
     let m = ctx.m().inbox;
     let ws = &access.workspace;
-    let version = state.store.inbox_version(ws.id).await?;
     let settings = state.inbox.settings(&state.store, ws.id, version).await?;
     let targets = targets(&settings);
     let def = column_by_key(&state, &access, m, &key, &params, version).await?;
@@ -257,7 +299,7 @@ pub async fn column(
     let col = draw(
         &state,
         &access,
-        m,
+        ctx.lang,
         &targets,
         def,
         per_page,

@@ -1,6 +1,7 @@
 //! One conversation as a list shows it: who, where, what, when, where it stands, and how late
 //! it is against the workspace's targets.
 
+use askama::Template;
 use relais_core::Timestamp;
 use relais_inbox::sla::{Overdue, Targets, Times, overdue};
 use relais_store::inbox::{Conversation, ConversationStatus};
@@ -31,6 +32,14 @@ pub struct ConversationRow {
     pub problem: Option<String>,
 }
 
+/// A column's rows as HTML, the same in the page and in the column's fragment.
+#[derive(Template)]
+#[template(path = "inbox_rows.html")]
+pub struct RowsFragment<'a> {
+    pub m: &'a InboxMsgs,
+    pub rows: &'a [ConversationRow],
+}
+
 /// The times the pure core reads.
 pub fn times_of(c: &Conversation) -> Times {
     Times {
@@ -56,11 +65,11 @@ pub fn late(m: &InboxMsgs, c: &Conversation, targets: &Targets, now: Timestamp) 
 pub fn row(
     m: &InboxMsgs,
     slug: &str,
-    c: Conversation,
+    c: &Conversation,
     targets: &Targets,
     now: Timestamp,
 ) -> ConversationRow {
-    let late = late(m, &c, targets, now);
+    let late = late(m, c, targets, now);
     let handle = at_handle(c.contact_handle.as_deref().unwrap_or_default());
     let who = c
         .contact_name
@@ -73,17 +82,17 @@ pub fn row(
         who,
         handle,
         network: c.network.as_deref().map(network_label).unwrap_or_default(),
-        channel: c.channel_name.unwrap_or_default(),
+        channel: c.channel_name.clone().unwrap_or_default(),
         kind: m.kind(c.kind),
-        preview: c.preview,
+        preview: c.preview.clone(),
         when: when(c.last_message_at),
         when_iso: c.last_message_at.to_rfc3339(),
         status: c.status.as_str(),
         status_label: m.status(c.status),
-        assignee: c.assignee_name,
-        tags: c.tags,
+        assignee: c.assignee_name.clone(),
+        tags: c.tags.clone(),
         late,
         snoozed_until: c.snoozed_until.filter(|t| *t > now).map(when),
-        problem: c.problem,
+        problem: c.problem.clone(),
     }
 }

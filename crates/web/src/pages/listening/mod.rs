@@ -153,10 +153,7 @@ impl RowAction {
 
 /// A time as the pages show it: UTC, to the minute (`2024-05-01 14:03 UTC`).
 pub fn when(at: Timestamp) -> String {
-    match chrono::DateTime::from_timestamp_millis(at.millis()) {
-        Some(t) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
-        None => String::new(),
-    }
+    at.to_utc_minute()
 }
 
 /// The day of a time, UTC (`2024-05-01`).

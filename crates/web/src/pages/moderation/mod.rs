@@ -78,10 +78,7 @@ fn found<T>(row: Option<T>) -> Result<T, WebError> {
 
 /// A time as the pages show it: UTC, to the minute (`2024-05-01 14:03 UTC`).
 pub fn when(at: Timestamp) -> String {
-    match chrono::DateTime::from_timestamp_millis(at.millis()) {
-        Some(t) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
-        None => String::new(),
-    }
+    at.to_utc_minute()
 }
 
 /// A name or label typed in a form: trimmed, 1 to 100 characters, no control characters.

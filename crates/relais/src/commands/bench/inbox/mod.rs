@@ -8,7 +8,8 @@
 //! and loaded in one transaction), into a throwaway cluster with PostgreSQL's default settings
 //! unless `--postgres-url` names an empty database.
 //!
-//! The page measured is `/w/bench/inbox` as a signed-in member sees it: the inbox's default
+//! The page measured is `/w/bench/inbox` as the team's members see it (`--members`, each with a
+//! session of their own, taken in turn by the requests): the inbox's default
 //! columns (to answer, mine, overdue when a target is set), each a keyset-paged query with its
 //! rows' contacts, assignees and tags. Clients are closed-loop keep-alive connections on this
 //! machine (the load generator shares the CPUs with the server, as it does with nginx).
@@ -62,7 +63,13 @@ pub async fn run(args: BenchInboxArgs) -> Result<()> {
     );
     let (_dir, sqlite) = fresh_store("relais-bench-inbox-").await?;
     eprintln!("  making the data on SQLite through the store's ingest…");
-    let seeded = seed::seed(&sqlite, args.conversations, args.messages_per_conversation).await?;
+    let seeded = seed::seed(
+        &sqlite,
+        args.conversations,
+        args.messages_per_conversation,
+        args.members,
+    )
+    .await?;
     eprintln!(
         "  ingested {} messages in {:.1} s ({} messages/s); statuses and assignees in {:.1} s",
         thousands(seeded.messages as f64),
@@ -118,9 +125,10 @@ pub async fn run(args: BenchInboxArgs) -> Result<()> {
     sqlite.close().await;
 
     println!(
-        "relais bench inbox: GET {path} (the inbox's default columns) as a signed-in member, \
-         {} conversations holding {} messages, {} clients, {} s measured × {} rounds per server \
-         after 1 s of warm-up, taking turns with nginx; medians of the rounds",
+        "relais bench inbox: GET {path} (the inbox's default columns) as the {} members of a \
+         team in turn, {} conversations holding {} messages, {} clients, {} s measured × {} \
+         rounds per server after 1 s of warm-up, taking turns with nginx; medians of the rounds",
+        seeded.team.len(),
         thousands(seeded.conversations as f64),
         thousands(seeded.messages as f64),
         args.clients,
@@ -193,22 +201,27 @@ async fn measure(
     nginx_binary: &std::path::Path,
     build: &nginx::Build,
 ) -> Result<Figures> {
-    let secret = relais_web::auth::secret::new_secret("");
+    // A session for each member of the team; the requests take them in turn.
     let now = Timestamp::now();
-    store
-        .create_session(NewSession {
-            token_hash: relais_web::auth::secret::hash_secret(&secret),
-            user_id: seeded.user,
-            created_at: now,
-            expires_at: now.plus_seconds(86_400),
-        })
-        .await?;
+    let mut cookies = Vec::with_capacity(seeded.team.len());
+    for member in &seeded.team {
+        let secret = relais_web::auth::secret::new_secret("");
+        store
+            .create_session(NewSession {
+                token_hash: relais_web::auth::secret::hash_secret(&secret),
+                user_id: *member,
+                created_at: now,
+                expires_at: now.plus_seconds(86_400),
+            })
+            .await?;
+        cookies.push(format!("{}={secret}", relais_web::context::SESSION_COOKIE));
+    }
     let state = AppState::new(store.clone(), WebConfig::default(), None)
         .await
         .context("cannot prepare the web part")?;
     let serving = Serving::start(state, store).await?;
     let shape = Shape {
-        cookie: Some(format!("{}={secret}", relais_web::context::SESSION_COOKIE)),
+        cookies,
         ..Shape::get()
     };
     let result = async {

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow};
 use relais_core::audit::{Actor, AuditEvent};
 use relais_core::{
-    ChannelId, ConversationId, DisplayName, Email, InboxMessageId, Slug, Timestamp, UserId,
+    ChannelId, ConversationId, DisplayName, Email, InboxMessageId, Role, Slug, Timestamp, UserId,
     WorkspaceId,
 };
 use relais_store::inbox::{ConversationStatus, MessageKind, NewContactAccount, NewInboxMessage};
@@ -21,7 +21,8 @@ use relais_store::{NewChannel, NewUser, Store};
 /// What the benchmark needs to know about the data it made.
 pub struct Seeded {
     pub slug: String,
-    pub user: UserId,
+    /// The team: the workspace's creator first, then the other members.
+    pub team: Vec<UserId>,
     pub messages: u64,
     pub conversations: u64,
     /// Time spent ingesting the messages (threading, contacts, counters), statuses apart.
@@ -86,8 +87,14 @@ fn text_of(conversation: u64, index: u64) -> String {
     format!("@marque {} #{conversation}", words.join(" "))
 }
 
-/// Fills `store` (empty, migrated) with `conversations` conversations of `per` messages.
-pub async fn seed(store: &Arc<dyn Store>, conversations: u64, per: u64) -> Result<Seeded> {
+/// Fills `store` (empty, migrated) with `conversations` conversations of `per` messages, for
+/// a team of `team` members (at least one).
+pub async fn seed(
+    store: &Arc<dyn Store>,
+    conversations: u64,
+    per: u64,
+    team: u32,
+) -> Result<Seeded> {
     let email = Email::parse("bench@relais.invalid").map_err(|e| anyhow!(e.message))?;
     let name = DisplayName::parse("Bench").map_err(|e| anyhow!(e.message))?;
     let user = store
@@ -112,6 +119,28 @@ pub async fn seed(store: &Arc<dyn Store>, conversations: u64, per: u64) -> Resul
         )
         .await
         .context("cannot create the benchmark's workspace")?;
+    let mut members = vec![user.id];
+    for n in 2..=team {
+        let email = format!("bench{n}@relais.invalid");
+        let member = store
+            .create_user(
+                NewUser {
+                    email: Email::parse(&email).map_err(|e| anyhow!(e.message))?,
+                    name: DisplayName::parse(&format!("Bench {n}"))
+                        .map_err(|e| anyhow!(e.message))?,
+                    password_hash: "!bench".into(),
+                    is_instance_admin: false,
+                },
+                audit("user.create", &email),
+            )
+            .await
+            .context("cannot create the benchmark's team")?;
+        store
+            .add_member(ws.id, member.id, Role::Editor, audit("member.add", &email))
+            .await
+            .context("cannot add the benchmark's team")?;
+        members.push(member.id);
+    }
     let mut channels = Vec::new();
     for (network, label) in [("bluesky", "Bluesky"), ("mastodon", "Mastodon")] {
         let channel = store
@@ -213,7 +242,7 @@ pub async fn seed(store: &Arc<dyn Store>, conversations: u64, per: u64) -> Resul
     let ingest_took = began.elapsed();
 
     // As a team leaves an inbox: half closed, a tenth pending, the rest open; a third of all
-    // assigned to the member the benchmark signs in as.
+    // assigned, shared out among the members.
     let began = Instant::now();
     let now_ts = Timestamp::from_millis(now);
     for (id, c) in &first_ids {
@@ -235,11 +264,12 @@ pub async fn seed(store: &Arc<dyn Store>, conversations: u64, per: u64) -> Resul
                 .await?;
         }
         if c % 3 == 0 {
+            let assignee = members[(c / 3) as usize % members.len()];
             store
                 .assign_conversation(
                     ws.id,
                     *id,
-                    Some(user.id),
+                    Some(assignee),
                     audit("conversation.assign", "bench"),
                 )
                 .await?;
@@ -247,7 +277,7 @@ pub async fn seed(store: &Arc<dyn Store>, conversations: u64, per: u64) -> Resul
     }
     Ok(Seeded {
         slug: ws.slug.to_string(),
-        user: user.id,
+        team: members,
         messages: made,
         conversations: first_ids.len() as u64,
         ingest_took,
