@@ -264,7 +264,9 @@ pub async fn seed(
                 .await?;
         }
         if c % 3 == 0 {
-            let assignee = members[(c / 3) as usize % members.len()];
+            // Statuses follow `c % 10`; members follow `c / 30`, so that each member's share
+            // holds every status as the whole does.
+            let assignee = members[(c / 30) as usize % members.len()];
             store
                 .assign_conversation(
                     ws.id,
