@@ -62,8 +62,11 @@ pub struct ListRead {
     pub total: u64,
     /// The rows as HTML, by language and workspace slug, drawn by the first request that
     /// showed them (see [`ListRead::drawn`]).
-    drawn: Mutex<Vec<((Lang, String), Arc<str>)>>,
+    drawn: Mutex<Vec<DrawnRows>>,
 }
+
+/// Rows drawn for a language and a workspace slug.
+type DrawnRows = ((Lang, String), Arc<str>);
 
 impl ListRead {
     pub fn new(found: Vec<Conversation>, total: u64) -> Self {
