@@ -56,7 +56,7 @@ pub struct ListKey {
 }
 
 /// A page of conversations and how many the filter holds (up to the count's cap).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ListRead {
     pub found: Vec<Conversation>,
     pub total: u64,

@@ -155,20 +155,22 @@ async fn enter_inbox(
     ctx: &Ctx,
     slug: &str,
 ) -> Result<(Access, InboxVersion), WebError> {
-    if let Some(known) = state.reads.workspace_of_slug(slug) {
-        let (access, version) = tokio::join!(
-            enter_workspace(state, ctx, slug),
-            inbox_version(state, known)
-        );
-        let access = access?;
-        if access.workspace.id == known {
-            return Ok((access, version?));
+    let guessed = state.reads.workspace_of_slug(slug);
+    let (access, early) = match guessed {
+        Some(known) => {
+            let (access, version) = tokio::join!(
+                enter_workspace(state, ctx, slug),
+                inbox_version(state, known)
+            );
+            (access?, Some((known, version)))
         }
-        state.reads.note_workspace(slug, access.workspace.id);
-        let version = inbox_version(state, access.workspace.id).await?;
-        return Ok((access, version));
+        None => (enter_workspace(state, ctx, slug).await?, None),
+    };
+    if let Some((known, version)) = early
+        && known == access.workspace.id
+    {
+        return Ok((access, version?));
     }
-    let access = enter_workspace(state, ctx, slug).await?;
     state.reads.note_workspace(slug, access.workspace.id);
     let version = inbox_version(state, access.workspace.id).await?;
     Ok((access, version))
